@@ -1,0 +1,8 @@
+/**
+ * The façade over the generated contracts: import from '@poppy/contracts', never from
+ * './gen' by path. Generated code lives in src/gen (buf + ts-proto, `npm run contracts`),
+ * is committed, never edited, and CI fails when regenerating changes it.
+ */
+export * as catalogV1 from './gen/poppy/catalog/v1/catalog';
+export * as commonV1 from './gen/poppy/common/v1/service';
+export * from './model-mapping';
