@@ -1,0 +1,238 @@
+/**
+ * Validation of a service document (reference §4.2): the JSON Schema first (every error
+ * at once), then the semantic checks in the original's order, where the first failure is
+ * the answer. Used on the raw POST body, on the normalised document, and on a patched one.
+ */
+import { htmlEscape, invalid } from './errors';
+import {
+  isRootDomain,
+  isValidDomainName,
+  isValidIpv4Origin,
+  isValidSharedSslLabel,
+} from './domain-names';
+import { pythonRepr } from './python-repr';
+import { assertMatchesSchema, type SchemaViolation } from './schema-errors';
+import { serviceCreateSchema } from './schemas';
+
+type Json = Record<string, unknown>;
+
+/** Parses a request body; anything but JSON text is `Invalid JSON string` (§4.2 step 1). */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid('Invalid JSON string');
+  }
+}
+
+/** Throws invalid(...) unless `doc` is an acceptable service document. */
+export function validateServiceDocument(doc: unknown): void {
+  assertMatchesSchema(serviceCreateSchema, doc, laterCachingEntriesNeedRules);
+  const failure = firstSemanticFailure(doc as ServiceDocument);
+  if (failure !== undefined) throw invalid(htmlEscape(failure));
+}
+
+/**
+ * The schema rule no portable schema states (see schemas.ts): `rules` may be missing or
+ * empty on the first caching entry only. Reported as Python would for the original's
+ * tuple schema, among the other schema errors.
+ */
+function laterCachingEntriesNeedRules(doc: unknown): SchemaViolation[] {
+  const caching = isObject(doc) ? doc.caching : undefined;
+  if (!Array.isArray(caching)) return [];
+  const violations: SchemaViolation[] = [];
+  caching.forEach((entry, i) => {
+    if (i === 0 || !isObject(entry)) return;
+    if (!('rules' in entry)) {
+      violations.push({ path: ['caching', i, 'rules'], message: "'rules' is a required property" });
+    } else if (Array.isArray(entry.rules) && entry.rules.length === 0) {
+      violations.push({ path: ['caching', i, 'rules'], message: '[] is too short' });
+    }
+  });
+  return violations;
+}
+
+// Shapes as the schema guarantees them; everything optional stays optional.
+interface RuleDoc {
+  name?: string;
+  request_url?: string;
+}
+interface RestrictionRuleDoc extends RuleDoc {
+  referrer?: string;
+  geography?: string;
+  client_ip?: string;
+}
+interface ServiceDocument {
+  domains: Array<{ domain: string; protocol?: string; certificate?: string | null }>;
+  origins: Array<{
+    origin: string;
+    ssl?: boolean;
+    rules?: RuleDoc[];
+    hostheadervalue?: string | null;
+  }>;
+  caching?: Array<{ rules?: RuleDoc[] }>;
+  restrictions?: Array<{ access?: string; rules: RestrictionRuleDoc[] }>;
+}
+
+/** Comparisons treat `img` and `/img` as the same path; the stored value keeps its form. */
+const slashed = (url: string): string => (url.startsWith('/') ? url : `/${url}`);
+
+const isSharedSsl = (d: { protocol?: string; certificate?: string | null }): boolean =>
+  d.protocol === 'https' && d.certificate === 'shared';
+
+/** The §4.2 table, in order; returns the unescaped message of the first failure. */
+function firstSemanticFailure(service: ServiceDocument): string | undefined {
+  return (
+    originsAndOriginPathsUnique(service) ??
+    cachingPathsUnique(service) ??
+    domainsUnique(service) ??
+    domainsValid(service) ??
+    domainsAreNotOrigins(service) ??
+    originsValid(service) ??
+    noRootDomains(service) ??
+    hostHeadersValid(service) ??
+    restrictionsConsistent(service)
+  );
+}
+
+// 1a and 1b run origin by origin: an origin's own identity, then its rule paths.
+function originsAndOriginPathsUnique(service: ServiceDocument): string | undefined {
+  const origins = new Set<string>();
+  const paths = new Set<string>();
+  for (const origin of service.origins) {
+    const id = `${origin.ssl ? 'https' : 'http'}://${origin.origin}`;
+    if (origins.has(id))
+      return `The origin ${id} already exists for another origin on this service`;
+    origins.add(id);
+    for (const rule of origin.rules ?? []) {
+      const url = slashed(rule.request_url as string);
+      if (paths.has(url))
+        return `The path ${url} already exists for another origin on this service`;
+      paths.add(url);
+    }
+  }
+  return undefined;
+}
+
+function cachingPathsUnique(service: ServiceDocument): string | undefined {
+  const paths = new Set<string>();
+  for (const entry of service.caching ?? []) {
+    for (const rule of entry.rules ?? []) {
+      const url = slashed(rule.request_url as string);
+      if (paths.has(url))
+        return `The path ${url} already exists for another caching rule on this service`;
+      paths.add(url);
+    }
+  }
+  return undefined;
+}
+
+function domainsUnique(service: ServiceDocument): string | undefined {
+  const seen = new Set<string>();
+  for (const { domain } of service.domains) {
+    // "on another service" is the original's wording for a duplicate within the request.
+    if (seen.has(domain)) return `The domain ${domain} already exists on another service`;
+    seen.add(domain);
+  }
+  return undefined;
+}
+
+function domainsValid(service: ServiceDocument): string | undefined {
+  for (const d of service.domains) {
+    const valid = isSharedSsl(d) ? isValidSharedSslLabel(d.domain) : isValidDomainName(d.domain);
+    if (!valid) return `Domain ${d.domain} is not a valid domain`;
+  }
+  return undefined;
+}
+
+function domainsAreNotOrigins(service: ServiceDocument): string | undefined {
+  const domains = new Set(service.domains.map((d) => d.domain.trim().toLowerCase()));
+  // The original names whichever origin its loop ended on; we name the offending one.
+  const clash = service.origins.find((o) => domains.has(o.origin.trim().toLowerCase()));
+  return clash ? `Domains and origins cannot be same: ${pythonRepr(clash)}` : undefined;
+}
+
+function originsValid(service: ServiceDocument): string | undefined {
+  for (const { origin } of service.origins) {
+    if (!isValidDomainName(origin) && !isValidIpv4Origin(origin))
+      return `Origin ${origin} is not valid`;
+  }
+  return undefined;
+}
+
+function noRootDomains(service: ServiceDocument): string | undefined {
+  for (const d of service.domains) {
+    if (isSharedSsl(d) || !isRootDomain(d.domain)) continue;
+    return (
+      `${d.domain} is a root domain. Most DNS providers do not allow setting a CNAME on a ` +
+      `root domain. Please add a subdomain (e.g. www.${d.domain})`
+    );
+  }
+  return undefined;
+}
+
+function hostHeadersValid(service: ServiceDocument): string | undefined {
+  for (const { hostheadervalue } of service.origins) {
+    if (
+      hostheadervalue !== undefined &&
+      hostheadervalue !== null &&
+      !isValidDomainName(hostheadervalue)
+    ) {
+      return `The host header ${hostheadervalue} is not valid`;
+    }
+  }
+  return undefined;
+}
+
+const ENTITY_KEYS = ['referrer', 'geography', 'client_ip'] as const;
+
+/**
+ * Checks 9 and 10, restriction by restriction (§4.2): a URL may not carry the same entity
+ * *type* (referrer, geography or client_ip) both whitelisted and blacklisted — values do
+ * not matter. A restriction without `access` is a whitelist here as when stored
+ * (Decision 3; the original treated it as a blacklist for this check only).
+ */
+function restrictionsConsistent(service: ServiceDocument): string | undefined {
+  const blacklist = new Map<string, string[]>();
+  const whitelist = new Map<string, string[]>();
+  const record = (map: Map<string, string[]>, url: string, entity: string): void => {
+    const list = map.get(url) ?? [];
+    list.push(entity);
+    map.set(url, list);
+  };
+
+  for (const restriction of service.restrictions ?? []) {
+    const isBlacklist = (restriction.access ?? 'whitelist') === 'blacklist';
+    for (const rule of restriction.rules) {
+      const entity = ENTITY_KEYS.find((k) => k in rule) as string;
+      const url = rule.request_url === undefined ? '/*' : slashed(rule.request_url);
+      if (isBlacklist) {
+        record(blacklist, url, entity);
+        continue;
+      }
+      if (blacklist.get(url)?.includes(entity)) {
+        return `Cannot blacklist and whitelist ${entity} on ${url} at the same time`;
+      }
+      record(whitelist, url, entity);
+    }
+
+    for (const [url, allowed] of whitelist) {
+      const denied = blacklist.get(url) ?? [];
+      const both = [...new Set(denied.filter((e) => allowed.includes(e)))];
+      if (both.length > 0) {
+        return `Cannot blacklist and whitelist ${pythonRepr(both)} on ${url} at the same time`;
+      }
+    }
+
+    for (const rule of restriction.rules) {
+      if (rule.referrer && !isValidDomainName(rule.referrer)) {
+        return `Referrer ${rule.referrer} is not a valid domain`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,28 @@
+/**
+ * The service status derived from its provider details (reference §5.2, Decision 7):
+ * by priority, so the order providers are stored in never changes the answer (the
+ * original walked them in order and could report `deployed` while one was still deploying).
+ */
+import type { ProviderDetail, Service, ServiceStatus } from './model';
+
+export type DisplayedStatus = ServiceStatus | 'disabled';
+
+export function aggregateServiceStatus(details: Record<string, ProviderDetail>): ServiceStatus {
+  const statuses = new Set<string>(Object.values(details).map((d) => d.status));
+  if (statuses.size === 0) return 'create_in_progress';
+  if (statuses.has('failed')) return 'failed';
+  if (statuses.has('delete_in_progress')) return 'delete_in_progress';
+  if (statuses.has('update_in_progress')) return 'update_in_progress';
+  if (statuses.has('deploy_in_progress')) return 'create_in_progress';
+  // `deployed`, and legacy values such as `unknown`, count as done.
+  return 'deployed';
+}
+
+/** What GET shows: `disabled` overrides the derived status while an operator disabled it (§4.8). */
+export function displayedStatus(
+  service: Pick<Service, 'operator_status' | 'provider_details'>,
+): DisplayedStatus {
+  return service.operator_status === 'disabled'
+    ? 'disabled'
+    : aggregateServiceStatus(service.provider_details);
+}
