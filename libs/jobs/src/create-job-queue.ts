@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import { NatsJobQueue, type NatsJobQueueOptions } from './drivers/nats-job-queue';
+import { SqliteJobQueue, type SqliteJobQueueOptions } from './drivers/sqlite-job-queue';
+import type { JobQueue } from './job-queue';
+
+/** Which driver backs the queue is configuration, nothing else: callers only ever see JobQueue. */
+export type JobQueueConfig =
+  | ({ driver: 'sqlite' } & Omit<SqliteJobQueueOptions, 'logger'>)
+  | ({ driver: 'nats' } & Omit<NatsJobQueueOptions, 'logger'>);
+
+export async function createJobQueue(
+  config: JobQueueConfig,
+  deps: { logger?: Logger } = {},
+): Promise<JobQueue> {
+  switch (config.driver) {
+    case 'sqlite':
+      return new SqliteJobQueue({ ...config, logger: deps.logger });
+    case 'nats':
+      return NatsJobQueue.connect({ ...config, logger: deps.logger });
+    default:
+      throw new RangeError(
+        `unknown job queue driver ${JSON.stringify((config as { driver: unknown }).driver)} (expected 'sqlite' or 'nats')`,
+      );
+  }
+}

@@ -1,0 +1,6 @@
+export * from './job-queue';
+export { runDelivery, type Settlement, type DeliveryInput } from './delivery';
+export { Slots } from './slots';
+export { SqliteJobQueue, type SqliteJobQueueOptions } from './drivers/sqlite-job-queue';
+export { NatsJobQueue, type NatsJobQueueOptions } from './drivers/nats-job-queue';
+export { createJobQueue, type JobQueueConfig } from './create-job-queue';
