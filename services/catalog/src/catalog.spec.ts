@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProviderDetail, ServiceSpec } from '@poppy/domain';
+import { Catalog } from './catalog';
+import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
+import { allocateSharedSslDomain } from './shared-ssl-shards';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-catalog-'));
+let n = 0;
+
+const SHARDS = ['scdn1.secure.example.net', 'scdn2.secure.example.net'];
+
+function spec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
+  return {
+    name: 'site',
+    domains: [{ domain: 'www.site.com', protocol: 'http' }],
+    origins: [{ origin: 'origin.site.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
+    restrictions: [],
+    flavor_id: 'mock',
+    log_delivery: { enabled: false },
+    ...overrides,
+  };
+}
+
+const deployed: Record<string, ProviderDetail> = {
+  Mock: { id: 'm-1', access_urls: [{ domain: 'www.site.com', provider_url: 'p.net', operator_url: 'p.net' }], status: 'deployed', domains_certificate_status: {} },
+};
+
+let store: SqliteCatalogStore;
+let catalog: Catalog;
+
+beforeEach(async () => {
+  store = new SqliteCatalogStore(path.join(dir, `c-${n++}.sqlite`));
+  catalog = new Catalog(store, { providers: ['mock'], maxServicesPerProject: 20, defaultCacheTtl: 86400, sharedSslShards: SHARDS });
+  await catalog.ensureFlavor('mock', 'mock');
+});
+afterEach(() => store.close());
+
+describe('Catalog.createService', () => {
+  it('stores the service create_in_progress with a create job for generation 1', async () => {
+    const service = await catalog.createService('p', spec());
+    expect(service).toMatchObject({ project_id: 'p', operator_status: 'enabled', provider_details: {}, generation: 1 });
+    const [job] = await store.listPendingJobs(10);
+    expect(job).toMatchObject({ kind: 'create', service_id: service.service_id, generation: 1, job_id: `${service.service_id}:1:create` });
+  });
+
+  it('refuses an unknown flavor with Poppy’s message', async () => {
+    await expect(catalog.createService('p', spec({ flavor_id: 'nope' }))).rejects.toMatchObject({
+      kind: 'invalid',
+      detail: "Could not find a flavor with the id 'nope'",
+    });
+  });
+
+  it('uses the project’s own limit over the default', async () => {
+    await catalog.setProjectLimit('p', 1);
+    await catalog.createService('p', spec());
+    await expect(catalog.createService('p', spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }))).rejects.toMatchObject({
+      kind: 'limit_exceeded',
+      detail: 'Maximum Services Limit of 1 reached!',
+    });
+  });
+
+  it('gives a shared-SSL label a shard, and refuses it once every shard holds it', async () => {
+    const shared = spec({ domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }] });
+    const a = await catalog.createService('p', shared);
+    const b = await catalog.createService('q', shared);
+    const names = [a.domains[0].domain, b.domains[0].domain].sort();
+    expect(names).toEqual(SHARDS.map((s) => `mysite.${s}`));
+    await expect(catalog.createService('r', shared)).rejects.toMatchObject({ detail: 'Domain mysite has already been taken' });
+  });
+});
+
+describe('Catalog.patchService', () => {
+  it('refuses a service that is not yet deployed', async () => {
+    const s = await catalog.createService('p', spec());
+    await expect(catalog.patchService('p', s.service_id, [])).rejects.toMatchObject({
+      detail: `Service ${s.service_id} neither deployed nor failed`,
+    });
+  });
+
+  it('saves the new configuration at once, marks providers update_in_progress and records an update job', async () => {
+    const s = await catalog.createService('p', spec());
+    await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
+    const patched = await catalog.patchService('p', s.service_id, [
+      { op: 'replace', path: '/domains/0/domain', value: 'www.moved.com' },
+    ]);
+    expect(patched.generation).toBe(2);
+    expect(patched.domains).toEqual([{ domain: 'www.moved.com', protocol: 'http' }]);
+    expect(patched.provider_details.Mock.status).toBe('update_in_progress');
+    expect((await store.findDomainOwner('www.site.com'))).toBeUndefined();
+    const jobs = await store.listPendingJobs(10);
+    expect(jobs.map((j) => j.kind)).toEqual(['create', 'update']);
+    expect((jobs[1].payload.previous as ServiceSpec).domains[0].domain).toBe('www.site.com');
+  });
+
+  it('keeps the full name of a shared-SSL domain the service already holds', async () => {
+    const s = await catalog.createService('p', spec({ domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }] }));
+    await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
+    const patched = await catalog.patchService('p', s.service_id, [{ op: 'replace', path: '/name', value: 'renamed' }]);
+    expect(patched.domains[0].domain).toBe(s.domains[0].domain);
+  });
+
+  it('refuses a disabled service', async () => {
+    const s = await catalog.createService('p', spec());
+    await store.replaceService({ ...s, operator_status: 'disabled', provider_details: deployed, generation: 2 }, 1);
+    await expect(catalog.patchService('p', s.service_id, [])).rejects.toMatchObject({ detail: `Service ${s.service_id} is disabled` });
+  });
+});
+
+describe('Catalog.deleteService and write-back', () => {
+  it('marks providers delete_in_progress, records the previous details, and removes the service on a completed delete', async () => {
+    const s = await catalog.createService('p', spec());
+    await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
+    const deleting = await catalog.deleteService('p', s.service_id);
+    expect(deleting.provider_details.Mock.status).toBe('delete_in_progress');
+    const job = (await store.listPendingJobs(10)).find((j) => j.kind === 'delete')!;
+    expect(job.payload.provider_details).toEqual(deployed);
+    // A create outcome arriving late (generation 1) is ignored.
+    expect(await catalog.updateProvisioning('p', s.service_id, 1, deployed, false)).toBe(false);
+    expect(await catalog.updateProvisioning('p', s.service_id, 2, {}, true)).toBe(true);
+    await expect(catalog.getService('p', s.service_id)).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('answers not found for another project’s service', async () => {
+    const s = await catalog.createService('p', spec());
+    await expect(catalog.deleteService('q', s.service_id)).rejects.toMatchObject({ detail: `No service found: ${s.service_id}` });
+  });
+});
+
+describe('Catalog.purgeService', () => {
+  it('refuses a service that is not deployed', async () => {
+    const s = await catalog.createService('p', spec());
+    await expect(catalog.purgeService('p', s.service_id, '/*', true)).rejects.toMatchObject({
+      detail: `Service ${s.service_id} is not deployed.`,
+    });
+  });
+
+  it('records a purge job per request; a soft purge marks providers update_in_progress, a hard one does not', async () => {
+    const s = await catalog.createService('p', spec());
+    await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
+    const hard = await catalog.purgeService('p', s.service_id, '/img/*', true);
+    expect(hard.provider_details.Mock.status).toBe('deployed');
+    const soft = await catalog.purgeService('p', s.service_id, '/*', false);
+    expect(soft.provider_details.Mock.status).toBe('update_in_progress');
+    const purges = (await store.listPendingJobs(10)).filter((j) => j.kind === 'purge');
+    expect(purges.map((j) => j.payload)).toEqual([{ url: '/img/*', hard: true }, { url: '/*', hard: false }]);
+  });
+});
+
+describe('flavors', () => {
+  it('refuses a provider this deployment does not run', async () => {
+    await expect(catalog.createFlavor({ id: 'x-flavor', providers: [{ provider: 'akamai', provider_url: 'http://a' }] })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
+  });
+});
+
+describe('allocateSharedSslDomain', () => {
+  it('skips shards where the name is taken', async () => {
+    const taken = new Set([`a.${SHARDS[0]}`]);
+    expect(await allocateSharedSslDomain('a', SHARDS, async (d) => taken.has(d), () => 0)).toBe(`a.${SHARDS[1]}`);
+  });
+});

@@ -1,0 +1,260 @@
+/**
+ * The catalog's business rules (reference §4.5, §4.9, §4.10, §4.11, §8): limits, flavor
+ * checks, shared-SSL allocation, statuses set synchronously, and the job recorded with
+ * every change of desired state. No transport here: server.ts adapts it to gRPC.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  aggregateServiceStatus,
+  applyServicePatch,
+  invalid,
+  notFound,
+  prepareFlavor,
+  sharedSslLabel,
+  toServiceDocument,
+  validateServiceDocument,
+  type Flavor,
+  type ProviderDetail,
+  type ProviderStatus,
+  type Service,
+  type ServiceSpec,
+  type ServiceStatus,
+} from '@poppy/domain';
+import type { CatalogStore, JobKind, OutboxJob, ServiceRef } from './store/catalog-store';
+import { allocateSharedSslDomain } from './shared-ssl-shards';
+
+export interface CatalogOptions {
+  providers: string[];
+  maxServicesPerProject: number;
+  defaultCacheTtl: number;
+  sharedSslShards: string[];
+}
+
+/** Optimistic concurrency: a read-modify-write that lost a race is retried this often. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+function withProviderStatus(details: Record<string, ProviderDetail>, status: ProviderStatus): Record<string, ProviderDetail> {
+  const out: Record<string, ProviderDetail> = {};
+  for (const [name, detail] of Object.entries(details)) out[name] = { ...detail, status };
+  return out;
+}
+
+export function jobFor(service: Service, kind: JobKind, payload: Record<string, unknown> = {}, suffix = ''): OutboxJob {
+  return {
+    job_id: `${service.service_id}:${service.generation}:${kind}${suffix}`,
+    kind,
+    project_id: service.project_id,
+    service_id: service.service_id,
+    generation: service.generation,
+    payload,
+    created_at: new Date().toISOString(),
+  };
+}
+
+export class Catalog {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly options: CatalogOptions,
+  ) {}
+
+  private async requireFlavor(flavorId: string): Promise<Flavor> {
+    const flavor = await this.store.getFlavor(flavorId);
+    if (!flavor) throw invalid(`Could not find a flavor with the id '${flavorId}'`);
+    return flavor;
+  }
+
+  private isClaimed = async (domain: string): Promise<boolean> =>
+    (await this.store.findDomainOwner(domain)) !== undefined;
+
+  /** Turns shared-SSL labels into full names; labels the service already holds keep theirs. */
+  private async assignSharedSslDomains(spec: ServiceSpec, current?: Service): Promise<ServiceSpec> {
+    const held = new Map<string, string>();
+    for (const d of current?.domains ?? []) {
+      if (d.certificate === 'shared') held.set(sharedSslLabel(d.domain), d.domain);
+    }
+    const domains = [];
+    for (const d of spec.domains) {
+      if (d.certificate !== 'shared' || d.domain.includes('.')) {
+        domains.push(d);
+        continue;
+      }
+      const full = held.get(d.domain) ?? (await allocateSharedSslDomain(d.domain, this.options.sharedSslShards, this.isClaimed));
+      domains.push({ ...d, domain: full });
+    }
+    return { ...spec, domains };
+  }
+
+  async createService(projectId: string, spec: ServiceSpec): Promise<Service> {
+    // The gateway validated already; the catalog owns the invariant, so it checks again.
+    validateServiceDocument(toServiceDocument(spec));
+    await this.requireFlavor(spec.flavor_id);
+    const limit = (await this.store.getProjectLimit(projectId)) ?? this.options.maxServicesPerProject;
+    const service: Service = {
+      service_id: randomUUID(),
+      project_id: projectId,
+      ...(await this.assignSharedSslDomains(spec)),
+      operator_status: 'enabled',
+      provider_details: {},
+      generation: 1,
+    };
+    await this.store.createService(service, jobFor(service, 'create'), limit);
+    return service;
+  }
+
+  async getService(projectId: string, serviceId: string): Promise<Service> {
+    const service = await this.store.getService(projectId, serviceId);
+    if (!service) throw notFound(`service ${serviceId} could not be found`);
+    return service;
+  }
+
+  listServices(projectId: string, marker: string | undefined, limit: number): Promise<Service[]> {
+    return this.store.listServices(projectId, marker, limit);
+  }
+
+  /** Read, change, write back if nobody wrote in between; else start over. */
+  private async rewrite(
+    projectId: string,
+    serviceId: string,
+    missing: () => Error,
+    change: (current: Service) => Promise<{ next: Service; job?: OutboxJob }>,
+  ): Promise<Service> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.getService(projectId, serviceId);
+      if (!current) throw missing();
+      const { next, job } = await change(current);
+      if (await this.store.replaceService(next, current.generation, job)) return next;
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw invalid(`Service ${serviceId} is being changed concurrently, try again`);
+    }
+  }
+
+  async patchService(projectId: string, serviceId: string, operations: unknown): Promise<Service> {
+    return this.rewrite(
+      projectId,
+      serviceId,
+      () => notFound('Service not found'),
+      async (current) => {
+        if (current.operator_status === 'disabled') throw invalid(`Service ${serviceId} is disabled`);
+        const status = aggregateServiceStatus(current.provider_details);
+        if (status !== 'deployed' && status !== 'failed') {
+          throw invalid(`Service ${serviceId} neither deployed nor failed`);
+        }
+        const patched = applyServicePatch(current, operations, { defaultCacheTtl: this.options.defaultCacheTtl });
+        await this.requireFlavor(patched.flavor_id);
+        const next: Service = {
+          ...current,
+          ...(await this.assignSharedSslDomains(patched, current)),
+          provider_details: withProviderStatus(current.provider_details, 'update_in_progress'),
+          generation: current.generation + 1,
+        };
+        const previous = toServiceDocument(current);
+        return { next, job: jobFor(next, 'update', { previous }) };
+      },
+    );
+  }
+
+  async deleteService(projectId: string, serviceId: string): Promise<Service> {
+    return this.rewrite(
+      projectId,
+      serviceId,
+      () => notFound(`No service found: ${serviceId}`),
+      async (current) => {
+        const next: Service = {
+          ...current,
+          provider_details: withProviderStatus(current.provider_details, 'delete_in_progress'),
+          generation: current.generation + 1,
+        };
+        // The provider details as they were before: the delete job needs the vendor ids.
+        return { next, job: jobFor(next, 'delete', { provider_details: current.provider_details }) };
+      },
+    );
+  }
+
+  async purgeService(projectId: string, serviceId: string, url: string, hard: boolean): Promise<Service> {
+    return this.rewrite(
+      projectId,
+      serviceId,
+      () => notFound(`No service found: ${serviceId}`),
+      async (current) => {
+        if (aggregateServiceStatus(current.provider_details) !== 'deployed') {
+          throw invalid(`Service ${serviceId} is not deployed.`);
+        }
+        // A purge changes no desired state: same generation, so an update in flight keeps its write-back.
+        const next: Service = hard
+          ? current
+          : { ...current, provider_details: withProviderStatus(current.provider_details, 'update_in_progress') };
+        const suffix = `:${randomUUID()}`;
+        return { next, job: jobFor(next, 'purge', { url, hard }, suffix) };
+      },
+    );
+  }
+
+  async createFlavor(raw: Flavor): Promise<Flavor> {
+    // Re-checked here against the providers this deployment runs (reference §8.1).
+    const flavor = prepareFlavor(
+      { id: raw.id, providers: raw.providers.map((p) => ({ provider: p.provider, links: [{ href: p.provider_url, rel: 'provider_url' }] })) },
+      this.options.providers,
+    );
+    await this.store.createFlavor(flavor);
+    return flavor;
+  }
+
+  async getFlavor(flavorId: string): Promise<Flavor> {
+    const flavor = await this.store.getFlavor(flavorId);
+    if (!flavor) throw notFound(`Could not find a flavor with the id '${flavorId}'`);
+    return flavor;
+  }
+
+  listFlavors(): Promise<Flavor[]> {
+    return this.store.listFlavors();
+  }
+
+  deleteFlavor(flavorId: string): Promise<void> {
+    return this.store.deleteFlavor(flavorId);
+  }
+
+  /** Creates the default flavor on a first start, so `npm start` is usable at once. */
+  async ensureFlavor(flavorId: string, provider: string): Promise<boolean> {
+    if (await this.store.getFlavor(flavorId)) return false;
+    try {
+      await this.store.createFlavor({ id: flavorId, providers: [{ provider, provider_url: `${provider}.localhost` }] });
+      return true;
+    } catch {
+      return false; // created concurrently by another catalog
+    }
+  }
+
+  async getProjectLimit(projectId: string): Promise<number> {
+    return (await this.store.getProjectLimit(projectId)) ?? this.options.maxServicesPerProject;
+  }
+
+  setProjectLimit(projectId: string, limit: number): Promise<void> {
+    return this.store.setProjectLimit(projectId, limit);
+  }
+
+  async getServiceByDomain(domain: string): Promise<Service> {
+    const owner = await this.store.findDomainOwner(domain);
+    const service = owner && (await this.store.getService(owner.project_id, owner.service_id));
+    if (!service) throw notFound(`Domain ${domain} cannot be found`);
+    return service;
+  }
+
+  listDomainsByProviderUrl(providerUrl: string): Promise<string[]> {
+    return this.store.listDomainsByProviderUrl(providerUrl);
+  }
+
+  listServicesByStatus(status: ServiceStatus): Promise<ServiceRef[]> {
+    return this.store.listServicesByStatus(status);
+  }
+
+  /** The outcome of a job for one generation; stale outcomes are ignored (returns false). */
+  async updateProvisioning(
+    projectId: string,
+    serviceId: string,
+    generation: number,
+    details: Record<string, ProviderDetail>,
+    deleted: boolean,
+  ): Promise<boolean> {
+    if (deleted) return this.store.deleteService(projectId, serviceId, generation);
+    return this.store.updateProviderDetails(projectId, serviceId, generation, details);
+  }
+}

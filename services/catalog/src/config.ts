@@ -1,0 +1,45 @@
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import path from 'node:path';
+
+export interface CatalogConfig extends CommonConfig {
+  /** @default '127.0.0.1' (POPPY_CATALOG_HOST) */
+  host: string;
+  /** @default 50051 (POPPY_CATALOG_PORT); 0 picks a free port. */
+  port: number;
+  /** @default 'sqlite' (POPPY_STORE) */
+  store: 'sqlite';
+  /** Directory of the embedded SQLite file. @default './.data' (POPPY_DATA_DIR) */
+  dataDir: string;
+  /** Provider ids a flavor may name (reference §8.1). @default ['mock'] (POPPY_PROVIDERS) */
+  providers: string[];
+  /** Services per project unless an operator set a limit. @default 20 (POPPY_MAX_SERVICES_PER_PROJECT) */
+  maxServicesPerProject: number;
+  /** TTL of the default caching rule. @default 86400 (POPPY_DEFAULT_CACHE_TTL) */
+  defaultCacheTtl: number;
+  /** Shard suffixes for shared-SSL domains (reference §4.13). (POPPY_SHARED_SSL_SHARDS) */
+  sharedSslShards: string[];
+  /** A flavor created at first start when none exists, '' for none. @default 'mock' (POPPY_DEFAULT_FLAVOR) */
+  defaultFlavor: string;
+}
+
+export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CatalogConfig> {
+  const e = new EnvReader(env);
+  const config: CatalogConfig = {
+    ...readCommonConfig(e),
+    host: e.string('POPPY_CATALOG_HOST', '127.0.0.1'),
+    port: e.int('POPPY_CATALOG_PORT', 50051, { min: 0, max: 65535 }),
+    store: e.oneOf('POPPY_STORE', ['sqlite'] as const, 'sqlite'),
+    dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
+    providers: e.list('POPPY_PROVIDERS', ['mock']),
+    maxServicesPerProject: e.int('POPPY_MAX_SERVICES_PER_PROJECT', 20, { min: 0 }),
+    defaultCacheTtl: e.int('POPPY_DEFAULT_CACHE_TTL', 86400, { min: 0, max: 31536000 }),
+    sharedSslShards: e.list(
+      'POPPY_SHARED_SSL_SHARDS',
+      [1, 2, 3, 4, 5].map((n) => `scdn${n}.secure.defaultcdn.com`),
+    ),
+    defaultFlavor: e.string('POPPY_DEFAULT_FLAVOR', 'mock'),
+  };
+  if (config.providers.length === 0) e.problem('POPPY_PROVIDERS: at least one provider id is needed');
+  if (config.sharedSslShards.length === 0) e.problem('POPPY_SHARED_SSL_SHARDS: at least one shard is needed');
+  return e.done(config);
+}

@@ -1,0 +1,376 @@
+/**
+ * The embedded catalog store: one SQLite file (WAL) under the data directory. Safe for
+ * several processes on one file: writes run in IMMEDIATE transactions, and uniqueness
+ * (domains, job ids) rests on primary keys, not on reads done beforehand.
+ */
+import Database from 'better-sqlite3';
+import {
+  aggregateServiceStatus,
+  conflict,
+  invalid,
+  limitExceeded,
+  type Flavor,
+  type ProviderDetail,
+  type Service,
+  type ServiceSpec,
+  type ServiceStatus,
+} from '@poppy/domain';
+import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
+import { SQLITE_MIGRATIONS } from './migrations';
+
+interface ServiceRow {
+  project_id: string;
+  service_id: string;
+  spec: string;
+  operator_status: string;
+  provider_details: string;
+  generation: number;
+}
+
+interface OutboxRow {
+  job_id: string;
+  kind: string;
+  project_id: string;
+  service_id: string;
+  generation: number;
+  payload: string;
+  created_at: string;
+}
+
+function specOf(service: Service): ServiceSpec {
+  const { name, domains, origins, caching, restrictions, flavor_id, log_delivery } = service;
+  return { name, domains, origins, caching, restrictions, flavor_id, log_delivery };
+}
+
+function serviceFromRow(row: ServiceRow): Service {
+  return {
+    service_id: row.service_id,
+    project_id: row.project_id,
+    ...(JSON.parse(row.spec) as ServiceSpec),
+    operator_status: row.operator_status as Service['operator_status'],
+    provider_details: JSON.parse(row.provider_details) as Record<string, ProviderDetail>,
+    generation: row.generation,
+  };
+}
+
+function providerUrlPairs(details: Record<string, ProviderDetail>): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const detail of Object.values(details)) {
+    for (const url of detail.access_urls) {
+      if (url.provider_url && url.domain) pairs.push([url.provider_url, url.domain]);
+    }
+  }
+  return pairs;
+}
+
+const isUniqueViolation = (e: unknown): boolean =>
+  e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
+
+export class SqliteCatalogStore implements CatalogStore {
+  readonly driverName = 'sqlite';
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    this.db
+      .transaction(() => {
+        const applied = new Set(
+          (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+            (r) => r.version,
+          ),
+        );
+        for (const m of SQLITE_MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          this.db.exec(m.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.version, m.name, new Date().toISOString());
+        }
+      })
+      .immediate();
+  }
+
+  private insertJob(job: OutboxJob): void {
+    this.db
+      .prepare(
+        `INSERT INTO outbox (job_id, kind, project_id, service_id, generation, payload, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING`,
+      )
+      .run(job.job_id, job.kind, job.project_id, job.service_id, job.generation, JSON.stringify(job.payload), job.created_at);
+  }
+
+  private claimDomains(service: Service): void {
+    const owner = this.db.prepare('SELECT service_id FROM domains WHERE domain = ?');
+    const claim = this.db.prepare(
+      'INSERT INTO domains (domain, project_id, service_id) VALUES (?, ?, ?) ON CONFLICT (domain) DO NOTHING',
+    );
+    for (const { domain } of service.domains) {
+      claim.run(domain, service.project_id, service.service_id);
+      const row = owner.get(domain) as { service_id: string } | undefined;
+      if (row?.service_id !== service.service_id) throw invalid(`Domain ${domain} has already been taken`);
+    }
+    const keep = new Set(service.domains.map((d) => d.domain));
+    const held = this.db.prepare('SELECT domain FROM domains WHERE service_id = ?').all(service.service_id) as Array<{
+      domain: string;
+    }>;
+    const release = this.db.prepare('DELETE FROM domains WHERE domain = ? AND service_id = ?');
+    for (const { domain } of held) if (!keep.has(domain)) release.run(domain, service.service_id);
+  }
+
+  private indexProviderUrls(serviceId: string, details: Record<string, ProviderDetail>): void {
+    this.db.prepare('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
+    const insert = this.db.prepare(
+      'INSERT OR REPLACE INTO provider_url_domains (provider_url, domain, service_id) VALUES (?, ?, ?)',
+    );
+    for (const [url, domain] of providerUrlPairs(details)) insert.run(url, domain, serviceId);
+  }
+
+  async createService(service: Service, job: OutboxJob, limit: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        const { total, deleting } = this.db
+          .prepare(
+            `SELECT count(*) AS total, coalesce(sum(status = 'delete_in_progress'), 0) AS deleting
+             FROM services WHERE project_id = ?`,
+          )
+          .get(service.project_id) as { total: number; deleting: number };
+        // Decision 4: only the caller's own services being deleted are discounted.
+        if (total - deleting >= limit) throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
+        this.claimDomains(service);
+        const now = new Date().toISOString();
+        try {
+          this.db
+            .prepare(
+              `INSERT INTO services (project_id, service_id, flavor_id, spec, operator_status, provider_details,
+                                     status, generation, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              service.project_id,
+              service.service_id,
+              service.flavor_id,
+              JSON.stringify(specOf(service)),
+              service.operator_status,
+              JSON.stringify(service.provider_details),
+              aggregateServiceStatus(service.provider_details),
+              service.generation,
+              now,
+              now,
+            );
+        } catch (e) {
+          if (isUniqueViolation(e)) throw invalid(`Service ${service.service_id} already exists`);
+          throw e;
+        }
+        this.insertJob(job);
+      })
+      .immediate();
+  }
+
+  async getService(projectId: string, serviceId: string): Promise<Service | undefined> {
+    const row = this.db
+      .prepare('SELECT * FROM services WHERE project_id = ? AND service_id = ?')
+      .get(projectId, serviceId) as ServiceRow | undefined;
+    return row && serviceFromRow(row);
+  }
+
+  async listServices(projectId: string, marker: string | undefined, limit: number): Promise<Service[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM services WHERE project_id = ? AND service_id > ? ORDER BY service_id LIMIT ?')
+      .all(projectId, marker ?? '', limit) as ServiceRow[];
+    return rows.map(serviceFromRow);
+  }
+
+  async replaceService(service: Service, expectedGeneration: number, job?: OutboxJob): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const result = this.db
+          .prepare(
+            `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?,
+                                 generation = ?, updated_at = ?
+             WHERE project_id = ? AND service_id = ? AND generation = ?`,
+          )
+          .run(
+            service.flavor_id,
+            JSON.stringify(specOf(service)),
+            service.operator_status,
+            JSON.stringify(service.provider_details),
+            aggregateServiceStatus(service.provider_details),
+            service.generation,
+            new Date().toISOString(),
+            service.project_id,
+            service.service_id,
+            expectedGeneration,
+          );
+        if (result.changes === 0) return false;
+        this.claimDomains(service);
+        this.indexProviderUrls(service.service_id, service.provider_details);
+        if (job) this.insertJob(job);
+        return true;
+      })
+      .immediate();
+  }
+
+  async updateProviderDetails(
+    projectId: string,
+    serviceId: string,
+    generation: number,
+    details: Record<string, ProviderDetail>,
+  ): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const result = this.db
+          .prepare(
+            `UPDATE services SET provider_details = ?, status = ?, updated_at = ?
+             WHERE project_id = ? AND service_id = ? AND generation = ?`,
+          )
+          .run(
+            JSON.stringify(details),
+            aggregateServiceStatus(details),
+            new Date().toISOString(),
+            projectId,
+            serviceId,
+            generation,
+          );
+        if (result.changes === 0) return false;
+        this.indexProviderUrls(serviceId, details);
+        return true;
+      })
+      .immediate();
+  }
+
+  async deleteService(projectId: string, serviceId: string, generation: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.db
+          .prepare('SELECT * FROM services WHERE project_id = ? AND service_id = ? AND generation = ?')
+          .get(projectId, serviceId, generation) as ServiceRow | undefined;
+        if (!row) return false;
+        this.db
+          .prepare('INSERT INTO archives (project_id, service_id, archived_at, service) VALUES (?, ?, ?, ?)')
+          .run(projectId, serviceId, new Date().toISOString(), JSON.stringify(serviceFromRow(row)));
+        this.db.prepare('DELETE FROM services WHERE project_id = ? AND service_id = ?').run(projectId, serviceId);
+        this.db.prepare('DELETE FROM domains WHERE service_id = ?').run(serviceId);
+        this.db.prepare('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
+        return true;
+      })
+      .immediate();
+  }
+
+  async findDomainOwner(domain: string): Promise<ServiceRef | undefined> {
+    return this.db
+      .prepare('SELECT project_id, service_id FROM domains WHERE domain = ?')
+      .get(domain.toLowerCase()) as ServiceRef | undefined;
+  }
+
+  async listDomainsByProviderUrl(providerUrl: string): Promise<string[]> {
+    return (
+      this.db
+        .prepare('SELECT domain FROM provider_url_domains WHERE provider_url = ? ORDER BY domain')
+        .all(providerUrl) as Array<{ domain: string }>
+    ).map((r) => r.domain);
+  }
+
+  async listServicesByStatus(status: ServiceStatus): Promise<ServiceRef[]> {
+    return this.db
+      .prepare('SELECT project_id, service_id FROM services WHERE status = ? ORDER BY project_id, service_id')
+      .all(status) as ServiceRef[];
+  }
+
+  async createFlavor(flavor: Flavor): Promise<void> {
+    try {
+      this.db
+        .prepare('INSERT INTO flavors (flavor_id, providers) VALUES (?, ?)')
+        .run(flavor.id, JSON.stringify(flavor.providers));
+    } catch (e) {
+      if (isUniqueViolation(e)) throw invalid(`A flavor with the id '${flavor.id}' already exists`);
+      throw e;
+    }
+  }
+
+  async getFlavor(flavorId: string): Promise<Flavor | undefined> {
+    const row = this.db.prepare('SELECT flavor_id, providers FROM flavors WHERE flavor_id = ?').get(flavorId) as
+      | { flavor_id: string; providers: string }
+      | undefined;
+    return row && { id: row.flavor_id, providers: JSON.parse(row.providers) as Flavor['providers'] };
+  }
+
+  async listFlavors(): Promise<Flavor[]> {
+    const rows = this.db.prepare('SELECT flavor_id, providers FROM flavors ORDER BY flavor_id').all() as Array<{
+      flavor_id: string;
+      providers: string;
+    }>;
+    return rows.map((r) => ({ id: r.flavor_id, providers: JSON.parse(r.providers) as Flavor['providers'] }));
+  }
+
+  async deleteFlavor(flavorId: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const used = this.db.prepare('SELECT count(*) AS n FROM services WHERE flavor_id = ?').get(flavorId) as {
+          n: number;
+        };
+        if (used.n > 0) {
+          throw conflict(`Flavor '${flavorId}' is used by ${used.n} service(s) and cannot be deleted`);
+        }
+        this.db.prepare('DELETE FROM flavors WHERE flavor_id = ?').run(flavorId);
+      })
+      .immediate();
+  }
+
+  async getProjectLimit(projectId: string): Promise<number | undefined> {
+    const row = this.db.prepare('SELECT service_limit FROM project_limits WHERE project_id = ?').get(projectId) as
+      | { service_limit: number }
+      | undefined;
+    return row?.service_limit;
+  }
+
+  async setProjectLimit(projectId: string, limit: number): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO project_limits (project_id, service_limit) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET service_limit = excluded.service_limit',
+      )
+      .run(projectId, limit);
+  }
+
+  async listPendingJobs(limit: number): Promise<OutboxJob[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT job_id, kind, project_id, service_id, generation, payload, created_at
+         FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?`,
+      )
+      .all(limit) as OutboxRow[];
+    return rows.map((r) => ({
+      ...r,
+      kind: r.kind as OutboxJob['kind'],
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+    }));
+  }
+
+  async markJobsRelayed(jobIds: string[]): Promise<void> {
+    const mark = this.db.prepare('UPDATE outbox SET relayed_at = ? WHERE job_id = ?');
+    const now = new Date().toISOString();
+    this.db.transaction(() => jobIds.forEach((id) => mark.run(now, id)))();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

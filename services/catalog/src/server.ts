@@ -1,0 +1,72 @@
+/** Thin gRPC handlers: decode, call the catalog, encode. */
+import { catalogV1, flavorFromWire, flavorToWire, providerDetailsFromWire, serviceToWire, specFromWire } from '@poppy/contracts';
+import { SERVICE_STATUSES, invalid, type ServiceStatus } from '@poppy/domain';
+import { bindUnaryService, type GrpcServiceBinding, type Logger } from '@poppy/platform';
+import type { Catalog } from './catalog';
+import type { CatalogStore } from './store/catalog-store';
+
+export function catalogGrpcService(catalog: Catalog, store: CatalogStore, logger: Logger): GrpcServiceBinding {
+  return bindUnaryService(
+    catalogV1.CatalogServiceService,
+    {
+      createService: async (req) => ({
+        service: serviceToWire(await catalog.createService(req.project_id, specFromWire(req.spec))),
+      }),
+      getService: async (req) => ({ service: serviceToWire(await catalog.getService(req.project_id, req.service_id)) }),
+      listServices: async (req) => ({
+        services: (await catalog.listServices(req.project_id, req.marker, req.limit)).map(serviceToWire),
+      }),
+      patchService: async (req) => ({
+        service: serviceToWire(await catalog.patchService(req.project_id, req.service_id, req.operations.map(patchOperation))),
+      }),
+      deleteService: async (req) => ({ service: serviceToWire(await catalog.deleteService(req.project_id, req.service_id)) }),
+      purgeService: async (req) => ({
+        service: serviceToWire(await catalog.purgeService(req.project_id, req.service_id, req.url, req.hard)),
+      }),
+      createFlavor: async (req) => ({ flavor: flavorToWire(await catalog.createFlavor(flavorFromWire(req.flavor))) }),
+      getFlavor: async (req) => ({ flavor: flavorToWire(await catalog.getFlavor(req.flavor_id)) }),
+      listFlavors: async () => ({ flavors: (await catalog.listFlavors()).map(flavorToWire) }),
+      deleteFlavor: async (req) => {
+        await catalog.deleteFlavor(req.flavor_id);
+        return {};
+      },
+      getProjectLimit: async (req) => ({ limit: await catalog.getProjectLimit(req.project_id) }),
+      setProjectLimit: async (req) => {
+        await catalog.setProjectLimit(req.project_id, req.limit);
+        return {};
+      },
+      getServiceByDomain: async (req) => ({ service: serviceToWire(await catalog.getServiceByDomain(req.domain)) }),
+      listDomainsByProviderUrl: async (req) => ({ domains: await catalog.listDomainsByProviderUrl(req.provider_url) }),
+      listServicesByStatus: async (req) => {
+        if (!(SERVICE_STATUSES as readonly string[]).includes(req.status)) throw invalid(`Unknown status type ${req.status}`);
+        return { services: await catalog.listServicesByStatus(req.status as ServiceStatus) };
+      },
+      updateProvisioning: async (req) => ({
+        applied: await catalog.updateProvisioning(
+          req.project_id,
+          req.service_id,
+          req.generation,
+          providerDetailsFromWire(req.provider_details),
+          req.deleted,
+        ),
+      }),
+      getDependencyHealth: async () => {
+        const online = await store.ping();
+        // The job outbox lives in the catalog's store, so it is up exactly when storage is.
+        return {
+          storage: { name: store.driverName, online },
+          distributed_task: { name: store.driverName === 'sqlite' ? 'sqlite' : store.driverName, online },
+        };
+      },
+    },
+    logger,
+  );
+}
+
+/** A wire patch operation as the plain RFC 6902 object the domain applies. */
+function patchOperation(op: catalogV1.JsonPatchOperation): Record<string, unknown> {
+  const out: Record<string, unknown> = { op: op.op, path: op.path };
+  if (op.from !== undefined) out.from = op.from;
+  if (op.value !== undefined) out.value = op.value;
+  return out;
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
+import { Catalog } from './catalog';
+import type { CatalogConfig } from './config';
+import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
+import { catalogGrpcService } from './server';
+import type { CatalogStore } from './store/catalog-store';
+
+export function openStore(config: CatalogConfig): CatalogStore {
+  switch (config.store) {
+    case 'sqlite':
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      return new SqliteCatalogStore(path.join(config.dataDir, 'catalog.sqlite'));
+  }
+}
+
+export async function startCatalog(
+  config: CatalogConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
+  const store = openStore(config);
+  shutdown.add('storage', () => store.close());
+  const catalog = new Catalog(store, config);
+  if (config.defaultFlavor && (await catalog.ensureFlavor(config.defaultFlavor, config.providers[0]))) {
+    logger.info({ flavor: config.defaultFlavor }, 'created the default flavor');
+  }
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    services: [catalogGrpcService(catalog, store, logger)],
+    logger,
+  });
+  shutdown.add('grpc server', () => server.stop());
+  // Harnesses that start the catalog on port 0 read the bound port from this line.
+  logger.info({ store: store.driverName, port: server.port }, 'catalog ready');
+}
