@@ -1,0 +1,95 @@
+/**
+ * The fastify application: routes from the table, Poppy's HTTP conventions (reference §2)
+ * applied once for all of them. Built without listening, so tests can inject requests.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '@poppy/platform';
+import { buildOpenApi } from './openapi';
+import { METHOD_NOT_ALLOWED_MESSAGE, NOT_FOUND_MESSAGE, toHttpError } from './http-errors';
+import { linksOf, projectIdOf, stripTenantSegment } from './request-context';
+import type { GatewayDeps, HttpMethod, RouteDef, RouteReply } from './route-table';
+import { ROUTES } from './routes';
+
+const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const VERSION = '1.0';
+
+function send(reply: FastifyReply, result: RouteReply): FastifyReply {
+  reply.code(result.status);
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+  if (result.body === undefined) return reply.send();
+  return reply.type('application/json').send(JSON.stringify(result.body));
+}
+
+export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    rewriteUrl: (req) => stripTenantSegment(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+  });
+
+  // Poppy parses every body as JSON whatever its content type: keep the text, parse in the handler.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const http = toHttpError(error, request.id);
+    if (http.log) request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
+    void send(reply, { status: http.status, body: http.body });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void send(reply, { status: 404, body: { message: NOT_FOUND_MESSAGE } });
+  });
+
+  const document = buildOpenApi(ROUTES, VERSION);
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/v1.0/openapi.json', async () => document);
+
+  const methodsByPath = new Map<string, HttpMethod[]>();
+  for (const route of ROUTES) {
+    methodsByPath.set(route.url, [...(methodsByPath.get(route.url) ?? []), route.method]);
+    registerRoute(app, route, deps);
+  }
+  for (const [url, methods] of methodsByPath) {
+    const others = ALL_METHODS.filter((m) => !methods.includes(m));
+    if (others.length === 0) continue;
+    const allow = methods.join(', ');
+    app.route({
+      method: others,
+      url,
+      handler: async (_request, reply) => send(reply, { status: 405, headers: { allow }, body: { message: METHOD_NOT_ALLOWED_MESSAGE } }),
+    });
+  }
+  return app;
+}
+
+function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    handler: async (request, reply) => {
+      const projectId = route.project ? projectIdOf(request) : '';
+      const result = await route.handler({
+        request,
+        params: request.params as Record<string, string>,
+        query: request.query as Record<string, string | undefined>,
+        body: typeof request.body === 'string' ? request.body : '',
+        projectId,
+        links: linksOf(request, deps.config.projectIdInUrl && route.project),
+        deps,
+      });
+      return send(reply, result);
+    },
+  });
+}

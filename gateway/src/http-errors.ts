@@ -1,0 +1,48 @@
+/**
+ * What the tenant sees of an error (reference §2.4): a 4xx carries Poppy's message; a 5xx
+ * carries only a generic message and the request id, while the cause goes to the log.
+ */
+import { HTTP_STATUS_BY_KIND } from '@poppy/platform';
+import { isPoppyError, type ErrorMessage } from '@poppy/domain';
+
+export const INTERNAL_ERROR_MESSAGE =
+  'The server encountered an unexpected condition which prevented it from fulfilling the request.';
+export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please retry later.';
+export const NOT_FOUND_MESSAGE = 'The resource could not be found.';
+export const METHOD_NOT_ALLOWED_MESSAGE = 'The method is not allowed for the requested URL.';
+
+export interface HttpError {
+  status: number;
+  body: Record<string, unknown>;
+  /** True when the cause must be logged (the tenant only sees a request id). */
+  log: boolean;
+}
+
+/** Poppy embeds a message that is itself JSON (object, array, number) parsed, not as a string. */
+export function messageValue(detail: ErrorMessage): unknown {
+  if (typeof detail !== 'string') return detail;
+  const trimmed = detail.trim();
+  if (/^[[{\-0-9]/.test(trimmed)) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (typeof parsed === 'object' || typeof parsed === 'number') return parsed;
+    } catch {
+      // not JSON: a plain message
+    }
+  }
+  return detail;
+}
+
+export function toHttpError(error: unknown, requestId: string): HttpError {
+  if (isPoppyError(error)) {
+    const status = HTTP_STATUS_BY_KIND[error.kind];
+    if (status < 500) return { status, body: { message: messageValue(error.detail) }, log: false };
+    if (status === 503) return { status, body: { message: UNAVAILABLE_MESSAGE, request_id: requestId }, log: true };
+  }
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    // Errors fastify raised itself before our handler ran: body too large, bad encoding…
+    return { status: statusCode, body: { message: (error as Error).message }, log: false };
+  }
+  return { status: 500, body: { message: INTERNAL_ERROR_MESSAGE, request_id: requestId }, log: true };
+}

@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import { invalid } from '@poppy/domain';
+
+export interface Links {
+  /** `<scheme://host>/v1.0` (+ `/<project>` when configured): the base of links in bodies. */
+  baseUrl: string;
+  /** `<scheme://host>/v1.0`: the base of service Location headers, never with the project. */
+  locationBase: string;
+}
+
+export function projectIdOf(request: FastifyRequest): string {
+  const value = request.headers['x-project-id'];
+  const project = Array.isArray(value) ? value[0] : value;
+  if (project === undefined || project === '') throw invalid('The Project ID must be provided.');
+  return project;
+}
+
+export function linksOf(request: FastifyRequest, projectIdInUrl: boolean): Links {
+  const locationBase = `${request.protocol}://${request.host}/v1.0`;
+  if (!projectIdInUrl) return { baseUrl: locationBase, locationBase };
+  return { baseUrl: `${locationBase}/${projectIdOf(request)}`, locationBase };
+}
+
+/** `/v1.0/123456/services` routes as `/v1.0/services` (reference §2.1). */
+export function stripTenantSegment(url: string): string {
+  return url.replace(/^\/v1\.0\/[0-9]+(?=\/|\?|$)/, '/v1.0');
+}
