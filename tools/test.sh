@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it (and .ci/run through it):
+#   contracts current + buf lint → typecheck → lint → build → jest (unit + integration).
+# Real servers the integration tests need are installed and started by tools/infra scripts
+# from here; a missing server fails the run, it is never skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .cache
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "contracts (buf lint + generated code current)"
+node tools/contracts-check.js
+step "typecheck"
+npx tsc --noEmit -p tsconfig.json
+step "lint"
+npx eslint --max-warnings 0 .
+step "build"
+node tools/build.js
+
+step "jest"
+status=0
+POPPY_SKIP_BUILD=1 npx jest --ci --json --outputFile=.cache/jest-results.json "$@" || status=$?
+node -e '
+  const r = require("./.cache/jest-results.json");
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit $status
