@@ -14,6 +14,7 @@ node tools/contracts-check.js
 step "typecheck"
 npx tsc --noEmit -p tsconfig.json
 step "lint"
+npx nx show projects >/dev/null  # caches the project graph the module-boundaries rule reads
 npx eslint --max-warnings 0 .
 step "build"
 node tools/build.js

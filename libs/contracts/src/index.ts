@@ -4,5 +4,6 @@
  * is committed, never edited, and CI fails when regenerating changes it.
  */
 export * as catalogV1 from './gen/poppy/catalog/v1/catalog';
+export * as providerV1 from './gen/poppy/provider/v1/provider';
 export * as commonV1 from './gen/poppy/common/v1/service';
 export * from './model-mapping';

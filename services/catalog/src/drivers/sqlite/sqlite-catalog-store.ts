@@ -63,8 +63,9 @@ function providerUrlPairs(details: Record<string, ProviderDetail>): Array<[strin
   return pairs;
 }
 
+// Duck-typed: under jest the native module's SqliteError comes from another realm than `Error`.
 const isUniqueViolation = (e: unknown): boolean =>
-  e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
+  typeof e === 'object' && e !== null && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
 
 export class SqliteCatalogStore implements CatalogStore {
   readonly driverName = 'sqlite';
