@@ -9,6 +9,9 @@ mkdir -p .cache
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "real servers: install what is missing"
+bash tools/infra/nats.sh install
+
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
 step "typecheck"
