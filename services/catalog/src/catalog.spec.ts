@@ -149,6 +149,36 @@ describe('Catalog.purgeService', () => {
   });
 });
 
+describe('Catalog.runServiceAction', () => {
+  it('disables every service of a project with one disable job each, keeping the generation', async () => {
+    const a = await catalog.createService('p', spec());
+    const b = await catalog.createService('p', spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }));
+    await catalog.createService('q', spec({ domains: [{ domain: 'www.third.com', protocol: 'http' }] }));
+    const refs = await catalog.runServiceAction({ project_id: 'p' }, 'disable');
+    expect(refs.map((r) => r.service_id).sort()).toEqual([a.service_id, b.service_id].sort());
+    const disabled = await catalog.getService('p', a.service_id);
+    expect(disabled).toMatchObject({ operator_status: 'disabled', generation: 1 });
+    const jobs = (await store.listPendingJobs(20)).filter((j) => j.kind === 'disable');
+    expect(jobs.map((j) => j.service_id).sort()).toEqual([a.service_id, b.service_id].sort());
+  });
+
+  it('enables the service owning a domain, and deletes by domain like a tenant DELETE', async () => {
+    const s = await catalog.createService('p', spec());
+    await catalog.runServiceAction({ project_id: 'p' }, 'disable');
+    await catalog.runServiceAction({ domain: 'www.site.com' }, 'enable');
+    expect((await catalog.getService('p', s.service_id)).operator_status).toBe('enabled');
+    await catalog.runServiceAction({ domain: 'www.site.com' }, 'delete');
+    expect((await store.listPendingJobs(20)).some((j) => j.kind === 'delete' && j.service_id === s.service_id)).toBe(true);
+  });
+
+  it('refuses an unknown action, an unknown domain, and a target with both or neither key', async () => {
+    await expect(catalog.runServiceAction({ project_id: 'p' }, 'explode')).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(catalog.runServiceAction({}, 'enable')).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(catalog.runServiceAction({ project_id: 'p', domain: 'www.site.com' }, 'enable')).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(catalog.runServiceAction({ domain: 'www.nobody.com' }, 'enable')).rejects.toMatchObject({ kind: 'not_found' });
+  });
+});
+
 describe('flavors', () => {
   it('refuses a provider this deployment does not run', async () => {
     await expect(catalog.createFlavor({ id: 'x-flavor', providers: [{ provider: 'akamai', provider_url: 'http://a' }] })).rejects.toMatchObject({

@@ -188,6 +188,67 @@ export class Catalog {
     );
   }
 
+  /**
+   * Operator enable/disable (reference §6.7): the new operator status is desired state,
+   * stored at once with an enable/disable job (DNS re-pointing). Like a purge it keeps the
+   * generation, so a create or update in flight still gets its write-back.
+   */
+  async setOperatorStatus(projectId: string, serviceId: string, state: 'enabled' | 'disabled'): Promise<Service> {
+    return this.rewrite(
+      projectId,
+      serviceId,
+      () => notFound(`No service found: ${serviceId}`),
+      async (current) => {
+        const next: Service = { ...current, operator_status: state };
+        const kind = state === 'enabled' ? 'enable' : 'disable';
+        return { next, job: jobFor(next, kind, {}, `:${randomUUID()}`) };
+      },
+    );
+  }
+
+  /**
+   * `POST /admin/services/action` (reference §10.2): the action on the service owning
+   * `domain`, or on every service of `project_id` (pages of 10; a failure on one service
+   * is reported through `onError` and the others go on).
+   */
+  async runServiceAction(
+    target: { project_id?: string; domain?: string },
+    action: string,
+    onError: (ref: ServiceRef, error: unknown) => void = () => undefined,
+  ): Promise<ServiceRef[]> {
+    if (action !== 'enable' && action !== 'disable' && action !== 'delete') {
+      throw invalid(`Unknown action ${action}, expected enable, disable or delete`);
+    }
+    if ((target.project_id === undefined) === (target.domain === undefined)) {
+      throw invalid('Exactly one of project_id and domain is needed');
+    }
+    const apply = (ref: ServiceRef): Promise<Service> =>
+      action === 'delete'
+        ? this.deleteService(ref.project_id, ref.service_id)
+        : this.setOperatorStatus(ref.project_id, ref.service_id, action === 'enable' ? 'enabled' : 'disabled');
+    if (target.domain !== undefined) {
+      const service = await this.getServiceByDomain(target.domain);
+      const ref = { project_id: service.project_id, service_id: service.service_id };
+      await apply(ref);
+      return [ref];
+    }
+    const done: ServiceRef[] = [];
+    for (let marker: string | undefined; ; ) {
+      const page = await this.store.listServices(target.project_id!, marker, 10);
+      for (const service of page) {
+        const ref = { project_id: service.project_id, service_id: service.service_id };
+        try {
+          await apply(ref);
+          done.push(ref);
+        } catch (error) {
+          onError(ref, error);
+        }
+      }
+      if (page.length < 10) return done;
+      marker = page[page.length - 1].service_id;
+    }
+  }
+
   async createFlavor(raw: Flavor): Promise<Flavor> {
     // Re-checked here against the providers this deployment runs (reference §8.1).
     const flavor = prepareFlavor(

@@ -41,6 +41,11 @@ export function catalogGrpcService(catalog: Catalog, store: CatalogStore, logger
         if (!(SERVICE_STATUSES as readonly string[]).includes(req.status)) throw invalid(`Unknown status type ${req.status}`);
         return { services: await catalog.listServicesByStatus(req.status as ServiceStatus) };
       },
+      runServiceAction: async (req) => ({
+        services: await catalog.runServiceAction({ project_id: req.project_id, domain: req.domain }, req.action, (ref, err) =>
+          logger.warn({ ...ref, action: req.action, err }, 'service action failed for one service'),
+        ),
+      }),
       updateProvisioning: async (req) => ({
         applied: await catalog.updateProvisioning(
           req.project_id,

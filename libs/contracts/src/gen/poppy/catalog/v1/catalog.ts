@@ -167,6 +167,21 @@ export interface ListServicesByStatusResponse {
   services: ServiceRef[];
 }
 
+export interface RunServiceActionRequest {
+  /** Exactly one of project_id and domain is set. */
+  project_id?: string | undefined;
+  domain?:
+    | string
+    | undefined;
+  /** "enable", "disable" or "delete". */
+  action: string;
+}
+
+export interface RunServiceActionResponse {
+  /** The services the action was applied to. */
+  services: ServiceRef[];
+}
+
 export interface UpdateProvisioningRequest {
   project_id: string;
   service_id: string;
@@ -2345,6 +2360,162 @@ export const ListServicesByStatusResponse: MessageFns<ListServicesByStatusRespon
   },
 };
 
+function createBaseRunServiceActionRequest(): RunServiceActionRequest {
+  return { project_id: undefined, domain: undefined, action: "" };
+}
+
+export const RunServiceActionRequest: MessageFns<RunServiceActionRequest> = {
+  encode(message: RunServiceActionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project_id !== undefined) {
+      writer.uint32(10).string(message.project_id);
+    }
+    if (message.domain !== undefined) {
+      writer.uint32(18).string(message.domain);
+    }
+    if (message.action !== "") {
+      writer.uint32(26).string(message.action);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunServiceActionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunServiceActionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project_id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.domain = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunServiceActionRequest {
+    return {
+      project_id: isSet(object.projectId)
+        ? globalThis.String(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.String(object.project_id)
+        : undefined,
+      domain: isSet(object.domain) ? globalThis.String(object.domain) : undefined,
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+    };
+  },
+
+  toJSON(message: RunServiceActionRequest): unknown {
+    const obj: any = {};
+    if (message.project_id !== undefined) {
+      obj.projectId = message.project_id;
+    }
+    if (message.domain !== undefined) {
+      obj.domain = message.domain;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    return obj;
+  },
+};
+
+function createBaseRunServiceActionResponse(): RunServiceActionResponse {
+  return { services: [] };
+}
+
+export const RunServiceActionResponse: MessageFns<RunServiceActionResponse> = {
+  encode(message: RunServiceActionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.services) {
+      ServiceRef.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunServiceActionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunServiceActionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.services.push(ServiceRef.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunServiceActionResponse {
+    return {
+      services: globalThis.Array.isArray(object?.services)
+        ? object.services.map((e: any) => ServiceRef.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RunServiceActionResponse): unknown {
+    const obj: any = {};
+    if (message.services?.length) {
+      obj.services = message.services.map((e) => ServiceRef.toJSON(e));
+    }
+    return obj;
+  },
+};
+
 function createBaseUpdateProvisioningRequest(): UpdateProvisioningRequest {
   return { project_id: "", service_id: "", generation: 0, provider_details: {}, deleted: false };
 }
@@ -3010,6 +3181,21 @@ export const CatalogServiceService = {
       Buffer.from(ListServicesByStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListServicesByStatusResponse => ListServicesByStatusResponse.decode(value),
   },
+  /**
+   * Operator actions (reference §10.2): enable, disable or delete every service of a
+   * project, or the service that owns a domain. Each service gets its own job.
+   */
+  runServiceAction: {
+    path: "/poppy.catalog.v1.CatalogService/RunServiceAction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RunServiceActionRequest): Buffer =>
+      Buffer.from(RunServiceActionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RunServiceActionRequest => RunServiceActionRequest.decode(value),
+    responseSerialize: (value: RunServiceActionResponse): Buffer =>
+      Buffer.from(RunServiceActionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RunServiceActionResponse => RunServiceActionResponse.decode(value),
+  },
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning: {
     path: "/poppy.catalog.v1.CatalogService/UpdateProvisioning" as const,
@@ -3056,6 +3242,11 @@ export interface CatalogServiceServer extends UntypedServiceImplementation {
   getServiceByDomain: handleUnaryCall<GetServiceByDomainRequest, GetServiceByDomainResponse>;
   listDomainsByProviderUrl: handleUnaryCall<ListDomainsByProviderUrlRequest, ListDomainsByProviderUrlResponse>;
   listServicesByStatus: handleUnaryCall<ListServicesByStatusRequest, ListServicesByStatusResponse>;
+  /**
+   * Operator actions (reference §10.2): enable, disable or delete every service of a
+   * project, or the service that owns a domain. Each service gets its own job.
+   */
+  runServiceAction: handleUnaryCall<RunServiceActionRequest, RunServiceActionResponse>;
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning: handleUnaryCall<UpdateProvisioningRequest, UpdateProvisioningResponse>;
   /** Liveness of the catalog's dependencies (storage, job outbox). */
@@ -3291,6 +3482,25 @@ export interface CatalogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListServicesByStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Operator actions (reference §10.2): enable, disable or delete every service of a
+   * project, or the service that owns a domain. Each service gets its own job.
+   */
+  runServiceAction(
+    request: RunServiceActionRequest,
+    callback: (error: ServiceError | null, response: RunServiceActionResponse) => void,
+  ): ClientUnaryCall;
+  runServiceAction(
+    request: RunServiceActionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RunServiceActionResponse) => void,
+  ): ClientUnaryCall;
+  runServiceAction(
+    request: RunServiceActionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RunServiceActionResponse) => void,
   ): ClientUnaryCall;
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning(
