@@ -5,7 +5,13 @@ import { bindUnaryService, type GrpcServiceBinding, type Logger } from '@poppy/p
 import type { Catalog } from './catalog';
 import type { CatalogStore } from './store/catalog-store';
 
-export function catalogGrpcService(catalog: Catalog, store: CatalogStore, logger: Logger): GrpcServiceBinding {
+export function catalogGrpcService(
+  catalog: Catalog,
+  store: CatalogStore,
+  logger: Logger,
+  /** The outbox relay's view of the job queue; without it the outbox (in storage) stands for the queue. */
+  queueHealth?: () => { name: string; online: boolean },
+): GrpcServiceBinding {
   return bindUnaryService(
     catalogV1.CatalogServiceService,
     {
@@ -57,10 +63,10 @@ export function catalogGrpcService(catalog: Catalog, store: CatalogStore, logger
       }),
       getDependencyHealth: async () => {
         const online = await store.ping();
-        // The job outbox lives in the catalog's store, so it is up exactly when storage is.
+        const queue = queueHealth?.() ?? { name: store.driverName, online };
         return {
           storage: { name: store.driverName, online },
-          distributed_task: { name: store.driverName === 'sqlite' ? 'sqlite' : store.driverName, online },
+          distributed_task: { name: queue.name, online: online && queue.online },
         };
       },
     },

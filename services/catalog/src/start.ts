@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createJobQueue } from '@poppy/jobs';
 import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { Catalog } from './catalog';
 import type { CatalogConfig } from './config';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
+import { notifyingStore, OutboxRelay } from './outbox-relay';
 import { catalogGrpcService } from './server';
 import type { CatalogStore } from './store/catalog-store';
 
@@ -22,14 +24,19 @@ export async function startCatalog(
 ): Promise<void> {
   const store = openStore(config);
   shutdown.add('storage', () => store.close());
-  const catalog = new Catalog(store, config);
+  const relay = new OutboxRelay(store, () => createJobQueue(config.queue, { logger }), config.queue.driver, logger, {
+    pollIntervalMs: config.outboxPollMs,
+  });
+  relay.start();
+  shutdown.add('outbox relay', () => relay.stop());
+  const catalog = new Catalog(notifyingStore(store, () => relay.kick()), config);
   if (config.defaultFlavor && (await catalog.ensureFlavor(config.defaultFlavor, config.providers[0]))) {
     logger.info({ flavor: config.defaultFlavor }, 'created the default flavor');
   }
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
-    services: [catalogGrpcService(catalog, store, logger)],
+    services: [catalogGrpcService(catalog, store, logger, () => relay.health())],
     logger,
   });
   shutdown.add('grpc server', () => server.stop());

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ServiceSpec } from '@poppy/domain';
+import { SqliteJobQueue, type JobDelivery, type JobQueue } from '@poppy/jobs';
+import { createLogger } from '@poppy/platform';
+import { Catalog } from './catalog';
+import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
+import { notifyingStore, OutboxRelay } from './outbox-relay';
+
+const logger = createLogger('catalog-test', 'silent');
+let dir: string;
+let store: SqliteCatalogStore;
+let queueFile: string;
+const opened: Array<{ close(): Promise<void> }> = [];
+
+function spec(domain: string): ServiceSpec {
+  return {
+    name: 'site',
+    domains: [{ domain, protocol: 'http' }],
+    origins: [{ origin: 'origin.site.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
+    restrictions: [],
+    flavor_id: 'mock',
+    log_delivery: { enabled: false },
+  };
+}
+
+function queue(): SqliteJobQueue {
+  const q = new SqliteJobQueue({ file: queueFile, pollIntervalMs: 10 });
+  opened.push(q);
+  return q;
+}
+
+/** Every job the queue delivers, collected by a consumer of all outbox kinds. */
+async function collect(q: JobQueue): Promise<JobDelivery[]> {
+  const seen: JobDelivery[] = [];
+  const consumer = await q.consume(async (d) => (seen.push(d), { type: 'done' }), {
+    kinds: ['create', 'update', 'delete', 'purge', 'enable', 'disable'],
+    onTerminated: async () => undefined,
+  });
+  opened.push({ close: () => consumer.stop() });
+  return seen;
+}
+
+async function waitUntil(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-relay-'));
+  store = new SqliteCatalogStore(path.join(dir, 'catalog.sqlite'));
+  queueFile = path.join(dir, 'jobs.sqlite');
+});
+afterEach(async () => {
+  for (const o of opened.splice(0).reverse()) await o.close();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('OutboxRelay', () => {
+  it('publishes each pending job once with its job id and the service it is about, and marks it relayed', async () => {
+    const catalog = new Catalog(store, { providers: ['mock'], maxServicesPerProject: 20, defaultCacheTtl: 86400, sharedSslShards: ['s.example.net'] });
+    await catalog.ensureFlavor('mock', 'mock');
+    const a = await catalog.createService('p', spec('www.a.com'));
+    const b = await catalog.createService('p', spec('www.b.com'));
+    const q = queue();
+    const relay = new OutboxRelay(store, async () => q, 'sqlite', logger);
+    expect(await relay.relayOnce()).toBe(2);
+    expect(await relay.relayOnce()).toBe(0);
+    expect(await store.listPendingJobs(10)).toEqual([]);
+    const seen = await collect(q);
+    await waitUntil(() => seen.length === 2);
+    expect(seen.map((d) => d.job.id).sort()).toEqual([`${a.service_id}:1:create`, `${b.service_id}:1:create`].sort());
+    expect(seen.find((d) => d.job.payload.service_id === a.service_id)?.job).toMatchObject({
+      kind: 'create',
+      payload: { project_id: 'p', service_id: a.service_id, generation: 1 },
+    });
+  });
+
+  it('re-publishing after a crash between publish and mark delivers nothing twice', async () => {
+    const catalog = new Catalog(store, { providers: ['mock'], maxServicesPerProject: 20, defaultCacheTtl: 86400, sharedSslShards: ['s.example.net'] });
+    await catalog.ensureFlavor('mock', 'mock');
+    await catalog.createService('p', spec('www.a.com'));
+    const q = queue();
+    // The first relay "crashes" after publishing: the mark never happens.
+    const crashing = new OutboxRelay(
+      { listPendingJobs: (n) => store.listPendingJobs(n), markJobsRelayed: async () => Promise.reject(new Error('crash')) },
+      async () => q,
+      'sqlite',
+      logger,
+    );
+    await expect(crashing.relayOnce()).rejects.toThrow('crash');
+    expect(await store.listPendingJobs(10)).toHaveLength(1);
+    const relay = new OutboxRelay(store, async () => q, 'sqlite', logger);
+    expect(await relay.relayOnce()).toBe(1);
+    const seen = await collect(q);
+    await waitUntil(() => seen.length >= 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toHaveLength(1);
+  });
+
+  it('keeps trying while the queue is unreachable, reports it offline, and relays once it is back', async () => {
+    let reachable = false;
+    const q = queue();
+    const relay = new OutboxRelay(
+      store,
+      async () => {
+        if (!reachable) throw new Error('connection refused');
+        return q;
+      },
+      'nats',
+      logger,
+      { pollIntervalMs: 5, maxBackoffMs: 20 },
+    );
+    const catalog = new Catalog(notifyingStore(store, () => relay.kick()), {
+      providers: ['mock'],
+      maxServicesPerProject: 20,
+      defaultCacheTtl: 86400,
+      sharedSslShards: ['s.example.net'],
+    });
+    await catalog.ensureFlavor('mock', 'mock');
+    relay.start();
+    opened.push({ close: () => relay.stop() });
+    const s = await catalog.createService('p', spec('www.a.com'));
+    await waitUntil(() => relay.health().lastError !== undefined);
+    expect(relay.health()).toMatchObject({ name: 'nats', online: false, lastError: 'connection refused' });
+    expect(await store.listPendingJobs(10)).toHaveLength(1);
+    reachable = true;
+    await waitUntil(() => relay.health().online);
+    const seen = await collect(q);
+    await waitUntil(() => seen.length === 1);
+    expect(seen[0].job.id).toBe(`${s.service_id}:1:create`);
+    // A write after the relay is up is relayed at once, without waiting for an outage backoff.
+    await catalog.deleteService('p', s.service_id);
+    await waitUntil(() => seen.length === 2, 1000);
+    expect(seen[1].job.kind).toBe('delete');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The outbox relay: hands the jobs the catalog recorded with each change of desired
+ * state (same transaction as the change, see store/catalog-store.ts) to the JobQueue,
+ * then marks them relayed. A crash between publish and mark re-publishes the same job
+ * id, which the queue drops as a duplicate, so the relay is idempotent and a service
+ * and its job are never separated.
+ *
+ * The queue may be down (NATS restarting) or not yet reachable at start: the relay
+ * keeps trying with backoff, never crashes the catalog, and reports its state to the
+ * health check.
+ */
+import type { Job, JobQueue } from '@poppy/jobs';
+import type { Logger } from '@poppy/platform';
+import type { CatalogStore, OutboxJob } from './store/catalog-store';
+
+export interface OutboxRelayOptions {
+  /** Jobs read and published per round. @default 256 */
+  batchSize?: number;
+  /** How often an idle relay looks for new jobs; a write in this process wakes it at once. @default 50 */
+  pollIntervalMs?: number;
+  /** Longest wait between attempts while the queue or the store fails. @default 5000 */
+  maxBackoffMs?: number;
+}
+
+export interface RelayHealth {
+  /** The queue driver ('sqlite', 'nats'). */
+  name: string;
+  /** False while the last attempt to reach the queue failed. */
+  online: boolean;
+  relayed: number;
+  lastError?: string;
+}
+
+/** What a relayed job carries: the outbox row's own payload plus the service it is about. */
+export function toQueueJob(job: OutboxJob): Job {
+  return {
+    id: job.job_id,
+    kind: job.kind,
+    payload: {
+      ...job.payload,
+      project_id: job.project_id,
+      service_id: job.service_id,
+      generation: job.generation,
+      created_at: job.created_at,
+    },
+  };
+}
+
+export class OutboxRelay {
+  private queue: JobQueue | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private kicked = false;
+  private online = false;
+  private relayed = 0;
+  private lastError: string | undefined;
+  private failures = 0;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(
+    private readonly store: Pick<CatalogStore, 'listPendingJobs' | 'markJobsRelayed'>,
+    private readonly connect: () => Promise<JobQueue>,
+    private readonly driverName: string,
+    private readonly logger: Logger,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 256;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** A job was just recorded: look now instead of at the next poll. */
+  kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  health(): RelayHealth {
+    return { name: this.driverName, online: this.online, relayed: this.relayed, lastError: this.lastError };
+  }
+
+  /**
+   * Publishes up to one batch of pending jobs and marks the published ones relayed.
+   * Returns how many were relayed; throws when nothing could be published.
+   */
+  async relayOnce(): Promise<number> {
+    this.queue ??= await this.connect();
+    const pending = await this.store.listPendingJobs(this.batchSize);
+    if (pending.length === 0) return 0;
+    const queue = this.queue;
+    // Concurrent publishes: order between services does not matter, and the jobs of one
+    // service are told apart by generation, not by arrival order.
+    const results = await Promise.allSettled(pending.map((job) => queue.publish(toQueueJob(job))));
+    const published = pending.filter((_, i) => results[i].status === 'fulfilled').map((job) => job.job_id);
+    if (published.length > 0) await this.store.markJobsRelayed(published);
+    this.relayed += published.length;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      if (published.length === 0) throw failed.reason;
+      this.logger.warn({ err: failed.reason, failed: pending.length - published.length }, 'some outbox jobs were not published, retrying');
+    }
+    return published.length;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let delay = this.pollIntervalMs;
+      this.kicked = false;
+      try {
+        const count = await this.relayOnce();
+        if (!this.online || this.failures > 0) {
+          this.logger.info({ queue: this.driverName, afterFailures: this.failures }, 'outbox relay connected to the job queue');
+        }
+        this.online = true;
+        this.failures = 0;
+        this.lastError = undefined;
+        if (count > 0) this.logger.debug({ count, total: this.relayed }, 'outbox jobs relayed');
+        if (count === this.batchSize) delay = 0;
+      } catch (err) {
+        this.online = false;
+        this.failures += 1;
+        this.lastError = err instanceof Error ? err.message : String(err);
+        delay = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(this.failures, 10));
+        // Every failure at first, then one line in ten: an outage must not flood the log.
+        if (this.failures <= 3 || this.failures % 10 === 0) {
+          this.logger.warn({ err, failures: this.failures, retryInMs: delay }, 'outbox relay cannot reach the job queue');
+        }
+      }
+      if (delay > 0 && !this.kicked && !this.stopped) await this.sleep(delay);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Stops the loop after the round in progress, then closes the queue connection. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.queue?.close();
+    this.queue = undefined;
+  }
+}
+
+/**
+ * The store as the catalog sees it, waking the relay after every write that records a
+ * job, so a new job waits for no poll interval.
+ */
+export function notifyingStore(store: CatalogStore, onJobRecorded: () => void): CatalogStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop === 'createService' || prop === 'replaceService') {
+        return async (...args: unknown[]) => {
+          const result = (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
+          onJobRecorded();
+          return result;
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
