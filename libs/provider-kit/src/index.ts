@@ -1,0 +1,26 @@
+export { ProviderError, isProviderError, type ProviderErrorOptions } from './provider-error';
+export { PROVIDER_OPERATIONS, type ProviderDriver, type ProviderOperation } from './provider-driver';
+export {
+  CLASS_METADATA_KEY,
+  DETAIL_METADATA_KEY,
+  INTERNAL_ERROR_CLASS,
+  INTERNAL_ERROR_MESSAGE,
+  RETRY_AFTER_METADATA_KEY,
+  RETRYABLE_GRPC_STATUSES,
+  providerErrorFromGrpc,
+  providerErrorToGrpc,
+} from './provider-errors';
+export {
+  createProviderMetrics,
+  PROVIDER_CALL_DURATION_METRIC,
+  PROVIDER_CALLS_METRIC,
+  type CallOutcome,
+  type ProviderCallObserver,
+} from './provider-metrics';
+export {
+  providerGrpcService,
+  startProviderAdapter,
+  type ProviderAdapterOptions,
+  type RunningProviderAdapter,
+} from './provider-adapter';
+export { createProviderClient, type ProviderCallOptions, type ProviderClient } from './provider-client';

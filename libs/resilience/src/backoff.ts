@@ -1,0 +1,28 @@
+export interface BackoffOptions {
+  /** Delay before the second attempt. */
+  initialMs: number;
+  /** Upper bound of any delay. */
+  maxMs: number;
+  /** Growth per attempt. @default 2 */
+  factor?: number;
+  /**
+   * Share of the delay that is random, 0..1: the delay is drawn from
+   * [base·(1-jitter), base], so workers retrying together spread out. @default 0
+   */
+  jitter?: number;
+  /** @default Math.random */
+  random?: () => number;
+}
+
+/**
+ * Exponential backoff: attempt 1 waits `initialMs`, each further attempt `factor` times
+ * longer, never more than `maxMs` (the same curve as @poppy/jobs' redelivery).
+ */
+export function backoffDelayMs(attempt: number, opts: BackoffOptions): number {
+  const factor = opts.factor ?? 2;
+  const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0));
+  const exponent = Math.max(0, Math.floor(attempt) - 1);
+  const base = Math.min(opts.maxMs, opts.initialMs * Math.pow(factor, exponent));
+  const random = opts.random ?? Math.random;
+  return Math.max(0, Math.round(base * (1 - jitter * random())));
+}

@@ -1,0 +1,9 @@
+export {
+  BREAKER_STATE_METRIC,
+  BREAKER_STATE_VALUE,
+  BreakerOpenError,
+  CircuitBreakers,
+  type BreakerState,
+  type CircuitBreakerOptions,
+} from './circuit-breakers';
+export { backoffDelayMs, type BackoffOptions } from './backoff';
