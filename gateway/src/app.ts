@@ -3,7 +3,12 @@
  * applied once for all of them. Built without listening, so tests can inject requests.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@poppy/platform';
@@ -26,7 +31,8 @@ function send(reply: FastifyReply, result: RouteReply): FastifyReply {
 export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No per-request access log at info (it would double the cost of a read); errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -44,7 +50,8 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
 
   app.setErrorHandler((error, request, reply) => {
     const http = toHttpError(error, request.id);
-    if (http.log) request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
+    if (http.log)
+      request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
     void send(reply, { status: http.status, body: http.body });
   });
   app.setNotFoundHandler((_request, reply) => {
@@ -68,7 +75,12 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
     app.route({
       method: others,
       url,
-      handler: async (_request, reply) => send(reply, { status: 405, headers: { allow }, body: { message: METHOD_NOT_ALLOWED_MESSAGE } }),
+      handler: async (_request, reply) =>
+        send(reply, {
+          status: 405,
+          headers: { allow },
+          body: { message: METHOD_NOT_ALLOWED_MESSAGE },
+        }),
     });
   }
   return app;

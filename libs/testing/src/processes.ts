@@ -7,7 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(__dirname, '../../..');
+/** The repository root: the nearest folder up from here with nx.json (works from source and from dist bundles). */
+export const REPO_ROOT = ((): string => {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'nx.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no nx.json above ${__dirname}`);
+  }
+})();
 
 export interface RunningProcess {
   readonly name: string;
@@ -103,7 +109,11 @@ export async function startSuite(
 ): Promise<Suite> {
   const dataDir = options.dataDir ?? makeTempDir('suite');
   const env = options.env ?? {};
-  const catalog = await startProcess('catalog', { POPPY_CATALOG_PORT: '0', POPPY_DATA_DIR: dataDir, ...env });
+  const catalog = await startProcess('catalog', {
+    POPPY_CATALOG_PORT: '0',
+    POPPY_DATA_DIR: dataDir,
+    ...env,
+  });
   const gateway = await startProcess('gateway', {
     POPPY_GATEWAY_PORT: '0',
     POPPY_CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,

@@ -25,7 +25,11 @@ interface Figures {
   non2xx: number;
 }
 
-async function load(scenario: string, url: string, headers: Record<string, string> = {}): Promise<Figures> {
+async function load(
+  scenario: string,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<Figures> {
   // A short warm-up so the JIT and connection pools settle before measuring.
   await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
@@ -45,13 +49,20 @@ async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
     app.get('/', async () => ({ hello: 'world' }));
     app.listen({ host: '127.0.0.1', port: 0 }).then(() => console.log(app.server.address().port));
   `;
-  const child = spawn(process.execPath, ['-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  const child = spawn(process.execPath, ['-e', code], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+  );
   return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
 }
 
 async function main(): Promise<void> {
-  const suite = await startSuite({ env: { POPPY_LOG_LEVEL: 'warn' } });
+  const suite = await startSuite({
+    env: { POPPY_LOG_LEVEL: 'info', POPPY_MAX_SERVICES_PER_PROJECT: '1000' },
+  }); // info: the harness waits for the "ready" line; no per-request logs at info;
   const hello = await startHelloWorld();
   try {
     let firstId = '';
@@ -71,8 +82,16 @@ async function main(): Promise<void> {
     }
     const headers = { 'x-project-id': PROJECT };
     const baseline = await load('hello-world (bare fastify)', hello.url);
-    const getOne = await load('GET /v1.0/services/{id}', `${suite.baseUrl}/v1.0/services/${firstId}`, headers);
-    const list = await load('GET /v1.0/services?limit=20', `${suite.baseUrl}/v1.0/services?limit=20`, headers);
+    const getOne = await load(
+      'GET /v1.0/services/{id}',
+      `${suite.baseUrl}/v1.0/services/${firstId}`,
+      headers,
+    );
+    const list = await load(
+      'GET /v1.0/services?limit=20',
+      `${suite.baseUrl}/v1.0/services?limit=20`,
+      headers,
+    );
 
     const rows = [baseline, getOne, list].map((f) => ({
       scenario: f.scenario,
@@ -82,7 +101,9 @@ async function main(): Promise<void> {
       ratio: (f.rps / baseline.rps).toFixed(2),
       errors: f.errors + f.non2xx,
     }));
-    process.stdout.write(`\nread-path benchmark — ${CONNECTIONS} connections, ${DURATION} s each, ${new Date().toISOString()}\n`);
+    process.stdout.write(
+      `\nread-path benchmark — ${CONNECTIONS} connections, ${DURATION} s each, ${new Date().toISOString()}\n`,
+    );
     console.table(rows);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     process.stdout.write(

@@ -65,11 +65,25 @@ function providerUrlPairs(details: Record<string, ProviderDetail>): Array<[strin
 
 // Duck-typed: under jest the native module's SqliteError comes from another realm than `Error`.
 const isUniqueViolation = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
+  typeof e === 'object' &&
+  e !== null &&
+  'code' in e &&
+  String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
 
 export class SqliteCatalogStore implements CatalogStore {
   readonly driverName = 'sqlite';
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text, then reused: preparing costs more than most of our queries. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -87,9 +101,9 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db
       .transaction(() => {
         const applied = new Set(
-          (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
-            (r) => r.version,
-          ),
+          (
+            this.sql('SELECT version FROM schema_migrations').all() as Array<{ version: number }>
+          ).map((r) => r.version),
         );
         for (const m of SQLITE_MIGRATIONS) {
           if (applied.has(m.version)) continue;
@@ -108,30 +122,41 @@ export class SqliteCatalogStore implements CatalogStore {
         `INSERT INTO outbox (job_id, kind, project_id, service_id, generation, payload, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING`,
       )
-      .run(job.job_id, job.kind, job.project_id, job.service_id, job.generation, JSON.stringify(job.payload), job.created_at);
+      .run(
+        job.job_id,
+        job.kind,
+        job.project_id,
+        job.service_id,
+        job.generation,
+        JSON.stringify(job.payload),
+        job.created_at,
+      );
   }
 
   private claimDomains(service: Service): void {
-    const owner = this.db.prepare('SELECT service_id FROM domains WHERE domain = ?');
-    const claim = this.db.prepare(
+    const owner = this.sql('SELECT service_id FROM domains WHERE domain = ?');
+    const claim = this.sql(
       'INSERT INTO domains (domain, project_id, service_id) VALUES (?, ?, ?) ON CONFLICT (domain) DO NOTHING',
     );
     for (const { domain } of service.domains) {
       claim.run(domain, service.project_id, service.service_id);
       const row = owner.get(domain) as { service_id: string } | undefined;
-      if (row?.service_id !== service.service_id) throw invalid(`Domain ${domain} has already been taken`);
+      if (row?.service_id !== service.service_id)
+        throw invalid(`Domain ${domain} has already been taken`);
     }
     const keep = new Set(service.domains.map((d) => d.domain));
-    const held = this.db.prepare('SELECT domain FROM domains WHERE service_id = ?').all(service.service_id) as Array<{
+    const held = this.sql('SELECT domain FROM domains WHERE service_id = ?').all(
+      service.service_id,
+    ) as Array<{
       domain: string;
     }>;
-    const release = this.db.prepare('DELETE FROM domains WHERE domain = ? AND service_id = ?');
+    const release = this.sql('DELETE FROM domains WHERE domain = ? AND service_id = ?');
     for (const { domain } of held) if (!keep.has(domain)) release.run(domain, service.service_id);
   }
 
   private indexProviderUrls(serviceId: string, details: Record<string, ProviderDetail>): void {
-    this.db.prepare('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
-    const insert = this.db.prepare(
+    this.sql('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
+    const insert = this.sql(
       'INSERT OR REPLACE INTO provider_url_domains (provider_url, domain, service_id) VALUES (?, ?, ?)',
     );
     for (const [url, domain] of providerUrlPairs(details)) insert.run(url, domain, serviceId);
@@ -147,7 +172,8 @@ export class SqliteCatalogStore implements CatalogStore {
           )
           .get(service.project_id) as { total: number; deleting: number };
         // Decision 4: only the caller's own services being deleted are discounted.
-        if (total - deleting >= limit) throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
+        if (total - deleting >= limit)
+          throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
         this.claimDomains(service);
         const now = new Date().toISOString();
         try {
@@ -185,14 +211,24 @@ export class SqliteCatalogStore implements CatalogStore {
     return row && serviceFromRow(row);
   }
 
-  async listServices(projectId: string, marker: string | undefined, limit: number): Promise<Service[]> {
+  async listServices(
+    projectId: string,
+    marker: string | undefined,
+    limit: number,
+  ): Promise<Service[]> {
     const rows = this.db
-      .prepare('SELECT * FROM services WHERE project_id = ? AND service_id > ? ORDER BY service_id LIMIT ?')
+      .prepare(
+        'SELECT * FROM services WHERE project_id = ? AND service_id > ? ORDER BY service_id LIMIT ?',
+      )
       .all(projectId, marker ?? '', limit) as ServiceRow[];
     return rows.map(serviceFromRow);
   }
 
-  async replaceService(service: Service, expectedGeneration: number, job?: OutboxJob): Promise<boolean> {
+  async replaceService(
+    service: Service,
+    expectedGeneration: number,
+    job?: OutboxJob,
+  ): Promise<boolean> {
     return this.db
       .transaction(() => {
         const result = this.db
@@ -254,15 +290,22 @@ export class SqliteCatalogStore implements CatalogStore {
     return this.db
       .transaction(() => {
         const row = this.db
-          .prepare('SELECT * FROM services WHERE project_id = ? AND service_id = ? AND generation = ?')
+          .prepare(
+            'SELECT * FROM services WHERE project_id = ? AND service_id = ? AND generation = ?',
+          )
           .get(projectId, serviceId, generation) as ServiceRow | undefined;
         if (!row) return false;
         this.db
-          .prepare('INSERT INTO archives (project_id, service_id, archived_at, service) VALUES (?, ?, ?, ?)')
+          .prepare(
+            'INSERT INTO archives (project_id, service_id, archived_at, service) VALUES (?, ?, ?, ?)',
+          )
           .run(projectId, serviceId, new Date().toISOString(), JSON.stringify(serviceFromRow(row)));
-        this.db.prepare('DELETE FROM services WHERE project_id = ? AND service_id = ?').run(projectId, serviceId);
-        this.db.prepare('DELETE FROM domains WHERE service_id = ?').run(serviceId);
-        this.db.prepare('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
+        this.sql('DELETE FROM services WHERE project_id = ? AND service_id = ?').run(
+          projectId,
+          serviceId,
+        );
+        this.sql('DELETE FROM domains WHERE service_id = ?').run(serviceId);
+        this.sql('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
         return true;
       })
       .immediate();
@@ -284,7 +327,9 @@ export class SqliteCatalogStore implements CatalogStore {
 
   async listServicesByStatus(status: ServiceStatus): Promise<ServiceRef[]> {
     return this.db
-      .prepare('SELECT project_id, service_id FROM services WHERE status = ? ORDER BY project_id, service_id')
+      .prepare(
+        'SELECT project_id, service_id FROM services WHERE status = ? ORDER BY project_id, service_id',
+      )
       .all(status) as ServiceRef[];
   }
 
@@ -300,38 +345,49 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async getFlavor(flavorId: string): Promise<Flavor | undefined> {
-    const row = this.db.prepare('SELECT flavor_id, providers FROM flavors WHERE flavor_id = ?').get(flavorId) as
-      | { flavor_id: string; providers: string }
-      | undefined;
-    return row && { id: row.flavor_id, providers: JSON.parse(row.providers) as Flavor['providers'] };
+    const row = this.sql('SELECT flavor_id, providers FROM flavors WHERE flavor_id = ?').get(
+      flavorId,
+    ) as { flavor_id: string; providers: string } | undefined;
+    return (
+      row && { id: row.flavor_id, providers: JSON.parse(row.providers) as Flavor['providers'] }
+    );
   }
 
   async listFlavors(): Promise<Flavor[]> {
-    const rows = this.db.prepare('SELECT flavor_id, providers FROM flavors ORDER BY flavor_id').all() as Array<{
+    const rows = this.sql(
+      'SELECT flavor_id, providers FROM flavors ORDER BY flavor_id',
+    ).all() as Array<{
       flavor_id: string;
       providers: string;
     }>;
-    return rows.map((r) => ({ id: r.flavor_id, providers: JSON.parse(r.providers) as Flavor['providers'] }));
+    return rows.map((r) => ({
+      id: r.flavor_id,
+      providers: JSON.parse(r.providers) as Flavor['providers'],
+    }));
   }
 
   async deleteFlavor(flavorId: string): Promise<void> {
     this.db
       .transaction(() => {
-        const used = this.db.prepare('SELECT count(*) AS n FROM services WHERE flavor_id = ?').get(flavorId) as {
+        const used = this.sql('SELECT count(*) AS n FROM services WHERE flavor_id = ?').get(
+          flavorId,
+        ) as {
           n: number;
         };
         if (used.n > 0) {
-          throw conflict(`Flavor '${flavorId}' is used by ${used.n} service(s) and cannot be deleted`);
+          throw conflict(
+            `Flavor '${flavorId}' is used by ${used.n} service(s) and cannot be deleted`,
+          );
         }
-        this.db.prepare('DELETE FROM flavors WHERE flavor_id = ?').run(flavorId);
+        this.sql('DELETE FROM flavors WHERE flavor_id = ?').run(flavorId);
       })
       .immediate();
   }
 
   async getProjectLimit(projectId: string): Promise<number | undefined> {
-    const row = this.db.prepare('SELECT service_limit FROM project_limits WHERE project_id = ?').get(projectId) as
-      | { service_limit: number }
-      | undefined;
+    const row = this.sql('SELECT service_limit FROM project_limits WHERE project_id = ?').get(
+      projectId,
+    ) as { service_limit: number } | undefined;
     return row?.service_limit;
   }
 
@@ -358,14 +414,14 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async markJobsRelayed(jobIds: string[]): Promise<void> {
-    const mark = this.db.prepare('UPDATE outbox SET relayed_at = ? WHERE job_id = ?');
+    const mark = this.sql('UPDATE outbox SET relayed_at = ? WHERE job_id = ?');
     const now = new Date().toISOString();
     this.db.transaction(() => jobIds.forEach((id) => mark.run(now, id)))();
   }
 
   async ping(): Promise<boolean> {
     try {
-      return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+      return (this.sql('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
     } catch {
       return false;
     }
