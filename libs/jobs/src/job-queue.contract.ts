@@ -132,6 +132,27 @@ export function describeJobQueueContract(
       return new Promise((resolve) => blocked.push(resolve));
     }
 
+    /** Two workers; the first has started a job and hangs in it until the test ends (or it is closed: a crash). */
+    async function jobRunningOnDoomedWorker(
+      options: Pick<ConsumeOptions, 'leaseMs'> & Partial<Pick<ConsumeOptions, 'maxAttempts'>>,
+    ): Promise<{ doomed: JobQueue; survivor: JobQueue; job: Job }> {
+      const [doomed, survivor] = [await open(), await open()];
+      const started: JobDelivery[] = [];
+      await consume(
+        doomed,
+        async (d) => {
+          started.push(d);
+          await untilTestEnds();
+          return { type: 'done' };
+        },
+        { onTerminated: terminationLog().onTerminated, ...options },
+      );
+      const job = makeJob();
+      await doomed.publish(job);
+      await waitFor('the first worker to start the job', () => started.length === 1);
+      return { doomed, survivor, job };
+    }
+
     it(
       'delivers a published job once with its payload and headers intact when a consumer takes its kind',
       async () => {
@@ -438,20 +459,7 @@ export function describeJobQueueContract(
       'redelivers a job to another worker only after the worker running it dies mid-job',
       async () => {
         const leaseMs = 1_000;
-        const [doomed, survivor] = [await open(), await open()];
-        const started: JobDelivery[] = [];
-        await consume(
-          doomed,
-          async (d) => {
-            started.push(d);
-            await untilTestEnds();
-            return { type: 'done' };
-          },
-          { onTerminated: terminationLog().onTerminated, leaseMs },
-        );
-        const job = makeJob();
-        await doomed.publish(job);
-        await waitFor('the first worker to start the job', () => started.length === 1);
+        const { doomed, survivor, job } = await jobRunningOnDoomedWorker({ leaseMs });
         const rec = recorder();
         await consume(survivor, rec.handler, {
           onTerminated: terminationLog().onTerminated,
@@ -474,20 +482,7 @@ export function describeJobQueueContract(
       'calls onTerminated without running the handler again when the worker of the last attempt dies',
       async () => {
         const leaseMs = 500;
-        const [doomed, survivor] = [await open(), await open()];
-        const started: JobDelivery[] = [];
-        await consume(
-          doomed,
-          async (d) => {
-            started.push(d);
-            await untilTestEnds();
-            return { type: 'done' };
-          },
-          { onTerminated: terminationLog().onTerminated, leaseMs, maxAttempts: 1 },
-        );
-        const job = makeJob();
-        await doomed.publish(job);
-        await waitFor('the first worker to start the job', () => started.length === 1);
+        const { doomed, survivor, job } = await jobRunningOnDoomedWorker({ leaseMs, maxAttempts: 1 });
         await doomed.close();
 
         const rec = recorder();
