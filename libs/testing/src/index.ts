@@ -1,2 +1,3 @@
 export * from './processes';
 export * from './nats-server';
+export * from './cassandra';

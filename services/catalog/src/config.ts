@@ -1,5 +1,6 @@
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
 import path from 'node:path';
+import { readCassandraConfig, type CassandraConfig } from './drivers/cassandra/cassandra-config';
 import type { JobQueueConfig } from '@poppy/jobs';
 import { readQueueConfig } from './outbox-relay-config';
 
@@ -9,7 +10,9 @@ export interface CatalogConfig extends CommonConfig {
   /** @default 50051 (POPPY_CATALOG_PORT); 0 picks a free port. */
   port: number;
   /** @default 'sqlite' (POPPY_STORE) */
-  store: 'sqlite';
+  store: 'sqlite' | 'cassandra';
+  /** Read only when store is 'cassandra' (POPPY_CASSANDRA_*). */
+  cassandra: CassandraConfig;
   /** Directory of the embedded SQLite file. @default './.data' (POPPY_DATA_DIR) */
   dataDir: string;
   /** Provider ids a flavor may name (reference §8.1). @default ['mock'] (POPPY_PROVIDERS) */
@@ -34,7 +37,8 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     ...readCommonConfig(e),
     host: e.string('POPPY_CATALOG_HOST', '127.0.0.1'),
     port: e.int('POPPY_CATALOG_PORT', 50051, { min: 0, max: 65535 }),
-    store: e.oneOf('POPPY_STORE', ['sqlite'] as const, 'sqlite'),
+    store: e.oneOf('POPPY_STORE', ['sqlite', 'cassandra'] as const, 'sqlite'),
+    cassandra: readCassandraConfig(e),
     dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
     providers: e.list('POPPY_PROVIDERS', ['mock']),
     maxServicesPerProject: e.int('POPPY_MAX_SERVICES_PER_PROJECT', 20, { min: 0 }),

@@ -4,16 +4,20 @@ import { createJobQueue } from '@poppy/jobs';
 import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { Catalog } from './catalog';
 import type { CatalogConfig } from './config';
+import { CassandraCatalogStore } from './drivers/cassandra/cassandra-catalog-store';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { notifyingStore, OutboxRelay } from './outbox-relay';
 import { catalogGrpcService } from './server';
 import type { CatalogStore } from './store/catalog-store';
 
-export function openStore(config: CatalogConfig): CatalogStore {
+/** Opens the configured store, applying its pending schema migrations. */
+export async function openStore(config: CatalogConfig, logger?: Logger): Promise<CatalogStore> {
   switch (config.store) {
     case 'sqlite':
       fs.mkdirSync(config.dataDir, { recursive: true });
       return new SqliteCatalogStore(path.join(config.dataDir, 'catalog.sqlite'));
+    case 'cassandra':
+      return CassandraCatalogStore.open(config.cassandra, (msg) => logger?.info({ keyspace: config.cassandra.keyspace }, msg));
   }
 }
 
@@ -22,7 +26,7 @@ export async function startCatalog(
   logger: Logger,
   shutdown: Shutdown,
 ): Promise<void> {
-  const store = openStore(config);
+  const store = await openStore(config, logger);
   shutdown.add('storage', () => store.close());
   const relay = new OutboxRelay(store, () => createJobQueue(config.queue, { logger }), config.queue.driver, logger, {
     pollIntervalMs: config.outboxPollMs,

@@ -1,0 +1,74 @@
+/**
+ * A real Cassandra node for integration tests, run by tools/infra/cassandra.sh (Maven
+ * Central jars on Java 17; see tools/infra/cassandra/README.md).
+ *
+ * `testCassandraContactPoint()` is the shared node: POPPY_TEST_CASSANDRA (host:port, set by
+ * tools/test.sh, which starts and stops it) or, when that is unset (plain `npx jest`), the
+ * node on TEST_CASSANDRA_PORT, started here if needed and left running for the next run
+ * (`tools/infra/cassandra.sh stop --port 9142` stops it). A node that cannot be installed or
+ * started fails the test loudly; nothing is skipped.
+ *
+ * `cassandraNode(port)` controls a node of a test's own (stop/start while processes use it).
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from './processes';
+
+export const TEST_CASSANDRA_PORT = 9142;
+const SCRIPT = path.join(REPO_ROOT, 'tools/infra/cassandra.sh');
+
+function script(args: string[], timeoutMs = 240_000): string {
+  try {
+    return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+  } catch (e) {
+    const err = e as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+  }
+}
+
+let shared: string | undefined;
+
+/** host:port of the shared test node (see the file comment). */
+export function testCassandraContactPoint(): string {
+  if (shared) return shared;
+  const fromEnv = process.env.POPPY_TEST_CASSANDRA?.trim();
+  if (fromEnv) {
+    if (!/^[^\s:]+:\d+$/.test(fromEnv)) throw new Error(`POPPY_TEST_CASSANDRA must be host:port, got '${fromEnv}'`);
+    shared = fromEnv;
+    return shared;
+  }
+  script(['install']);
+  script(['start', '--port', String(TEST_CASSANDRA_PORT)]);
+  shared = `127.0.0.1:${TEST_CASSANDRA_PORT}`;
+  return shared;
+}
+
+/** A unique keyspace name for one test file's run, so runs and files never share data. */
+export function testKeyspace(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
+}
+
+export interface CassandraNode {
+  readonly port: number;
+  /** `127.0.0.1:<port>` */
+  readonly contactPoint: string;
+  /** Starts the node (no-op when it answers CQL already). */
+  start(): void;
+  /** Clean stop (drain), keeping the data. */
+  stop(): void;
+}
+
+/** A node of the caller's own on `port` (data under .cache/cassandra/nodes/<port>). */
+export function cassandraNode(port: number): CassandraNode {
+  return {
+    port,
+    contactPoint: `127.0.0.1:${port}`,
+    start: () => {
+      script(['install']);
+      script(['start', '--port', String(port)]);
+    },
+    stop: () => {
+      script(['stop', '--port', String(port)]);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The catalog storage contract on a real Cassandra node (the same suite SQLite passes), plus
+ * what only this driver has: migrations under concurrency and the outbox's orphan handling.
+ * One keyspace per run of this file; tables are truncated between tests.
+ */
+import cassandra from 'cassandra-driver';
+import { EnvReader } from '@poppy/platform';
+import { testCassandraContactPoint, testKeyspace } from '@poppy/testing';
+import { describeCatalogStoreContract, sampleJob, sampleService } from '../../store/catalog-store.contract';
+import { CassandraCatalogStore } from './cassandra-catalog-store';
+import { readCassandraConfig, type CassandraConfig } from './cassandra-config';
+import { createCassandraClient } from './cassandra-client';
+import { CASSANDRA_MIGRATIONS } from './migrations';
+
+jest.setTimeout(120_000);
+
+const keyspace = testKeyspace('poppy_store');
+let admin: cassandra.Client | undefined;
+
+function configFor(ks: string): CassandraConfig {
+  return readCassandraConfig(
+    new EnvReader({ POPPY_CASSANDRA_CONTACT_POINTS: testCassandraContactPoint(), POPPY_CASSANDRA_KEYSPACE: ks }),
+  );
+}
+
+async function adminClient(): Promise<cassandra.Client> {
+  admin ??= createCassandraClient(configFor(keyspace));
+  return admin;
+}
+
+/** Empties every table of the run's keyspace but the migration bookkeeping. */
+async function truncateAll(): Promise<void> {
+  const client = await adminClient();
+  const tables = (await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace])).rows
+    .map((r) => r.get('table_name') as string)
+    .filter((t) => !t.startsWith('schema_migration'));
+  for (const table of tables) await client.execute(`TRUNCATE ${keyspace}.${table}`);
+}
+
+afterAll(async () => {
+  if (admin) {
+    for (const ks of created) await admin.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
+    await admin.shutdown();
+  }
+});
+const created = new Set<string>([keyspace]);
+
+describeCatalogStoreContract('cassandra', async () => {
+  const store = await CassandraCatalogStore.open(configFor(keyspace));
+  await truncateAll();
+  // truncate removed the outbox cursor: open again so it is re-seeded, as at a real start
+  await store.close();
+  return CassandraCatalogStore.open(configFor(keyspace));
+});
+
+describe('CassandraCatalogStore', () => {
+  it('applies each migration once when two catalogs start on a new keyspace at the same time', async () => {
+    const ks = testKeyspace('poppy_migrate');
+    created.add(ks);
+    const [a, b] = await Promise.all([CassandraCatalogStore.open(configFor(ks)), CassandraCatalogStore.open(configFor(ks))]);
+    await Promise.all([a.close(), b.close()]);
+    const client = await adminClient();
+    const rows = (await client.execute(`SELECT version FROM ${ks}.schema_migrations`)).rows.map((r) => r.get('version') as number);
+    expect(rows.sort()).toEqual(CASSANDRA_MIGRATIONS.map((m) => m.version));
+    const tables = (await client.execute('SELECT table_name, id FROM system_schema.tables WHERE keyspace_name = ?', [ks])).rows;
+    expect(tables.map((t) => t.get('table_name') as string)).toEqual(expect.arrayContaining(['services', 'domains', 'outbox']));
+    // Both catalogs work on the one schema.
+    const again = await CassandraCatalogStore.open(configFor(ks));
+    const service = sampleService();
+    await again.createService(service, sampleJob(service), 20);
+    expect(await again.getService(service.project_id, service.service_id)).toEqual(service);
+    await again.close();
+  });
+
+  it('never hands out a job whose service write did not land, and drops it once it is old', async () => {
+    await truncateAll();
+    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const client = await adminClient();
+    const service = sampleService();
+    await store.createService(service, sampleJob(service), 20);
+    // As a catalog that died between writing a replace's job and its conditional update would leave it.
+    const orphan = { ...sampleJob({ ...service, generation: 2 }, 'update') };
+    const oldSeq = cassandra.types.TimeUuid.fromDate(new Date(Date.now() - 120_000));
+    const bucket = cassandra.types.Long.fromNumber(Math.floor(oldSeq.getDate().getTime() / 60_000));
+    await client.execute(
+      `INSERT INTO ${keyspace}.outbox (bucket, seq, job_id, kind, project_id, service_id, generation, payload, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [bucket, oldSeq, orphan.job_id, orphan.kind, orphan.project_id, orphan.service_id, 2, '{}', orphan.created_at],
+      { prepare: true },
+    );
+    expect((await store.listPendingJobs(10)).map((j) => j.job_id)).toEqual([sampleJob(service).job_id]);
+    const left = await client.execute(`SELECT job_id FROM ${keyspace}.outbox WHERE bucket = ?`, [bucket], { prepare: true });
+    expect(left.rowLength).toBe(0);
+    await store.close();
+  });
+
+  it('keeps a domain with exactly one of many concurrent creates across projects', async () => {
+    await truncateAll();
+    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const domains = [{ domain: 'contested.example.com', protocol: 'http' as const }];
+    const racers = Array.from({ length: 8 }, (_, i) => sampleService({ project_id: `racer-${i % 4}`, domains }));
+    const results = await Promise.allSettled(racers.map((s) => store.createService(s, sampleJob(s), 20)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const winner = racers[results.findIndex((r) => r.status === 'fulfilled')];
+    expect(await store.findDomainOwner('contested.example.com')).toEqual({ project_id: winner.project_id, service_id: winner.service_id });
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'invalid' });
+    await store.close();
+  });
+
+  it('refuses creates beyond the limit when they race within one project', async () => {
+    await truncateAll();
+    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const racers = Array.from({ length: 6 }, () => sampleService({ project_id: 'crowded' }));
+    const results = await Promise.allSettled(racers.map((s) => store.createService(s, sampleJob(s), 3)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.kind)).toEqual([
+      'limit_exceeded',
+      'limit_exceeded',
+      'limit_exceeded',
+    ]);
+    expect(await store.listServices('crowded', undefined, 10)).toHaveLength(3);
+    await store.close();
+  });
+
+  it('answers unavailable, not a crash, when no node can be reached', async () => {
+    const { translateCassandraError } = await import('./cassandra-client');
+    const config = { ...configFor(keyspace), contactPoints: ['127.0.0.1:1'], requestTimeoutMs: 500 };
+    const client = createCassandraClient(config);
+    const error = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await client.shutdown();
+    expect(translateCassandraError(error)).toMatchObject({ kind: 'unavailable' });
+  });
+});
