@@ -24,3 +24,12 @@ export {
   type RunningProviderAdapter,
 } from './provider-adapter';
 export { createProviderClient, type ProviderCallOptions, type ProviderClient } from './provider-client';
+// The contract suite (jest): every adapter's integration test runs it. Nothing runs on import.
+export {
+  defaultContractSpec,
+  describeProviderContract,
+  type LinkPromise,
+  type ProviderContractOptions,
+  type ProviderContractTarget,
+  type ProviderErrorCase,
+} from './provider.contract';
