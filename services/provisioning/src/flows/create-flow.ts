@@ -1,0 +1,102 @@
+/**
+ * Create (reference §6.3): every provider of the service's flavor creates the service,
+ * the DNS maps its links to access URLs, and each provider's result is written back as
+ * soon as it is known. Providers already settled for this generation are skipped.
+ */
+import { flavorFromWire, specToWire } from '@poppy/contracts';
+import { aggregateServiceStatus, type ProviderDetail } from '@poppy/domain';
+import type { JobOutcome } from '@poppy/jobs';
+import { classify, fallbackProviderName } from '../providers';
+import {
+  DONE,
+  failedDetail,
+  loadService,
+  resolveNames,
+  retryLater,
+  settle,
+  WriteBack,
+  type FlowContext,
+  type PendingPart,
+  type ServiceJob,
+} from './flow-support';
+
+const PLACEHOLDER: ProviderDetail = { access_urls: [], status: 'deploy_in_progress', domains_certificate_status: {} };
+
+export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
+  const service = await loadService(ctx, job);
+  if (!service || service.generation !== job.generation) {
+    ctx.logger.debug({ job: job.id, current: service?.generation }, 'create job is stale, nothing to do');
+    return DONE;
+  }
+  const flavor = flavorFromWire((await ctx.catalog.getFlavor({ flavor_id: service.flavor_id })).flavor);
+  const ids = flavor.providers.map((p) => p.provider);
+  const { names, refused, pending: unnamed } = await resolveNames(ctx, ids);
+  if (unnamed.length > 0) return retryLater(ctx, job, unnamed);
+
+  const writeBack = new WriteBack(ctx, service);
+  for (const [id, failure] of refused) {
+    if (!service.provider_details[fallbackProviderName(id)]) writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
+  }
+  // Until every provider has answered, the service must not look deployed.
+  for (const name of names.values()) if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
+
+  const pending: PendingPart[] = [];
+  const created: Array<{ id: string; providerServiceId: string }> = [];
+  await Promise.all(
+    [...names].map(async ([id, name]) => {
+      const existing = service.provider_details[name];
+      if (existing && existing.status !== 'deploy_in_progress') return;
+      const outcome = await ctx.providers.call(id, (client) =>
+        client.createService({ project_id: service.project_id, service_id: service.service_id, spec: specToWire(service) }),
+      );
+      if (!outcome.ok) {
+        if (outcome.retryable) pending.push({ name, outcome });
+        else writeBack.set(name, failedDetail(undefined, outcome.failure));
+        return writeBack.flush();
+      }
+      const provisioned = outcome.value.service;
+      created.push({ id, providerServiceId: provisioned?.provider_service_id ?? '' });
+      try {
+        const accessUrls = await ctx.dns.create(name, provisioned?.links ?? []);
+        writeBack.set(name, {
+          id: provisioned?.provider_service_id,
+          access_urls: accessUrls,
+          status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
+          domains_certificate_status: { ...provisioned?.domains_certificate_status },
+        });
+      } catch (error) {
+        const dns = classify(error);
+        if (dns.retryable) pending.push({ name, outcome: dns });
+        else writeBack.set(name, failedDetail(undefined, dns.failure));
+      }
+      return writeBack.flush();
+    }),
+  );
+  await writeBack.finish();
+  if (writeBack.stale) {
+    await compensate(ctx, job, created);
+    return DONE;
+  }
+  const outcome = await settle(ctx, job, writeBack, pending, (_name, failure) => failedDetail(undefined, failure));
+  ctx.logger.debug({ job: job.id, status: aggregateServiceStatus(writeBack.details), outcome: outcome.type }, 'create job ran');
+  return outcome;
+}
+
+/**
+ * The service moved on while this job created vendor objects. If it is being deleted or
+ * gone, the delete may have run before our create landed: delete what we created, so no
+ * vendor object is left behind (Decision 9). Deleting is idempotent at every adapter.
+ */
+async function compensate(ctx: FlowContext, job: ServiceJob, created: Array<{ id: string; providerServiceId: string }>): Promise<void> {
+  if (created.length === 0) return;
+  const now = await loadService(ctx, job);
+  if (now && aggregateServiceStatus(now.provider_details) !== 'delete_in_progress') return;
+  await Promise.all(
+    created.map(async ({ id, providerServiceId }) => {
+      const outcome = await ctx.providers.call(id, (client) =>
+        client.deleteService({ project_id: job.project_id, service_id: job.service_id, provider_service_id: providerServiceId }),
+      );
+      if (!outcome.ok) ctx.logger.warn({ job: job.id, provider: id, err: outcome.failure }, 'could not undo a create of a deleted service');
+    }),
+  );
+}

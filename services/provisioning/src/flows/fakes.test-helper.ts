@@ -1,0 +1,186 @@
+/**
+ * In-memory fakes of provisioning's own ports (the catalog calls it makes, the provider
+ * adapters) for the flow unit tests. The fake catalog keeps the real catalog's one rule
+ * that matters here: a write-back is applied only for the current generation.
+ */
+import { catalogV1, flavorToWire, providerDetailsFromWire, providerV1, serviceToWire } from '@poppy/contracts';
+import { aggregateServiceStatus, notFound, type Flavor, type ProviderDetail, type Service } from '@poppy/domain';
+import { createLogger } from '@poppy/platform';
+import { DefaultDnsDriver } from '../dns';
+import { ProviderRegistry, type ProviderApi } from '../providers';
+import type { CatalogApi, FlowContext, FlowKind, ServiceJob } from './flow-support';
+
+export const logger = createLogger('provisioning-test', 'silent');
+
+export class FakeCatalog implements CatalogApi {
+  readonly services = new Map<string, Service>();
+  readonly flavors = new Map<string, Flavor>();
+  readonly writes: catalogV1.UpdateProvisioningRequest[] = [];
+
+  put(service: Service): Service {
+    this.services.set(service.service_id, structuredClone(service));
+    return service;
+  }
+
+  get(serviceId: string): Service | undefined {
+    return this.services.get(serviceId);
+  }
+
+  async getService(req: catalogV1.GetServiceRequest): Promise<catalogV1.GetServiceResponse> {
+    const s = this.services.get(req.service_id);
+    if (!s || s.project_id !== req.project_id) throw notFound(`service ${req.service_id} could not be found`);
+    return { service: serviceToWire(s) };
+  }
+
+  async getFlavor(req: catalogV1.GetFlavorRequest): Promise<catalogV1.GetFlavorResponse> {
+    const f = this.flavors.get(req.flavor_id);
+    if (!f) throw notFound(`Could not find a flavor with the id '${req.flavor_id}'`);
+    return { flavor: flavorToWire(f) };
+  }
+
+  async updateProvisioning(req: catalogV1.UpdateProvisioningRequest): Promise<catalogV1.UpdateProvisioningResponse> {
+    this.writes.push(structuredClone(req));
+    const s = this.services.get(req.service_id);
+    if (!s || s.generation !== req.generation) return { applied: false };
+    if (req.deleted) this.services.delete(req.service_id);
+    else s.provider_details = providerDetailsFromWire(req.provider_details);
+    return { applied: true };
+  }
+
+  async listServicesByStatus(req: catalogV1.ListServicesByStatusRequest): Promise<catalogV1.ListServicesByStatusResponse> {
+    return {
+      services: [...this.services.values()]
+        .filter((s) => aggregateServiceStatus(s.provider_details) === req.status)
+        .map((s) => ({ project_id: s.project_id, service_id: s.service_id })),
+    };
+  }
+}
+
+type Behaviour = (req: { service_id: string }) => unknown;
+
+/** A provider adapter whose answers a test scripts per operation; records every call. */
+export class FakeProvider implements ProviderApi {
+  readonly calls: Array<{ op: string; req: Record<string, unknown> }> = [];
+  private readonly behaviours = new Map<string, Behaviour[]>();
+
+  constructor(readonly providerName: string) {}
+
+  /** The next calls of `op` throw these errors (or run these functions), in order; then calls succeed. */
+  script(op: string, ...steps: Array<Error | Behaviour>): this {
+    this.behaviours.set(
+      op,
+      steps.map((s) =>
+        s instanceof Error
+          ? () => {
+              throw s;
+            }
+          : s,
+      ),
+    );
+    return this;
+  }
+
+  private async run<T>(op: string, req: object, answer: () => T): Promise<T> {
+    this.calls.push({ op, req: req as Record<string, unknown> });
+    const step = this.behaviours.get(op)?.shift();
+    if (step) await step(req as { service_id: string });
+    return answer();
+  }
+
+  count(op: string): number {
+    return this.calls.filter((c) => c.op === op).length;
+  }
+
+  describe(): Promise<providerV1.DescribeProviderResponse> {
+    return this.run('describe', {}, () => ({ provider_name: this.providerName, alive: true, regions: [] }));
+  }
+
+  createService(req: providerV1.CreateServiceRequest): Promise<providerV1.CreateServiceResponse> {
+    return this.run('createService', req, () => ({ service: this.provisioned(req.service_id) }));
+  }
+
+  updateService(req: providerV1.UpdateServiceRequest): Promise<providerV1.UpdateServiceResponse> {
+    return this.run('updateService', req, () => ({ service: this.provisioned(req.service_id) }));
+  }
+
+  deleteService(req: providerV1.DeleteServiceRequest): Promise<providerV1.DeleteServiceResponse> {
+    return this.run('deleteService', req, () => ({ provider_service_id: req.provider_service_id }));
+  }
+
+  purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse> {
+    return this.run('purgeService', req, () => ({ provider_service_id: req.provider_service_id, purge_url: req.purge_url }));
+  }
+
+  private provisioned(serviceId: string): providerV1.ProvisionedService {
+    const host = `${this.providerName.toLowerCase()}.cdn.example.net`;
+    return {
+      provider_service_id: `${this.providerName}-${serviceId}`,
+      links: [{ domain: 'www.site.com', href: host, rel: 'access_url' }],
+      domains_certificate_status: {},
+    };
+  }
+}
+
+/** A retryable vendor error, as provider-kit's client rebuilds it. */
+export function retryable(message: string, retryAfterMs?: number): Error {
+  return Object.assign(new Error(message), { retryable: true, retryAfterMs, name: 'ProviderError' });
+}
+
+/** A vendor refusal (4xx-like). */
+export function refused(message: string): Error {
+  return Object.assign(new Error(message), { retryable: false, detail: `${message} (detail)`, errorClass: 'mock.Refused' });
+}
+
+export function context(catalog: FakeCatalog, providers: Record<string, FakeProvider>): FlowContext {
+  const passThrough = { call: <T>(_key: string, fn: () => Promise<T>) => fn() };
+  return {
+    catalog,
+    providers: new ProviderRegistry(new Map(Object.entries(providers)), passThrough),
+    dns: new DefaultDnsDriver(),
+    logger,
+    backoff: { initialMs: 100, maxMs: 1000 },
+  };
+}
+
+let n = 0;
+export function newService(overrides: Partial<Service> = {}): Service {
+  n += 1;
+  return {
+    service_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    project_id: 'p1',
+    name: 'site',
+    domains: [{ domain: 'www.site.com', protocol: 'http' }],
+    origins: [{ origin: 'origin.site.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
+    restrictions: [],
+    flavor_id: 'duo',
+    log_delivery: { enabled: false },
+    operator_status: 'enabled',
+    provider_details: {},
+    generation: 1,
+    ...overrides,
+  };
+}
+
+export function jobFor(service: Service, kind: FlowKind, extra: Partial<ServiceJob> = {}): ServiceJob {
+  return {
+    id: `${service.service_id}:${service.generation}:${kind}`,
+    kind,
+    project_id: service.project_id,
+    service_id: service.service_id,
+    generation: service.generation,
+    attempt: 1,
+    maxAttempts: 5,
+    ...extra,
+  };
+}
+
+export function deployedDetail(name: string, serviceId: string): ProviderDetail {
+  const host = `${name.toLowerCase()}.cdn.example.net`;
+  return {
+    id: `${name}-${serviceId}`,
+    access_urls: [{ domain: 'www.site.com', provider_url: host, operator_url: host }],
+    status: 'deployed',
+    domains_certificate_status: {},
+  };
+}

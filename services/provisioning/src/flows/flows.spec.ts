@@ -1,0 +1,242 @@
+import { aggregateServiceStatus } from '@poppy/domain';
+import { createTerminationHandler, parseJob } from '../job-handler';
+import { runCreate } from './create-flow';
+import { runDelete } from './delete-flow';
+import {
+  context,
+  deployedDetail,
+  FakeCatalog,
+  FakeProvider,
+  jobFor,
+  newService,
+  refused,
+  retryable,
+} from './fakes.test-helper';
+import { runPurge } from './purge-flow';
+import { runUpdate } from './update-flow';
+
+let catalog: FakeCatalog;
+let mock: FakeProvider;
+let mock2: FakeProvider;
+
+beforeEach(() => {
+  catalog = new FakeCatalog();
+  catalog.flavors.set('duo', { id: 'duo', providers: [{ provider: 'mock', provider_url: 'm' }, { provider: 'mock2', provider_url: 'm2' }] });
+  mock = new FakeProvider('Mock');
+  mock2 = new FakeProvider('Mock2');
+});
+
+const ctx = () => context(catalog, { mock, mock2 });
+
+describe('create flow', () => {
+  it('deploys at every provider of the flavor with access URLs from the default DNS', async () => {
+    const s = catalog.put(newService());
+    expect(await runCreate(ctx(), jobFor(s, 'create'))).toEqual({ type: 'done' });
+    const stored = catalog.get(s.service_id)!;
+    expect(aggregateServiceStatus(stored.provider_details)).toBe('deployed');
+    expect(stored.provider_details.Mock).toEqual(deployedDetail('Mock', s.service_id));
+    expect(stored.provider_details.Mock2.access_urls[0].operator_url).toBe('mock2.cdn.example.net');
+  });
+
+  it('records a refusing provider as failed with its error while the other is deployed', async () => {
+    mock2.script('createService', refused('Mock provider failure'));
+    const s = catalog.put(newService());
+    expect(await runCreate(ctx(), jobFor(s, 'create'))).toEqual({ type: 'done' });
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2).toMatchObject({
+      status: 'failed',
+      error_message: 'Mock provider failure',
+      error_info: 'Mock provider failure (detail)',
+      error_class: 'mock.Refused',
+    });
+    expect(aggregateServiceStatus(details)).toBe('failed');
+  });
+
+  it('retries only the provider that failed retryably, after at least its retry-after, and skips the done one', async () => {
+    mock2.script('createService', retryable('vendor 503', 1500));
+    const s = catalog.put(newService());
+    const first = await runCreate(ctx(), jobFor(s, 'create'));
+    expect(first).toMatchObject({ type: 'retry' });
+    expect((first as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(1500);
+    // Written at once: the fast provider is deployed, the other still in progress, so the service is not deployed yet.
+    let details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2.status).toBe('deploy_in_progress');
+    expect(aggregateServiceStatus(details)).toBe('create_in_progress');
+
+    expect(await runCreate(ctx(), jobFor(s, 'create', { attempt: 2 }))).toEqual({ type: 'done' });
+    details = catalog.get(s.service_id)!.provider_details;
+    expect(aggregateServiceStatus(details)).toBe('deployed');
+    expect(mock.count('createService')).toBe(1);
+    expect(mock2.count('createService')).toBe(2);
+  });
+
+  it('marks a provider still failing on the last attempt failed, keeping the other’s result', async () => {
+    mock2.script('createService', retryable('vendor 503'));
+    const s = catalog.put(newService());
+    expect(await runCreate(ctx(), jobFor(s, 'create', { attempt: 5, maxAttempts: 5 }))).toEqual({ type: 'done' });
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'Failed after 5 attempts: vendor 503' });
+  });
+
+  it('does nothing for a generation the service has left', async () => {
+    const s = catalog.put(newService({ generation: 2 }));
+    expect(await runCreate(ctx(), jobFor(s, 'create', { generation: 1 }))).toEqual({ type: 'done' });
+    expect(mock.count('createService') + mock2.count('createService')).toBe(0);
+  });
+
+  it('deletes what it created when the service was deleted while the create ran', async () => {
+    const s = catalog.put(newService());
+    mock.script('createService', () => catalog.services.delete(s.service_id));
+    await runCreate(ctx(), jobFor(s, 'create'));
+    expect(mock.count('deleteService')).toBe(1);
+    expect(mock.calls.find((c) => c.op === 'deleteService')!.req).toMatchObject({ provider_service_id: `Mock-${s.service_id}` });
+  });
+
+  it('reports a flavor provider without a configured adapter as failed', async () => {
+    catalog.flavors.set('odd', { id: 'odd', providers: [{ provider: 'mock', provider_url: 'm' }, { provider: 'ghost', provider_url: 'g' }] });
+    const s = catalog.put(newService({ flavor_id: 'odd' }));
+    await runCreate(ctx(), jobFor(s, 'create'));
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Ghost).toMatchObject({ status: 'failed', error_class: 'poppy.ProviderNotConfigured' });
+    expect(details.Mock.status).toBe('deployed');
+  });
+});
+
+describe('update flow', () => {
+  function updating() {
+    return catalog.put(
+      newService({
+        generation: 3,
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' },
+          Mock2: { ...deployedDetail('Mock2', 'x'), status: 'update_in_progress' },
+        },
+      }),
+    );
+  }
+
+  it('updates every provider with its previous vendor id and ends deployed', async () => {
+    const s = updating();
+    expect(await runUpdate(ctx(), jobFor(s, 'update'))).toEqual({ type: 'done' });
+    expect(aggregateServiceStatus(catalog.get(s.service_id)!.provider_details)).toBe('deployed');
+    expect(mock.calls[mock.calls.length - 1].req).toMatchObject({ provider_service_id: 'Mock-x' });
+  });
+
+  it('keeps a refusing provider’s old id and access URLs, failed with the error', async () => {
+    mock2.script('updateService', refused('bad config'));
+    const s = updating();
+    await runUpdate(ctx(), jobFor(s, 'update'));
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2).toMatchObject({ id: 'Mock2-x', status: 'failed', error_message: 'bad config' });
+    expect(details.Mock2.access_urls).toEqual(deployedDetail('Mock2', 'x').access_urls);
+  });
+});
+
+describe('delete flow', () => {
+  function deleting() {
+    return catalog.put(
+      newService({
+        generation: 2,
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'delete_in_progress' },
+          Mock2: { ...deployedDetail('Mock2', 'x'), status: 'delete_in_progress' },
+        },
+      }),
+    );
+  }
+
+  it('removes the service once every provider confirmed', async () => {
+    const s = deleting();
+    expect(await runDelete(ctx(), jobFor(s, 'delete'))).toEqual({ type: 'done' });
+    expect(catalog.get(s.service_id)).toBeUndefined();
+    expect(mock.calls.find((c) => c.op === 'deleteService')!.req).toMatchObject({ provider_service_id: 'Mock-x' });
+  });
+
+  it('keeps the service failed and visible when a provider refuses (Decision 9)', async () => {
+    mock2.script('deleteService', refused('locked'));
+    const s = deleting();
+    expect(await runDelete(ctx(), jobFor(s, 'delete'))).toEqual({ type: 'done' });
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(Object.keys(details)).toEqual(['Mock2']);
+    expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'locked', id: 'Mock2-x' });
+  });
+
+  it('retries a provider that failed retryably and drops the confirmed one meanwhile', async () => {
+    mock2.script('deleteService', retryable('timeout'));
+    const s = deleting();
+    expect(await runDelete(ctx(), jobFor(s, 'delete'))).toMatchObject({ type: 'retry' });
+    expect(Object.keys(catalog.get(s.service_id)!.provider_details)).toEqual(['Mock2']);
+    expect(await runDelete(ctx(), jobFor(s, 'delete', { attempt: 2 }))).toEqual({ type: 'done' });
+    expect(catalog.get(s.service_id)).toBeUndefined();
+  });
+
+  it('asks the flavor’s providers to delete even when the service has no provider details yet', async () => {
+    const s = catalog.put(newService({ generation: 2 }));
+    await runDelete(ctx(), jobFor(s, 'delete'));
+    expect(mock.count('deleteService')).toBe(1);
+    expect(mock2.count('deleteService')).toBe(1);
+    expect(catalog.get(s.service_id)).toBeUndefined();
+  });
+});
+
+describe('purge flow', () => {
+  it('hard purge: the provider gets the URL and hard flag; statuses stay deployed', async () => {
+    const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') }, flavor_id: 'duo' }));
+    expect(await runPurge(ctx(), jobFor(s, 'purge', { url: '/img/*', hard: true }))).toEqual({ type: 'done' });
+    expect(mock.calls.find((c) => c.op === 'purgeService')!.req).toMatchObject({ purge_url: '/img/*', hard: true, provider_service_id: 'Mock-x' });
+    expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('deployed');
+  });
+
+  it('soft purge: update_in_progress → deployed, keeping domains_certificate_status (Decision 8)', async () => {
+    const s = catalog.put(
+      newService({
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress', domains_certificate_status: { 'www.site.com': 'deployed' } },
+        },
+      }),
+    );
+    await runPurge(ctx(), jobFor(s, 'purge', { url: '/*', hard: false }));
+    expect(catalog.get(s.service_id)!.provider_details.Mock).toMatchObject({
+      status: 'deployed',
+      domains_certificate_status: { 'www.site.com': 'deployed' },
+    });
+  });
+
+  it('hard purge refused: status unchanged, error recorded', async () => {
+    mock.script('purgeService', refused('hard purge of /* unsupported'));
+    const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') } }));
+    await runPurge(ctx(), jobFor(s, 'purge', { url: '/*', hard: true }));
+    expect(catalog.get(s.service_id)!.provider_details.Mock).toMatchObject({
+      status: 'deployed',
+      error_message: 'hard purge of /* unsupported',
+    });
+  });
+});
+
+describe('job termination', () => {
+  it('marks the providers still in progress failed with the reason, the others keep theirs', async () => {
+    const s = catalog.put(
+      newService({
+        provider_details: {
+          Mock: deployedDetail('Mock', 'x'),
+          Mock2: { access_urls: [], status: 'deploy_in_progress', domains_certificate_status: {} },
+        },
+      }),
+    );
+    const job = { id: 'j', kind: 'create', payload: { project_id: 'p1', service_id: s.service_id, generation: 1 } };
+    await createTerminationHandler(ctx())(job, 'worker died', 8);
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'Failed after 8 attempts: worker died' });
+  });
+
+  it('rejects a malformed payload with every problem listed', () => {
+    expect(parseJob({ id: 'j', kind: 'explode', payload: { generation: 0 } }, 1, 1)).toBe(
+      'unknown kind explode; payload.project_id must be a string; payload.service_id must be a string; payload.generation must be a positive integer',
+    );
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * From a queue delivery to a flow, and what happens when the queue gives a job up.
+ */
+import { aggregateServiceStatus, type ProviderStatus } from '@poppy/domain';
+import type { Job, JobDelivery, JobOutcome } from '@poppy/jobs';
+import { runCreate } from './flows/create-flow';
+import { runDelete } from './flows/delete-flow';
+import { failedDetail, FLOW_KINDS, loadService, WriteBack, type FlowContext, type FlowKind, type ServiceJob } from './flows/flow-support';
+import { runOperatorStatus } from './flows/operator-status-flow';
+import { runPurge } from './flows/purge-flow';
+import { runUpdate } from './flows/update-flow';
+import { fallbackProviderName } from './providers';
+
+const FLOWS: Record<FlowKind, (ctx: FlowContext, job: ServiceJob) => Promise<JobOutcome>> = {
+  create: runCreate,
+  update: runUpdate,
+  delete: runDelete,
+  purge: runPurge,
+  enable: runOperatorStatus,
+  disable: runOperatorStatus,
+};
+
+/** The job's payload as a ServiceJob, or the list of what is wrong with it. */
+export function parseJob(job: Job, attempt: number, maxAttempts: number): ServiceJob | string {
+  const p = job.payload;
+  const problems: string[] = [];
+  if (!(FLOW_KINDS as readonly string[]).includes(job.kind)) problems.push(`unknown kind ${job.kind}`);
+  if (typeof p.project_id !== 'string' || !p.project_id) problems.push('payload.project_id must be a string');
+  if (typeof p.service_id !== 'string' || !p.service_id) problems.push('payload.service_id must be a string');
+  if (typeof p.generation !== 'number' || !Number.isInteger(p.generation) || p.generation < 1) {
+    problems.push('payload.generation must be a positive integer');
+  }
+  if (p.url !== undefined && typeof p.url !== 'string') problems.push('payload.url must be a string');
+  if (p.hard !== undefined && typeof p.hard !== 'boolean') problems.push('payload.hard must be a boolean');
+  if (problems.length > 0) return problems.join('; ');
+  return {
+    id: job.id,
+    kind: job.kind as FlowKind,
+    project_id: p.project_id as string,
+    service_id: p.service_id as string,
+    generation: p.generation as number,
+    url: p.url as string | undefined,
+    hard: p.hard as boolean | undefined,
+    attempt,
+    maxAttempts,
+  };
+}
+
+export function createJobHandler(ctx: FlowContext): (delivery: JobDelivery) => Promise<JobOutcome> {
+  return async ({ job, attempt, maxAttempts }) => {
+    const parsed = parseJob(job, attempt, maxAttempts);
+    if (typeof parsed === 'string') return { type: 'fail', reason: `malformed job: ${parsed}` };
+    const started = Date.now();
+    const outcome = await FLOWS[parsed.kind](ctx, parsed);
+    ctx.logger.debug({ job: job.id, attempt, outcome: outcome.type, ms: Date.now() - started }, 'job ran');
+    if (outcome.type === 'retry') ctx.logger.info({ job: job.id, attempt, delayMs: outcome.delayMs, reason: outcome.reason }, 'job will retry');
+    return outcome;
+  };
+}
+
+/** The provider status a flow of this kind leaves behind while it is not finished. */
+const IN_PROGRESS: Partial<Record<FlowKind, ProviderStatus>> = {
+  create: 'deploy_in_progress',
+  update: 'update_in_progress',
+  purge: 'update_in_progress',
+  delete: 'delete_in_progress',
+};
+
+/**
+ * The queue gave a job up (its last attempt's worker died, or the job failed): every
+ * provider still in progress for the job's generation becomes `failed` with the reason,
+ * so the service does not stay in progress silently. The other providers keep their result.
+ */
+export function createTerminationHandler(ctx: FlowContext): (job: Job, reason: string, attempts: number) => Promise<void> {
+  return async (job, reason, attempts) => {
+    ctx.logger.warn({ job: job.id, kind: job.kind, reason, attempts }, 'job given up');
+    const parsed = parseJob(job, attempts, attempts);
+    if (typeof parsed === 'string') return;
+    const status = IN_PROGRESS[parsed.kind];
+    if (!status) return;
+    const service = await loadService(ctx, parsed);
+    if (!service || service.generation !== parsed.generation) return;
+    const writeBack = new WriteBack(ctx, service);
+    const failure = { message: `Failed after ${attempts} attempts: ${reason}`, errorClass: 'poppy.JobGivenUp' };
+    for (const [name, detail] of Object.entries(service.provider_details)) {
+      if (detail.status === status) writeBack.set(name, failedDetail(detail, failure));
+    }
+    if (Object.keys(service.provider_details).length === 0 && parsed.kind === 'create') {
+      // Nothing was recorded at all: one entry per provider of the flavor says why.
+      const flavor = await ctx.catalog.getFlavor({ flavor_id: service.flavor_id });
+      for (const p of flavor.flavor?.providers ?? []) {
+        const named = await ctx.providers.nameOf(p.provider);
+        const name = named.ok ? named.value : fallbackProviderName(p.provider);
+        writeBack.set(name, failedDetail(undefined, failure));
+      }
+    }
+    if (!writeBack.changed) return;
+    await writeBack.finish();
+    ctx.logger.warn({ job: job.id, status: aggregateServiceStatus(writeBack.details) }, 'providers left in progress marked failed');
+  };
+}

@@ -1,0 +1,75 @@
+import { catalogV1 } from '@poppy/contracts';
+import { createJobQueue, type JobQueue } from '@poppy/jobs';
+import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
+import { createProviderClient } from '@poppy/provider-kit';
+import { CircuitBreakers } from '@poppy/resilience';
+import type { ProvisioningConfig } from './config';
+import { createDnsDriver } from './dns';
+import { FLOW_KINDS, type FlowContext } from './flows/flow-support';
+import { createJobHandler, createTerminationHandler } from './job-handler';
+import { ProviderRegistry, type ProviderApi } from './providers';
+import { Reconciler } from './reconciler';
+
+/** Connects to the queue, retrying while it is unreachable (NATS starting): the worker waits, it does not crash. */
+async function connectQueue(config: ProvisioningConfig, logger: Logger): Promise<JobQueue> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createJobQueue(config.queue, { logger });
+    } catch (err) {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ err, attempt }, 'job queue unreachable, retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * attempt)));
+    }
+  }
+}
+
+export async function startProvisioning(config: ProvisioningConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
+  const catalog = createPromiseClient(catalogV1.CatalogServiceService, config.catalogAddress, {
+    deadlineMs: config.grpcDeadlineMs,
+  });
+  shutdown.add('catalog client', () => catalog.close());
+
+  const breakers = new CircuitBreakers(config.breaker, logger);
+  shutdown.add('circuit breakers', () => breakers.shutdown());
+  const clients = new Map<string, ProviderApi>();
+  for (const [id, address] of Object.entries(config.providerAddresses)) {
+    // The breaker's timeout decides; the deadline only keeps a lost call from lingering.
+    const client = createProviderClient(address, { deadlineMs: config.breaker.timeoutMs + 1000 });
+    clients.set(id, client);
+    shutdown.add(`provider client ${id}`, () => client.close());
+  }
+
+  const ctx: FlowContext = {
+    catalog,
+    providers: new ProviderRegistry(clients, breakers),
+    dns: createDnsDriver(config.dnsDriver),
+    logger,
+    backoff: config.backoff,
+  };
+
+  const queue = await connectQueue(config, logger);
+  shutdown.add('job queue', () => queue.close());
+  const consumer = await queue.consume(createJobHandler(ctx), {
+    kinds: [...FLOW_KINDS],
+    concurrency: config.concurrency,
+    maxAttempts: config.maxAttempts,
+    backoff: { ...config.backoff, factor: 2 },
+    leaseMs: config.leaseMs,
+    onTerminated: createTerminationHandler(ctx),
+  });
+  shutdown.add('job consumer', () => consumer.stop());
+
+  if (config.reconcileIntervalMs > 0) {
+    const reconciler = new Reconciler(catalog, (job) => queue.publish(job), logger, {
+      stuckAfterMs: config.reconcileStuckAfterMs,
+    }).start(config.reconcileIntervalMs);
+    shutdown.add('reconciler', () => reconciler.stop());
+  }
+
+  // gRPC for grpc.health.v1 only: provisioning takes its work from the queue.
+  const server = await startGrpcServer({ host: config.host, port: config.port, services: [], logger });
+  shutdown.add('grpc server', () => server.stop());
+  logger.info(
+    { port: server.port, queue: config.queue.driver, providers: Object.keys(config.providerAddresses), concurrency: config.concurrency },
+    'provisioning ready',
+  );
+}
