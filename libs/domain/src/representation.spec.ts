@@ -1,38 +1,18 @@
 import type { Flavor, ProviderDetail, Service } from './model';
 import { encodeUriRfc3986, renderFlavor, renderService } from './representation';
+import {
+  DEFAULT_RULE as defaultRule,
+  SERVICE_ID as ID,
+  normalisedMinimalSpec,
+  storedService as service,
+} from './fixtures.test-helper';
 
 const BASE = 'https://api.example.com/v1.0';
-const ID = '2b6d0b4a-91b1-4c41-a8c8-8e0f1d6a3b3a';
-const defaultRule = { name: 'default', request_url: '/*' };
 
 const provider = (changes: Partial<ProviderDetail> = {}): ProviderDetail => ({
   access_urls: [],
   status: 'deployed',
   domains_certificate_status: {},
-  ...changes,
-});
-
-const service = (changes: Partial<Service> = {}): Service => ({
-  service_id: ID,
-  project_id: '000123',
-  name: 'mysite',
-  domains: [{ domain: 'www.mysite.com', protocol: 'http' }],
-  origins: [
-    {
-      origin: 'origin.mysite.com',
-      port: 80,
-      ssl: false,
-      rules: [defaultRule],
-      hostheadertype: 'domain',
-    },
-  ],
-  caching: [{ name: 'default', ttl: 86400, rules: [defaultRule] }],
-  restrictions: [],
-  flavor_id: 'cdn',
-  log_delivery: { enabled: false },
-  operator_status: 'enabled',
-  provider_details: {},
-  generation: 1,
   ...changes,
 });
 
@@ -51,6 +31,7 @@ describe('encodeUriRfc3986 (reference §2.3)', () => {
 describe('renderService (reference §4.8)', () => {
   it('renders a just-created service like the reference example, keys in order', () => {
     const body = renderService(service(), BASE);
+    const { domains, origins, caching } = normalisedMinimalSpec();
     expect(Object.keys(body)).toEqual([
       'name',
       'id',
@@ -70,18 +51,10 @@ describe('renderService (reference §4.8)', () => {
         name: 'mysite',
         id: ID,
         project_id: '000123',
-        domains: [{ domain: 'www.mysite.com', protocol: 'http' }],
-        origins: [
-          {
-            origin: 'origin.mysite.com',
-            port: 80,
-            ssl: false,
-            rules: [defaultRule],
-            hostheadertype: 'domain',
-          },
-        ],
+        domains,
+        origins,
         restrictions: [],
-        caching: [{ name: 'default', ttl: 86400, rules: [defaultRule] }],
+        caching,
         flavor_id: 'cdn',
         log_delivery: { enabled: false },
         status: 'create_in_progress',
@@ -243,60 +216,49 @@ describe('renderService (reference §4.8)', () => {
       ]);
     });
 
-    it('is deployed for shared, create_in_progress for others while no provider reported', () => {
-      expect(statusOf(service({ domains }))).toEqual(['deployed', 'create_in_progress', undefined]);
-    });
+    const recorded = (status: string) =>
+      provider({ domains_certificate_status: { 'secure.mysite.com': status } });
 
-    it('defaults to deployed once a provider reported without a value for the domain', () => {
-      expect(statusOf(service({ domains, provider_details: { Mock: provider() } }))).toEqual([
-        'deployed',
-        'deployed',
-        undefined,
-      ]);
-    });
-
-    it('is the value a provider recorded for the domain', () => {
-      const details = {
-        Akamai: provider({ domains_certificate_status: { 'secure.mysite.com': 'failed' } }),
-      };
-      expect(statusOf(service({ domains, provider_details: details }))).toEqual([
-        'deployed',
-        'failed',
-        undefined,
-      ]);
-    });
-
-    it('is the value of the last provider that recorded one', () => {
-      const details = {
-        A: provider({ domains_certificate_status: { 'secure.mysite.com': 'failed' } }),
-        B: provider({ domains_certificate_status: { 'secure.mysite.com': 'create_in_progress' } }),
-        C: provider(),
-      };
-      expect(statusOf(service({ domains, provider_details: details }))).toEqual([
-        'deployed',
+    it.each<[string, Service['provider_details'], string]>([
+      [
+        'is deployed for shared, create_in_progress for others while no provider reported',
+        {},
         'create_in_progress',
+      ],
+      [
+        'defaults to deployed once a provider reported without a value for the domain',
+        { Mock: provider() },
+        'deployed',
+      ],
+      ['is the value a provider recorded for the domain', { Akamai: recorded('failed') }, 'failed'],
+      [
+        'is the value of the last provider that recorded one',
+        { A: recorded('failed'), B: recorded('create_in_progress'), C: provider() },
+        'create_in_progress',
+      ],
+    ])('%s', (_title, provider_details, secureStatus) => {
+      expect(statusOf(service({ domains, provider_details }))).toEqual([
+        'deployed',
+        secureStatus,
         undefined,
       ]);
     });
   });
 
   describe('status', () => {
-    it('is the aggregated provider status', () => {
-      expect(
-        renderService(
-          service({ provider_details: { A: provider({ status: 'update_in_progress' }) } }),
-          BASE,
-        ).status,
-      ).toBe('update_in_progress');
-    });
-
-    it('is disabled while the operator disabled the service', () => {
-      expect(
-        renderService(
-          service({ operator_status: 'disabled', provider_details: { A: provider() } }),
-          BASE,
-        ).status,
-      ).toBe('disabled');
+    it.each<[string, Partial<Service>, string]>([
+      [
+        'is the aggregated provider status',
+        { provider_details: { A: provider({ status: 'update_in_progress' }) } },
+        'update_in_progress',
+      ],
+      [
+        'is disabled while the operator disabled the service',
+        { operator_status: 'disabled', provider_details: { A: provider() } },
+        'disabled',
+      ],
+    ])('%s', (_title, changes, status) => {
+      expect(renderService(service(changes), BASE).status).toBe(status);
     });
   });
 

@@ -3,39 +3,21 @@ import {
   prepareServiceSpec,
   toServiceDocument,
 } from './service-normalisation';
+import { PATCHABLE_ROOTS } from './service-patch';
 import { invalidDetail, schemaMessages } from './rejection.test-helper';
+import {
+  DEFAULT_RULE as defaultRule,
+  NORMALISE_OPTIONS as opts,
+  minimalServiceDocument as base,
+  normalisedMinimalSpec,
+} from './fixtures.test-helper';
 import type { ServiceSpec } from './model';
 
 type Doc = Record<string, unknown>;
-const opts = { defaultCacheTtl: 86400 };
-const base = (changes: Doc = {}): Doc => ({
-  name: 'mysite',
-  domains: [{ domain: 'www.mysite.com' }],
-  origins: [{ origin: 'origin.mysite.com' }],
-  flavor_id: 'cdn',
-  ...changes,
-});
-const defaultRule = { name: 'default', request_url: '/*' };
 
 describe('normaliseServiceDocument (reference §4.1 defaults, §4.3)', () => {
   it('fills every default of a minimal document (Appendix C step 1)', () => {
-    expect(normaliseServiceDocument(base(), opts)).toEqual({
-      name: 'mysite',
-      domains: [{ domain: 'www.mysite.com', protocol: 'http' }],
-      origins: [
-        {
-          origin: 'origin.mysite.com',
-          port: 80,
-          ssl: false,
-          rules: [defaultRule],
-          hostheadertype: 'domain',
-        },
-      ],
-      caching: [{ name: 'default', ttl: 86400, rules: [defaultRule] }],
-      restrictions: [],
-      flavor_id: 'cdn',
-      log_delivery: { enabled: false },
-    });
+    expect(normaliseServiceDocument(base(), opts)).toEqual(normalisedMinimalSpec());
   });
 
   it('leaves hostheadervalue out when the type is domain', () => {
@@ -181,26 +163,18 @@ describe('normaliseServiceDocument (reference §4.1 defaults, §4.3)', () => {
     ]);
   });
 
-  it('rejects a geography outside the geo zones', () => {
+  it.each([
+    ['rejects a geography outside the geo zones', 'Kenya', 'Kenya'],
+    ['HTML-escapes the geography it rejects', '<x>', '&lt;x&gt;'],
+  ])('%s', (_title, geography, shown) => {
     expect(
       invalidDetail(() =>
         normaliseServiceDocument(
-          base({ restrictions: [{ name: 'r', rules: [{ geography: 'Kenya' }] }] }),
+          base({ restrictions: [{ name: 'r', rules: [{ geography }] }] }),
           opts,
         ),
       ),
-    ).toBe('Country/Area Kenya is not supported in geo zones');
-  });
-
-  it('HTML-escapes the geography it rejects', () => {
-    expect(
-      invalidDetail(() =>
-        normaliseServiceDocument(
-          base({ restrictions: [{ name: 'r', rules: [{ geography: '<x>' }] }] }),
-          opts,
-        ),
-      ),
-    ).toBe('Country/Area &lt;x&gt; is not supported in geo zones');
+    ).toBe(`Country/Area ${shown} is not supported in geo zones`);
   });
 
   it('keeps log_delivery enabled', () => {
@@ -220,20 +194,12 @@ describe('normaliseServiceDocument (reference §4.1 defaults, §4.3)', () => {
       }),
       opts,
     );
-    expect(Object.keys(spec).sort()).toEqual([
-      'caching',
-      'domains',
-      'flavor_id',
-      'log_delivery',
-      'name',
-      'origins',
-      'restrictions',
-    ]);
+    expect(Object.keys(spec).sort()).toEqual([...PATCHABLE_ROOTS].sort());
   });
 });
 
 describe('toServiceDocument', () => {
-  const spec: ServiceSpec = {
+  const spec = (): ServiceSpec => ({
     name: 'mysite',
     domains: [
       { domain: 'www.mysite.com', protocol: 'http' },
@@ -269,72 +235,28 @@ describe('toServiceDocument', () => {
     ],
     flavor_id: 'cdn',
     log_delivery: { enabled: false },
-  };
+  });
 
   it('renders the spec as a plain JSON object without undefined keys', () => {
-    const doc = toServiceDocument(spec);
+    const doc = toServiceDocument(spec());
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
-    expect(doc).toEqual({
-      name: 'mysite',
-      domains: [
-        { domain: 'www.mysite.com', protocol: 'http' },
-        { domain: 'mysite', protocol: 'https', certificate: 'shared' },
-      ],
-      origins: [
-        {
-          origin: 'o.mysite.com',
-          port: 80,
-          ssl: false,
-          rules: [defaultRule],
-          hostheadertype: 'domain',
-        },
-        {
-          origin: 'p.mysite.com',
-          port: 443,
-          ssl: true,
-          rules: [{ name: 'p', request_url: '/p' }],
-          hostheadertype: 'origin',
-          hostheadervalue: 'p.mysite.com',
-        },
-      ],
-      caching: [{ name: 'default', ttl: 60, rules: [defaultRule] }],
-      restrictions: [
-        {
-          name: 'r',
-          access: 'whitelist',
-          rules: [
-            { name: 'ref', referrer: 'www.partner.com', request_url: '/*' },
-            { geography: 'USA', request_url: '/*' },
-          ],
-        },
-      ],
-      flavor_id: 'cdn',
-      log_delivery: { enabled: false },
-    });
+    expect(doc).toEqual(spec());
   });
 
   it('reduces a stored service to its spec fields', () => {
     const service = {
-      ...spec,
+      ...spec(),
       service_id: 'x',
       project_id: 'p',
       operator_status: 'enabled',
       provider_details: {},
       generation: 1,
     };
-    expect(Object.keys(toServiceDocument(service))).toEqual([
-      'name',
-      'domains',
-      'origins',
-      'caching',
-      'restrictions',
-      'flavor_id',
-      'log_delivery',
-    ]);
+    expect(Object.keys(toServiceDocument(service))).toEqual(PATCHABLE_ROOTS);
   });
 
   it('round-trips through normalisation unchanged', () => {
-    expect(normaliseServiceDocument(toServiceDocument(spec), opts)).toEqual(spec);
+    expect(normaliseServiceDocument(toServiceDocument(spec()), opts)).toEqual(spec());
   });
 });
 
@@ -351,73 +273,48 @@ describe('prepareServiceSpec (POST: validate, default, validate again)', () => {
     ]);
   });
 
-  it('rejects a second origin without rules: its default /* collides with the first', () => {
-    expect(
-      invalidDetail(() =>
-        prepareServiceSpec(
-          base({ origins: [{ origin: 'a.mysite.com' }, { origin: 'b.mysite.com' }] }),
-          opts,
-        ),
-      ),
-    ).toBe('The path /* already exists for another origin on this service');
-  });
-
-  it('rejects a caching entry without rules next to the default-path entry', () => {
-    expect(
-      invalidDetail(() =>
-        prepareServiceSpec(
-          base({
-            caching: [
-              { name: 'a', ttl: 1 },
-              { name: 'b', ttl: 2, rules: [{ name: 'all', request_url: '/*' }] },
+  it.each<[string, Doc, string]>([
+    [
+      'rejects a second origin without rules: its default /* collides with the first',
+      { origins: [{ origin: 'a.mysite.com' }, { origin: 'b.mysite.com' }] },
+      'The path /* already exists for another origin on this service',
+    ],
+    [
+      'rejects a caching entry without rules next to the default-path entry',
+      {
+        caching: [
+          { name: 'a', ttl: 1 },
+          { name: 'b', ttl: 2, rules: [{ name: 'all', request_url: '/*' }] },
+        ],
+      },
+      'The path /* already exists for another caching rule on this service',
+    ],
+    [
+      'rejects request paths that collide only after trimming',
+      {
+        origins: [
+          {
+            origin: 'a.mysite.com',
+            rules: [
+              { name: 'a', request_url: '/x' },
+              { name: 'b', request_url: '/x ' },
             ],
-          }),
-          opts,
-        ),
-      ),
-    ).toBe('The path /* already exists for another caching rule on this service');
-  });
-
-  it('rejects request paths that collide only after trimming', () => {
-    expect(
-      invalidDetail(() =>
-        prepareServiceSpec(
-          base({
-            origins: [
-              {
-                origin: 'a.mysite.com',
-                rules: [
-                  { name: 'a', request_url: '/x' },
-                  { name: 'b', request_url: '/x ' },
-                ],
-              },
-            ],
-          }),
-          opts,
-        ),
-      ),
-    ).toBe('The path /x already exists for another origin on this service');
-  });
-
-  it('rejects an IPv4 origin with hostheadertype origin: the copied host header is not a domain', () => {
-    expect(
-      invalidDetail(() =>
-        prepareServiceSpec(
-          base({ origins: [{ origin: '1.2.3.4', hostheadertype: 'origin' }] }),
-          opts,
-        ),
-      ),
-    ).toBe('The host header 1.2.3.4 is not valid');
-  });
-
-  it('rejects an unsupported geography', () => {
-    expect(
-      invalidDetail(() =>
-        prepareServiceSpec(
-          base({ restrictions: [{ name: 'r', rules: [{ geography: 'Jordan' }] }] }),
-          opts,
-        ),
-      ),
-    ).toBe('Country/Area Jordan is not supported in geo zones');
+          },
+        ],
+      },
+      'The path /x already exists for another origin on this service',
+    ],
+    [
+      'rejects an IPv4 origin with hostheadertype origin: the copied host header is not a domain',
+      { origins: [{ origin: '1.2.3.4', hostheadertype: 'origin' }] },
+      'The host header 1.2.3.4 is not valid',
+    ],
+    [
+      'rejects an unsupported geography',
+      { restrictions: [{ name: 'r', rules: [{ geography: 'Jordan' }] }] },
+      'Country/Area Jordan is not supported in geo zones',
+    ],
+  ])('%s', (_title, changes, message) => {
+    expect(invalidDetail(() => prepareServiceSpec(base(changes), opts))).toBe(message);
   });
 });

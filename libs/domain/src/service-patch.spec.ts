@@ -1,43 +1,32 @@
-import type { Service } from './model';
+import type { Origin, Restriction, Service } from './model';
 import {
+  PATCHABLE_ROOTS,
   applyServicePatch,
   patchTargetDocument,
   sharedSslLabel,
   validatePatchDocument,
 } from './service-patch';
 import { invalidDetail, schemaMessages } from './rejection.test-helper';
+import {
+  DEFAULT_RULE as defaultRule,
+  NORMALISE_OPTIONS as opts,
+  normalisedMinimalSpec,
+  storedService,
+} from './fixtures.test-helper';
 
-const defaultRule = { name: 'default', request_url: '/*' };
-const opts = { defaultCacheTtl: 86400 };
-
-const service = (changes: Partial<Service> = {}): Service => ({
-  service_id: '2b6d0b4a-91b1-4c41-a8c8-8e0f1d6a3b3a',
-  project_id: '000123',
-  name: 'mysite',
-  domains: [
-    { domain: 'www.mysite.com', protocol: 'http' },
-    { domain: 'shop.scdn3.secure.defaultcdn.com', protocol: 'https', certificate: 'shared' },
-  ],
-  origins: [
-    {
-      origin: 'origin.mysite.com',
-      port: 80,
-      ssl: false,
-      rules: [defaultRule],
-      hostheadertype: 'domain',
+/** The stored minimal service, with a second, shared-SSL domain and a deployed provider. */
+const service = (changes: Partial<Service> = {}): Service =>
+  storedService({
+    domains: [
+      { domain: 'www.mysite.com', protocol: 'http' },
+      { domain: 'shop.scdn3.secure.defaultcdn.com', protocol: 'https', certificate: 'shared' },
+    ],
+    provider_details: {
+      Mock: { id: 'm-1', access_urls: [], status: 'deployed', domains_certificate_status: {} },
     },
-  ],
-  caching: [{ name: 'default', ttl: 86400, rules: [defaultRule] }],
-  restrictions: [],
-  flavor_id: 'cdn',
-  log_delivery: { enabled: false },
-  operator_status: 'enabled',
-  provider_details: {
-    Mock: { id: 'm-1', access_urls: [], status: 'deployed', domains_certificate_status: {} },
-  },
-  generation: 3,
-  ...changes,
-});
+    generation: 3,
+    ...changes,
+  });
 
 const patch = (ops: unknown, svc: Service = service()) => applyServicePatch(svc, ops, opts);
 const NOT_ALLOWED = (path: string) =>
@@ -55,31 +44,23 @@ describe('sharedSslLabel', () => {
 
 describe('patchTargetDocument (reference §4.9 view)', () => {
   it('shows shared-SSL domains as labels, unset values as null, and no server-owned fields', () => {
+    const minimalOrigin = () => normalisedMinimalSpec().origins[0]!;
+    const customHostOrigin = (): Origin => ({
+      origin: 'p.mysite.com',
+      port: 443,
+      ssl: true,
+      rules: [{ name: 'p', request_url: '/p' }],
+      hostheadertype: 'custom',
+      hostheadervalue: 'h.mysite.com',
+    });
+    const blacklist = (): Restriction => ({
+      name: 'r',
+      access: 'blacklist',
+      rules: [{ name: 'ref', referrer: 'www.partner.com', request_url: '/*' }],
+    });
     const svc = service({
-      origins: [
-        {
-          origin: 'origin.mysite.com',
-          port: 80,
-          ssl: false,
-          rules: [defaultRule],
-          hostheadertype: 'domain',
-        },
-        {
-          origin: 'p.mysite.com',
-          port: 443,
-          ssl: true,
-          rules: [{ name: 'p', request_url: '/p' }],
-          hostheadertype: 'custom',
-          hostheadervalue: 'h.mysite.com',
-        },
-      ],
-      restrictions: [
-        {
-          name: 'r',
-          access: 'blacklist',
-          rules: [{ name: 'ref', referrer: 'www.partner.com', request_url: '/*' }],
-        },
-      ],
+      origins: [minimalOrigin(), customHostOrigin()],
+      restrictions: [blacklist()],
     });
     expect(patchTargetDocument(svc)).toEqual({
       name: 'mysite',
@@ -87,32 +68,9 @@ describe('patchTargetDocument (reference §4.9 view)', () => {
         { domain: 'www.mysite.com', protocol: 'http', certificate: null },
         { domain: 'shop', protocol: 'https', certificate: 'shared' },
       ],
-      origins: [
-        {
-          origin: 'origin.mysite.com',
-          port: 80,
-          ssl: false,
-          rules: [defaultRule],
-          hostheadertype: 'domain',
-          hostheadervalue: null,
-        },
-        {
-          origin: 'p.mysite.com',
-          port: 443,
-          ssl: true,
-          rules: [{ name: 'p', request_url: '/p' }],
-          hostheadertype: 'custom',
-          hostheadervalue: 'h.mysite.com',
-        },
-      ],
+      origins: [{ ...minimalOrigin(), hostheadervalue: null }, customHostOrigin()],
       caching: [{ name: 'default', ttl: 86400, rules: [defaultRule] }],
-      restrictions: [
-        {
-          name: 'r',
-          access: 'blacklist',
-          rules: [{ name: 'ref', referrer: 'www.partner.com', request_url: '/*' }],
-        },
-      ],
+      restrictions: [blacklist()],
       flavor_id: 'cdn',
       log_delivery: { enabled: false },
       project_id: '000123',
@@ -129,38 +87,18 @@ describe('patchTargetDocument (reference §4.9 view)', () => {
 
 describe('applyServicePatch', () => {
   it('returns the same configuration for an empty patch, shared-SSL domains as labels', () => {
-    expect(patch([])).toEqual({
-      name: 'mysite',
-      domains: [
-        { domain: 'www.mysite.com', protocol: 'http' },
-        { domain: 'shop', protocol: 'https', certificate: 'shared' },
-      ],
-      origins: [
-        {
-          origin: 'origin.mysite.com',
-          port: 80,
-          ssl: false,
-          rules: [defaultRule],
-          hostheadertype: 'domain',
-        },
-      ],
-      caching: [{ name: 'default', ttl: 86400, rules: [defaultRule] }],
-      restrictions: [],
-      flavor_id: 'cdn',
-      log_delivery: { enabled: false },
-    });
+    expect(patch([])).toEqual(
+      normalisedMinimalSpec({
+        domains: [
+          { domain: 'www.mysite.com', protocol: 'http' },
+          { domain: 'shop', protocol: 'https', certificate: 'shared' },
+        ],
+      }),
+    );
   });
 
   it('carries no provider details or other server-owned fields', () => {
-    expect(Object.keys(patch([])).sort()).toEqual([
-      'caching',
-      'domains',
-      'flavor_id',
-      'log_delivery',
-      'name',
-      'origins',
-      'restrictions',
-    ]);
+    expect(Object.keys(patch([])).sort()).toEqual([...PATCHABLE_ROOTS].sort());
   });
 
   it('replaces the name', () => {

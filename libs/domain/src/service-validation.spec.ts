@@ -1,15 +1,8 @@
 import { parseJsonText, validateServiceDocument } from './service-validation';
 import { invalidDetail, schemaMessages } from './rejection.test-helper';
+import { minimalServiceDocument as base } from './fixtures.test-helper';
 
 type Doc = Record<string, unknown>;
-
-const base = (changes: Doc = {}): Doc => ({
-  name: 'mysite',
-  domains: [{ domain: 'www.mysite.com' }],
-  origins: [{ origin: 'origin.mysite.com' }],
-  flavor_id: 'cdn',
-  ...changes,
-});
 
 const accepts = (doc: Doc): void => expect(() => validateServiceDocument(doc)).not.toThrow();
 const schemaErrorsOf = (doc: unknown): string[] =>
@@ -610,92 +603,67 @@ describe('validateServiceDocument: semantic checks (reference §4.2)', () => {
       rules: rulesList,
     });
 
-    it('rejects a blacklist followed by a whitelist of the same type on the same URL, at once', () => {
-      expect(
-        semanticErrorOf(
-          base({
-            restrictions: [
-              restriction([referrerRule('a.partner.com')], 'blacklist'),
-              restriction([referrerRule('b.partner.com')], 'whitelist'),
-            ],
-          }),
-        ),
-      ).toBe('Cannot blacklist and whitelist referrer on /* at the same time');
+    it.each<[string, unknown[], string]>([
+      [
+        'rejects a blacklist followed by a whitelist of the same type on the same URL, at once',
+        [
+          restriction([referrerRule('a.partner.com')], 'blacklist'),
+          restriction([referrerRule('b.partner.com')], 'whitelist'),
+        ],
+        'Cannot blacklist and whitelist referrer on /* at the same time',
+      ],
+      [
+        'rejects a whitelist followed by a blacklist of the same type, listing the types',
+        [
+          restriction([referrerRule('a.partner.com')], 'whitelist'),
+          restriction([referrerRule('b.partner.com')], 'blacklist'),
+        ],
+        "Cannot blacklist and whitelist ['referrer'] on /* at the same time",
+      ],
+      [
+        'compares entity types, not values: a country and a region conflict',
+        [
+          restriction([{ geography: 'EMEA(Europe, Middle East and Africa)' }], 'blacklist'),
+          restriction([{ geography: 'USA' }], 'whitelist'),
+        ],
+        'Cannot blacklist and whitelist geography on /* at the same time',
+      ],
+      [
+        'compares URLs with the leading slash added',
+        [
+          restriction([{ client_ip: '1.2.3.4', request_url: 'img' }], 'blacklist'),
+          restriction([{ client_ip: '5.6.7.8', request_url: '/img' }], 'whitelist'),
+        ],
+        'Cannot blacklist and whitelist client_ip on /img at the same time',
+      ],
+    ])('%s', (_title, restrictions, message) => {
+      expect(semanticErrorOf(base({ restrictions }))).toBe(message);
     });
 
-    it('rejects a whitelist followed by a blacklist of the same type, listing the types', () => {
-      expect(
-        semanticErrorOf(
-          base({
-            restrictions: [
-              restriction([referrerRule('a.partner.com')], 'whitelist'),
-              restriction([referrerRule('b.partner.com')], 'blacklist'),
-            ],
-          }),
-        ),
-      ).toBe("Cannot blacklist and whitelist ['referrer'] on /* at the same time");
-    });
-
-    it('compares entity types, not values: a country and a region conflict', () => {
-      expect(
-        semanticErrorOf(
-          base({
-            restrictions: [
-              restriction([{ geography: 'EMEA(Europe, Middle East and Africa)' }], 'blacklist'),
-              restriction([{ geography: 'USA' }], 'whitelist'),
-            ],
-          }),
-        ),
-      ).toBe('Cannot blacklist and whitelist geography on /* at the same time');
-    });
-
-    it('compares URLs with the leading slash added', () => {
-      expect(
-        semanticErrorOf(
-          base({
-            restrictions: [
-              restriction([{ client_ip: '1.2.3.4', request_url: 'img' }], 'blacklist'),
-              restriction([{ client_ip: '5.6.7.8', request_url: '/img' }], 'whitelist'),
-            ],
-          }),
-        ),
-      ).toBe('Cannot blacklist and whitelist client_ip on /img at the same time');
-    });
-
-    it('accepts the same entity type on different URLs', () => {
-      accepts(
-        base({
-          restrictions: [
-            restriction([referrerRule('a.partner.com', '/images')], 'blacklist'),
-            restriction([referrerRule('a.partner.com', '/videos')], 'whitelist'),
-          ],
-        }),
-      );
-    });
-
-    it('accepts different entity types on the same URL', () => {
-      accepts(
-        base({
-          restrictions: [
-            restriction([referrerRule('a.partner.com')], 'whitelist'),
-            restriction([{ client_ip: '1.2.3.4' }], 'blacklist'),
-          ],
-        }),
-      );
-    });
-
-    it('accepts the same entity type twice in the same list (duplicate paths are allowed)', () => {
-      accepts(
-        base({
-          restrictions: [
-            restriction(
-              [referrerRule('a.partner.com'), referrerRule('b.partner.com')],
-              'blacklist',
-            ),
-            restriction([referrerRule('c.partner.com')], 'blacklist'),
-          ],
-        }),
-      );
+    it.each<[string, unknown[]]>([
+      [
+        'accepts the same entity type on different URLs',
+        [
+          restriction([referrerRule('a.partner.com', '/images')], 'blacklist'),
+          restriction([referrerRule('a.partner.com', '/videos')], 'whitelist'),
+        ],
+      ],
+      [
+        'accepts different entity types on the same URL',
+        [
+          restriction([referrerRule('a.partner.com')], 'whitelist'),
+          restriction([{ client_ip: '1.2.3.4' }], 'blacklist'),
+        ],
+      ],
+      [
+        'accepts the same entity type twice in the same list (duplicate paths are allowed)',
+        [
+          restriction([referrerRule('a.partner.com'), referrerRule('b.partner.com')], 'blacklist'),
+          restriction([referrerRule('c.partner.com')], 'blacklist'),
+        ],
+      ],
+    ])('%s', (_title, restrictions) => {
+      accepts(base({ restrictions }));
     });
 
     it('treats a restriction without access as a whitelist (Decision 3)', () => {
