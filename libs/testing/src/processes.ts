@@ -95,25 +95,95 @@ export function makeTempDir(prefix: string): string {
 export interface Suite {
   catalog: RunningProcess;
   gateway: RunningProcess;
+  /** Present when started with `provisioning`. */
+  provisioning?: RunningProcess;
+  /** provider-mock processes by provider id, when started with `provisioning`. */
+  providers: Record<string, RunningProcess>;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   dataDir: string;
   stop(): Promise<void>;
-  /** Stop both processes and start them again on the same data. */
+  /** Stop the processes and start them again on the same data. */
   restart(): Promise<Suite>;
+  /** Start provisioning again (after a kill) with the same settings; updates `suite.provisioning`. */
+  startProvisioning(): Promise<RunningProcess>;
 }
 
-/** Catalog + gateway on free loopback ports, the catalog on SQLite in a fresh directory. */
-export async function startSuite(
-  options: { dataDir?: string; env?: Record<string, string> } = {},
-): Promise<Suite> {
+/** One provider-mock process (services/provider-mock). */
+export interface MockProviderOptions {
+  /** The provider id flavors name, e.g. 'mock', 'mock2'. */
+  id: string;
+  /** Its display name (provider_details key). @default the id with a capital first letter */
+  name?: string;
+  /** Fault injection and more: POPPY_MOCK_LATENCY_MS, _FAIL_TIMES, _FAIL_ALWAYS, _HANG, _JOURNAL, … */
+  env?: Record<string, string>;
+}
+
+export interface SuiteOptions {
+  dataDir?: string;
+  /** Given to every process. */
+  env?: Record<string, string>;
+  /** Also run the asynchronous half: provider-mock processes and provisioning. */
+  provisioning?: {
+    /** @default 'sqlite' */
+    queue?: 'sqlite' | 'nats';
+    /** Required with queue 'nats'. */
+    natsUrl?: string;
+    /** @default [{ id: 'mock' }] */
+    providers?: MockProviderOptions[];
+    /** Given to provisioning only (POPPY_JOB_*, POPPY_BREAKER_*, POPPY_RECONCILE_*, …). */
+    env?: Record<string, string>;
+  };
+}
+
+/**
+ * Catalog + gateway on free loopback ports, the catalog on SQLite in a fresh directory;
+ * with `provisioning`, also provider-mock processes and provisioning, sharing the queue.
+ */
+export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   const dataDir = options.dataDir ?? makeTempDir('suite');
-  const env = options.env ?? {};
+  const prov = options.provisioning;
+  const queueEnv: Record<string, string> = {};
+  if (prov) {
+    queueEnv.POPPY_QUEUE = prov.queue ?? 'sqlite';
+    if (prov.queue === 'nats') {
+      if (!prov.natsUrl) throw new Error('startSuite: provisioning.natsUrl is required with queue nats');
+      queueEnv.POPPY_NATS_URL = prov.natsUrl;
+    }
+    queueEnv.POPPY_PROVIDERS = (prov.providers ?? [{ id: 'mock' }]).map((p) => p.id).join(',');
+  }
+  const env = { ...queueEnv, ...(options.env ?? {}) };
   const catalog = await startProcess('catalog', {
     POPPY_CATALOG_PORT: '0',
     POPPY_DATA_DIR: dataDir,
     ...env,
   });
+  const providers: Record<string, RunningProcess> = {};
+  let startProvisioning = async (): Promise<RunningProcess> => {
+    throw new Error('startSuite: started without provisioning');
+  };
+  if (prov) {
+    for (const p of prov.providers ?? [{ id: 'mock' }]) {
+      providers[p.id] = await startProcess('provider-mock', {
+        POPPY_PROVIDER_PORT: '0',
+        POPPY_MOCK_PROVIDER_NAME: p.name ?? p.id.charAt(0).toUpperCase() + p.id.slice(1),
+        ...env,
+        ...(p.env ?? {}),
+      });
+    }
+    startProvisioning = () =>
+      startProcess('provisioning', {
+        POPPY_PROVISIONING_PORT: '0',
+        POPPY_CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,
+        POPPY_DATA_DIR: dataDir,
+        POPPY_PROVIDER_ADDRESSES: Object.entries(providers)
+          .map(([id, proc]) => `${id}=127.0.0.1:${proc.port}`)
+          .join(','),
+        ...env,
+        ...(prov.env ?? {}),
+      });
+  }
+  const provisioning = prov ? await startProvisioning() : undefined;
   const gateway = await startProcess('gateway', {
     POPPY_GATEWAY_PORT: '0',
     POPPY_CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,
@@ -122,15 +192,23 @@ export async function startSuite(
   const suite: Suite = {
     catalog,
     gateway,
+    provisioning,
+    providers,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
     dataDir,
     stop: async () => {
       await gateway.stop();
+      if (suite.provisioning) await suite.provisioning.stop();
+      for (const p of Object.values(providers)) await p.stop();
       await catalog.stop();
     },
     restart: async () => {
       await suite.stop();
-      return startSuite({ dataDir, env });
+      return startSuite({ ...options, dataDir });
+    },
+    startProvisioning: async () => {
+      suite.provisioning = await startProvisioning();
+      return suite.provisioning;
     },
   };
   return suite;
