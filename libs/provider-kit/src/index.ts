@@ -18,6 +18,7 @@ export {
   type ProviderCallObserver,
 } from './provider-metrics';
 export {
+  PROVIDER_SERVICE_NAME,
   providerGrpcService,
   startProviderAdapter,
   type ProviderAdapterOptions,

@@ -3,14 +3,22 @@
  * driver throws arrives at the caller as the same ProviderError, bugs arrive as INTERNAL
  * without their text, deadlines become retryable errors.
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServiceDefinition } from '@grpc/grpc-js';
+import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { service as healthService } from 'grpc-health-check';
 import type { providerV1 } from '@poppy/contracts';
-import { createLogger } from '@poppy/platform';
+import { createLogger, createPromiseClient } from '@poppy/platform';
 import { createProviderClient, type ProviderClient } from './provider-client';
-import { startProviderAdapter, type RunningProviderAdapter } from './provider-adapter';
+import { PROVIDER_SERVICE_NAME, startProviderAdapter, type RunningProviderAdapter } from './provider-adapter';
 import type { ProviderDriver } from './provider-driver';
 import { ProviderError } from './provider-error';
 import { INTERNAL_ERROR_CLASS, INTERNAL_ERROR_MESSAGE } from './provider-errors';
+import { PROVIDER_CALL_DURATION_METRIC, PROVIDER_CALLS_METRIC } from './provider-metrics';
+
+class CollectingReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
 
 const spec = (name: string) => ({
   name,
@@ -46,16 +54,19 @@ function scriptedDriver(): ProviderDriver & { behaviour: Behaviour } {
 describe('provider adapter and client over gRPC', () => {
   const logger = createLogger('provider-kit-test', 'silent');
   const driver = scriptedDriver();
+  const reader = new CollectingReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
   let adapter: RunningProviderAdapter;
   let client: ProviderClient;
 
   beforeAll(async () => {
-    adapter = await startProviderAdapter(driver, { host: '127.0.0.1', port: 0, logger });
+    adapter = await startProviderAdapter(driver, { host: '127.0.0.1', port: 0, logger, meter: meterProvider.getMeter('test') });
     client = createProviderClient(`127.0.0.1:${adapter.port}`, { deadlineMs: 2000 });
   });
   afterAll(async () => {
     client.close();
     await adapter.close();
+    await meterProvider.shutdown();
   });
 
   const create = (name = 'svc') => client.createService({ project_id: 'p', service_id: 's-1', spec: spec(name) });
@@ -150,5 +161,46 @@ describe('provider adapter and client over gRPC', () => {
     } finally {
       nowhere.close();
     }
+  });
+
+  it('serves grpc.health.v1 for the server and for the provider service', async () => {
+    const health = createPromiseClient(healthService as unknown as ServiceDefinition, `127.0.0.1:${adapter.port}`, {
+      deadlineMs: 2000,
+    }) as unknown as { Check(req: { service: string }): Promise<{ status: unknown }>; close(): void };
+    try {
+      for (const service of ['', PROVIDER_SERVICE_NAME]) {
+        expect(String((await health.Check({ service })).status)).toMatch(/^(SERVING|1)$/);
+      }
+    } finally {
+      health.close();
+    }
+  });
+
+  it('counts and times every call per operation and outcome', async () => {
+    const points = async (name: string) => {
+      const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
+      const found: Record<string, unknown> = {};
+      for (const scope of resourceMetrics.scopeMetrics)
+        for (const metric of scope.metrics)
+          if (metric.descriptor.name === name)
+            for (const p of metric.dataPoints) found[`${p.attributes.operation}/${p.attributes.outcome}`] = p.value;
+      return found;
+    };
+    const before = await points(PROVIDER_CALLS_METRIC);
+    const count = (key: string) => Number(before[key] ?? 0);
+    driver.behaviour = async () => ({ service: undefined });
+    await create();
+    await create();
+    driver.behaviour = async () => {
+      throw new ProviderError('refused');
+    };
+    await create().catch(() => undefined);
+    await client.describe();
+    const after = await points(PROVIDER_CALLS_METRIC);
+    expect(after['createService/ok']).toBe(count('createService/ok') + 2);
+    expect(after['createService/error']).toBe(count('createService/error') + 1);
+    expect(after['describeProvider/ok']).toBe(count('describeProvider/ok') + 1);
+    const durations = await points(PROVIDER_CALL_DURATION_METRIC);
+    expect((durations['createService/ok'] as { count: number }).count).toBe(after['createService/ok']);
   });
 });

@@ -15,6 +15,8 @@ import { createProviderMetrics, type ProviderCallObserver } from './provider-met
 
 type Handler = (request: unknown) => Promise<unknown>;
 
+export const PROVIDER_SERVICE_NAME = 'poppy.provider.v1.ProviderService';
+
 export function providerGrpcService(
   driver: ProviderDriver,
   logger: Logger,
@@ -100,5 +102,13 @@ export async function startProviderAdapter(
     services: [providerGrpcService(driver, logger, createProviderMetrics(driver.providerName, options.meter))],
     logger,
   });
-  return { port: server.port, close: () => server.stop() };
+  // Per-service health too, so probes can ask for the provider service by name.
+  server.health.setStatus(PROVIDER_SERVICE_NAME, 'SERVING');
+  return {
+    port: server.port,
+    close: async () => {
+      server.health.setStatus(PROVIDER_SERVICE_NAME, 'NOT_SERVING');
+      await server.stop();
+    },
+  };
 }
