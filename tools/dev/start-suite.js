@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `npm start`: runs the whole suite on embedded defaults from dist/ (built just before):
-// catalog (SQLite under ./.data) then the gateway on :8888. Ctrl-C / SIGTERM stops them
+// catalog (SQLite under ./.data, outbox relayed to the SQLite job queue ./.data/jobs.sqlite),
+// the mock provider on :50061, provisioning (takes the jobs, calls the provider, writes
+// provider details back) and the gateway on :8888. Ctrl-C / SIGTERM stops them
 // in reverse order; if one process dies the others are stopped and the exit code is kept.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
 // Order matters: each process starts once the previous one is ready.
-const PROCESSES = ['catalog', 'gateway'];
+const PROCESSES = ['catalog', 'provider-mock', 'provisioning', 'gateway'];
 
 const children = [];
 let stopping = false;
