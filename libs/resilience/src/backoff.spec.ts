@@ -1,4 +1,4 @@
-import { backoffDelayMs } from './backoff';
+import { backoffDelayMs, retryDelayMs } from './backoff';
 
 describe('backoffDelayMs', () => {
   const opts = { initialMs: 100, maxMs: 1000 };
@@ -22,5 +22,21 @@ describe('backoffDelayMs', () => {
       expect(delay).toBeGreaterThanOrEqual(160);
       expect(delay).toBeLessThanOrEqual(200);
     }
+  });
+});
+
+describe('retryDelayMs', () => {
+  const opts = { initialMs: 100, maxMs: 1000 };
+
+  it('is the backoff when the error asks for nothing or for less', () => {
+    expect(retryDelayMs(new Error('x'), 3, opts)).toBe(400);
+    expect(retryDelayMs({ retryAfterMs: 50 }, 3, opts)).toBe(400);
+    expect(retryDelayMs(undefined, 1, opts)).toBe(100);
+    expect(retryDelayMs({ retryAfterMs: 'soon' }, 2, opts)).toBe(200);
+  });
+
+  it("waits as long as the vendor asked when that is longer, up to maxRetryAfterMs", () => {
+    expect(retryDelayMs({ retryAfterMs: 2500 }, 1, opts)).toBe(2500);
+    expect(retryDelayMs({ retryAfterMs: 120_000 }, 1, { ...opts, maxRetryAfterMs: 30_000 })).toBe(30_000);
   });
 });

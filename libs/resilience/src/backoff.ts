@@ -26,3 +26,19 @@ export function backoffDelayMs(attempt: number, opts: BackoffOptions): number {
   const random = opts.random ?? Math.random;
   return Math.max(0, Math.round(base * (1 - jitter * random())));
 }
+
+/**
+ * The delay before retrying after `error`: the backoff for this attempt, but never less than
+ * what the vendor asked for (`retryAfterMs` of a ProviderError or BreakerOpenError, i.e. a
+ * 429's Retry-After or the time until a breaker's half-open probe), capped at `maxRetryAfterMs`.
+ */
+export function retryDelayMs(
+  error: unknown,
+  attempt: number,
+  opts: BackoffOptions & { maxRetryAfterMs?: number },
+): number {
+  const backoff = backoffDelayMs(attempt, opts);
+  const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= backoff) return backoff;
+  return Math.round(Math.min(asked, opts.maxRetryAfterMs ?? Number.POSITIVE_INFINITY));
+}

@@ -6,4 +6,4 @@ export {
   type BreakerState,
   type CircuitBreakerOptions,
 } from './circuit-breakers';
-export { backoffDelayMs, type BackoffOptions } from './backoff';
+export { backoffDelayMs, retryDelayMs, type BackoffOptions } from './backoff';
