@@ -43,6 +43,14 @@ describe('CircuitBreakers', () => {
     await metrics.shutdown();
   });
 
+  /** Timers may fire late on a busy machine: wait for the state rather than for a fixed time. */
+  async function waitForState(key: string, state: string): Promise<void> {
+    for (let waited = 0; breakers.states()[key] !== state; waited += 10) {
+      if (waited > 3000) throw new Error(`breaker ${key} is ${breakers.states()[key]}, not ${state}, after 3 s`);
+      await sleep(10);
+    }
+  }
+
   async function openBreaker(key: string): Promise<void> {
     for (let i = 0; i < options.volumeThreshold; i += 1) await failureOf(breakers.call(key, vendorDown));
     expect(breakers.states()[key]).toBe('open');
@@ -76,8 +84,7 @@ describe('CircuitBreakers', () => {
     expect((rejected as BreakerOpenError).retryAfterMs).toBeGreaterThan(0);
     expect((rejected as BreakerOpenError).retryAfterMs).toBeLessThanOrEqual(options.resetTimeoutMs);
 
-    await sleep(options.resetTimeoutMs + 50);
-    expect(breakers.states().Mock).toBe('halfOpen');
+    await waitForState('Mock', 'halfOpen');
     await expect(breakers.call('Mock', ok)).resolves.toBe('ok');
     expect(breakers.states().Mock).toBe('closed');
 
@@ -91,7 +98,7 @@ describe('CircuitBreakers', () => {
 
   it('reopens when the half-open probe fails, and lets only one probe through', async () => {
     await openBreaker('Mock');
-    await sleep(options.resetTimeoutMs + 50);
+    await waitForState('Mock', 'halfOpen');
     let release!: () => void;
     const probe = breakers.call('Mock', () => new Promise<never>((_, reject) => (release = () => reject(new ProviderError('still down', { retryable: true })))));
     const second = await failureOf(breakers.call('Mock', ok));
@@ -121,7 +128,7 @@ describe('CircuitBreakers', () => {
     const started = Date.now();
     const error = await failureOf(breakers.call('Slow', () => new Promise(() => undefined)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(options.timeoutMs - 5);
-    expect(Date.now() - started).toBeLessThan(options.timeoutMs + 300);
+    expect(Date.now() - started).toBeLessThan(options.timeoutMs + 1500);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ retryable: true, errorClass: 'breaker.Timeout' });
 
@@ -135,7 +142,7 @@ describe('CircuitBreakers', () => {
     await breakers.call('Healthy', ok);
     await openBreaker('Broken');
     expect(await metrics.read(BREAKER_STATE_METRIC, 'breaker')).toEqual({ Healthy: 0, Broken: 2 });
-    await sleep(options.resetTimeoutMs + 50);
+    await waitForState('Broken', 'halfOpen');
     expect(await metrics.read(BREAKER_STATE_METRIC, 'breaker')).toEqual({ Healthy: 0, Broken: 1 });
   });
 
