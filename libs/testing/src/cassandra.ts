@@ -10,8 +10,9 @@
  *
  * `cassandraNode(port)` controls a node of a test's own (stop/start while processes use it).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from './processes';
 
 export const TEST_CASSANDRA_PORT = 9142;
@@ -20,6 +21,16 @@ const SCRIPT = path.join(REPO_ROOT, 'tools/infra/cassandra.sh');
 function script(args: string[], timeoutMs = 240_000): string {
   try {
     return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+  } catch (e) {
+    const err = e as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+  }
+}
+
+/** The same, without blocking the event loop (tests that keep traffic flowing meanwhile). */
+async function scriptAsync(args: string[], timeoutMs = 240_000): Promise<string> {
+  try {
+    return (await promisify(execFile)('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: timeoutMs })).stdout;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
     throw new Error(`tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`);
@@ -53,9 +64,9 @@ export interface CassandraNode {
   /** `127.0.0.1:<port>` */
   readonly contactPoint: string;
   /** Starts the node (no-op when it answers CQL already). */
-  start(): void;
+  start(): Promise<void>;
   /** Clean stop (drain), keeping the data. */
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** A node of the caller's own on `port` (data under .cache/cassandra/nodes/<port>). */
@@ -63,12 +74,24 @@ export function cassandraNode(port: number): CassandraNode {
   return {
     port,
     contactPoint: `127.0.0.1:${port}`,
-    start: () => {
-      script(['install']);
-      script(['start', '--port', String(port)]);
+    start: async () => {
+      await scriptAsync(['install']);
+      await scriptAsync(['start', '--port', String(port)]);
     },
-    stop: () => {
-      script(['stop', '--port', String(port)]);
+    stop: async () => {
+      await scriptAsync(['stop', '--port', String(port)]);
     },
   };
+}
+
+/** Drops a test keyspace (cleanup after a run; the node keeps running). */
+export async function dropTestKeyspace(contactPoint: string, keyspace: string): Promise<void> {
+  const { Client } = await import('cassandra-driver');
+  const [host, port] = contactPoint.split(':');
+  const client = new Client({ contactPoints: [host], localDataCenter: 'datacenter1', protocolOptions: { port: Number(port) } });
+  try {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  } finally {
+    await client.shutdown();
+  }
 }
