@@ -11,6 +11,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "real servers: install what is missing"
 bash tools/infra/nats.sh install
+bash tools/infra/cassandra.sh install   # Java 17 + Maven; jars cached under .cache/cassandra
 
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
@@ -21,6 +22,12 @@ npx nx show projects >/dev/null  # caches the project graph the module-boundarie
 npx eslint --max-warnings 0 .
 step "build"
 node tools/build.js
+
+step "real servers: Cassandra for the catalog's integration tests (stopped on exit)"
+CASSANDRA_TEST_PORT=9142
+trap 'bash tools/infra/cassandra.sh stop --port "$CASSANDRA_TEST_PORT" || true' EXIT
+bash tools/infra/cassandra.sh start --port "$CASSANDRA_TEST_PORT"
+export POPPY_TEST_CASSANDRA="127.0.0.1:$CASSANDRA_TEST_PORT"
 
 step "jest"
 status=0
