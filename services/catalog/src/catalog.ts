@@ -97,7 +97,10 @@ export class Catalog {
       provider_details: {},
       generation: 1,
     };
-    await this.store.createService(service, jobFor(service, 'create'), limit);
+    // The spec rides along so a worker's first attempt needs no read-back (stale runs are caught by the generation).
+    const { name, domains, origins, caching, restrictions, flavor_id, log_delivery } = service;
+    const desired: ServiceSpec = { name, domains, origins, caching, restrictions, flavor_id, log_delivery };
+    await this.store.createService(service, jobFor(service, 'create', { spec: desired }), limit);
     return service;
   }
 

@@ -1,7 +1,7 @@
 /**
  * From a queue delivery to a flow, and what happens when the queue gives a job up.
  */
-import { aggregateServiceStatus, type ProviderStatus } from '@poppy/domain';
+import { aggregateServiceStatus, type ProviderStatus, type ServiceSpec } from '@poppy/domain';
 import type { Job, JobDelivery, JobOutcome } from '@poppy/jobs';
 import { runCreate } from './flows/create-flow';
 import { runDelete } from './flows/delete-flow';
@@ -32,6 +32,10 @@ export function parseJob(job: Job, attempt: number, maxAttempts: number): Servic
   }
   if (p.url !== undefined && typeof p.url !== 'string') problems.push('payload.url must be a string');
   if (p.hard !== undefined && typeof p.hard !== 'boolean') problems.push('payload.hard must be a boolean');
+  const spec = p.spec as Partial<ServiceSpec> | undefined;
+  if (spec !== undefined && (typeof spec !== 'object' || spec === null || typeof spec.flavor_id !== 'string' || !Array.isArray(spec.domains))) {
+    problems.push('payload.spec must be a service spec');
+  }
   if (problems.length > 0) return problems.join('; ');
   return {
     id: job.id,
@@ -41,6 +45,7 @@ export function parseJob(job: Job, attempt: number, maxAttempts: number): Servic
     generation: p.generation as number,
     url: p.url as string | undefined,
     hard: p.hard as boolean | undefined,
+    spec: spec as ServiceSpec | undefined,
     attempt,
     maxAttempts,
   };
@@ -87,8 +92,8 @@ export function createTerminationHandler(ctx: FlowContext): (job: Job, reason: s
     }
     if (Object.keys(service.provider_details).length === 0 && parsed.kind === 'create') {
       // Nothing was recorded at all: one entry per provider of the flavor says why.
-      const flavor = await ctx.catalog.getFlavor({ flavor_id: service.flavor_id });
-      for (const p of flavor.flavor?.providers ?? []) {
+      const flavor = await ctx.flavors.get(service.flavor_id);
+      for (const p of flavor.providers) {
         const named = await ctx.providers.nameOf(p.provider);
         const name = named.ok ? named.value : fallbackProviderName(p.provider);
         writeBack.set(name, failedDetail(undefined, failure));

@@ -5,6 +5,7 @@ import { createProviderClient } from '@poppy/provider-kit';
 import { CircuitBreakers } from '@poppy/resilience';
 import type { ProvisioningConfig } from './config';
 import { createDnsDriver } from './dns';
+import { FlavorCache } from './flavor-cache';
 import { FLOW_KINDS, type FlowContext } from './flows/flow-support';
 import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
@@ -40,6 +41,7 @@ export async function startProvisioning(config: ProvisioningConfig, logger: Logg
 
   const ctx: FlowContext = {
     catalog,
+    flavors: new FlavorCache(catalog),
     providers: new ProviderRegistry(clients, breakers),
     dns: createDnsDriver(config.dnsDriver),
     logger,

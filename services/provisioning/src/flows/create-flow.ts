@@ -3,8 +3,8 @@
  * the DNS maps its links to access URLs, and each provider's result is written back as
  * soon as it is known. Providers already settled for this generation are skipped.
  */
-import { flavorFromWire, specToWire } from '@poppy/contracts';
-import { aggregateServiceStatus, type ProviderDetail } from '@poppy/domain';
+import { specToWire } from '@poppy/contracts';
+import { aggregateServiceStatus, type ProviderDetail, type Service } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { classify, fallbackProviderName } from '../providers';
 import {
@@ -22,13 +22,30 @@ import {
 
 const PLACEHOLDER: ProviderDetail = { access_urls: [], status: 'deploy_in_progress', domains_certificate_status: {} };
 
+/**
+ * The service as the first attempt may assume it: generation `job.generation`, nothing
+ * provisioned yet. Any later attempt (or a job without the spec, e.g. from the
+ * reconciler) reads the catalog, to skip the providers already done.
+ */
+function firstAttemptSnapshot(job: ServiceJob): Service | undefined {
+  if (job.attempt !== 1 || !job.spec) return undefined;
+  return {
+    ...job.spec,
+    service_id: job.service_id,
+    project_id: job.project_id,
+    operator_status: 'enabled',
+    provider_details: {},
+    generation: job.generation,
+  };
+}
+
 export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
-  const service = await loadService(ctx, job);
+  const service = firstAttemptSnapshot(job) ?? (await loadService(ctx, job));
   if (!service || service.generation !== job.generation) {
     ctx.logger.debug({ job: job.id, current: service?.generation }, 'create job is stale, nothing to do');
     return DONE;
   }
-  const flavor = flavorFromWire((await ctx.catalog.getFlavor({ flavor_id: service.flavor_id })).flavor);
+  const flavor = await ctx.flavors.get(service.flavor_id);
   const ids = flavor.providers.map((p) => p.provider);
   const { names, refused, pending: unnamed } = await resolveNames(ctx, ids);
   if (unnamed.length > 0) return retryLater(ctx, job, unnamed);

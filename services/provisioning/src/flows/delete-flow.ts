@@ -10,7 +10,6 @@
  * DELETE came) are asked to delete too: the adapters key objects by service id and
  * deleting an absent one succeeds.
  */
-import { flavorFromWire } from '@poppy/contracts';
 import { isPoppyError, type ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { classify } from '../providers';
@@ -18,7 +17,7 @@ import { DONE, failedDetail, loadService, resolveNames, retryLater, settle, Writ
 
 async function flavorProviderIds(ctx: FlowContext, flavorId: string): Promise<string[]> {
   try {
-    return flavorFromWire((await ctx.catalog.getFlavor({ flavor_id: flavorId })).flavor).providers.map((p) => p.provider);
+    return (await ctx.flavors.get(flavorId)).providers.map((p) => p.provider);
   } catch (error) {
     if (isPoppyError(error) && error.kind === 'not_found') return [];
     throw error;

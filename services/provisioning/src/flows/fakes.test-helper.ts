@@ -7,6 +7,7 @@ import { catalogV1, flavorToWire, providerDetailsFromWire, providerV1, serviceTo
 import { aggregateServiceStatus, notFound, type Flavor, type ProviderDetail, type Service } from '@poppy/domain';
 import { createLogger } from '@poppy/platform';
 import { DefaultDnsDriver } from '../dns';
+import { FlavorCache } from '../flavor-cache';
 import { ProviderRegistry, type ProviderApi } from '../providers';
 import type { CatalogApi, FlowContext, FlowKind, ServiceJob } from './flow-support';
 
@@ -16,6 +17,7 @@ export class FakeCatalog implements CatalogApi {
   readonly services = new Map<string, Service>();
   readonly flavors = new Map<string, Flavor>();
   readonly writes: catalogV1.UpdateProvisioningRequest[] = [];
+  reads = 0;
 
   put(service: Service): Service {
     this.services.set(service.service_id, structuredClone(service));
@@ -27,6 +29,7 @@ export class FakeCatalog implements CatalogApi {
   }
 
   async getService(req: catalogV1.GetServiceRequest): Promise<catalogV1.GetServiceResponse> {
+    this.reads += 1;
     const s = this.services.get(req.service_id);
     if (!s || s.project_id !== req.project_id) throw notFound(`service ${req.service_id} could not be found`);
     return { service: serviceToWire(s) };
@@ -135,6 +138,7 @@ export function context(catalog: FakeCatalog, providers: Record<string, FakeProv
   const passThrough = { call: <T>(_key: string, fn: () => Promise<T>) => fn() };
   return {
     catalog,
+    flavors: new FlavorCache(catalog, 0),
     providers: new ProviderRegistry(new Map(Object.entries(providers)), passThrough),
     dns: new DefaultDnsDriver(),
     logger,

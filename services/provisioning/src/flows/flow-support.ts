@@ -9,7 +9,7 @@
  * of the job (redelivery, reconciler) skips it.
  */
 import { catalogV1, providerDetailsToWire, serviceFromWire } from '@poppy/contracts';
-import { isPoppyError, type ProviderDetail, type ProviderStatus, type Service } from '@poppy/domain';
+import { isPoppyError, type Flavor, type ProviderDetail, type ProviderStatus, type Service, type ServiceSpec } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import type { Logger } from '@poppy/platform';
 import type { DnsDriver } from '../dns';
@@ -28,6 +28,8 @@ export interface CatalogApi {
 
 export interface FlowContext {
   catalog: CatalogApi;
+  /** The catalog's flavors, cached briefly (flavor-cache.ts). */
+  flavors: { get(flavorId: string): Promise<Flavor> };
   providers: ProviderRegistry;
   dns: DnsDriver;
   logger: Logger;
@@ -42,6 +44,11 @@ export interface ServiceJob {
   project_id: string;
   service_id: string;
   generation: number;
+  /**
+   * create only: the desired configuration as the catalog stored it with the job, so a
+   * first attempt needs no read-back (a stale one is caught by the generation check).
+   */
+  spec?: ServiceSpec;
   /** purge only */
   url?: string;
   hard?: boolean;

@@ -81,6 +81,20 @@ describe('create flow', () => {
     expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'Failed after 5 attempts: vendor 503' });
   });
 
+  it('trusts the spec carried by the job on a first attempt, and reads the catalog on later ones', async () => {
+    const s = catalog.put(newService());
+    const { name, domains, origins, caching, restrictions, flavor_id, log_delivery } = s;
+    const spec = { name, domains, origins, caching, restrictions, flavor_id, log_delivery };
+    mock2.script('createService', retryable('vendor 503'));
+    await runCreate(ctx(), jobFor(s, 'create', { spec }));
+    expect(catalog.reads).toBe(0);
+    expect(mock.calls.find((c) => c.op === 'createService')!.req).toMatchObject({ spec: { name: 'site', flavor_id: 'duo' } });
+    await runCreate(ctx(), jobFor(s, 'create', { spec, attempt: 2 }));
+    expect(catalog.reads).toBe(1);
+    expect(mock.count('createService')).toBe(1);
+    expect(aggregateServiceStatus(catalog.get(s.service_id)!.provider_details)).toBe('deployed');
+  });
+
   it('does nothing for a generation the service has left', async () => {
     const s = catalog.put(newService({ generation: 2 }));
     expect(await runCreate(ctx(), jobFor(s, 'create', { generation: 1 }))).toEqual({ type: 'done' });
