@@ -114,6 +114,24 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     ]);
   });
 
+  it('operator disable / enable by domain and by project → 202, status disabled then deployed; unknown domain → 404', async () => {
+    const id = await createService(suite, 'fast');
+    await waitForStatus(suite, id, 'deployed');
+    const domain = ((await getService(suite, id)).body as unknown as { domains: Array<{ domain: string }> }).domains[0].domain;
+    expect((await api(suite, 'POST', '/v1.0/admin/services/action', { domain, action: 'disable' })).status).toBe(202);
+    expect((await getService(suite, id)).body.status).toBe('disabled');
+    // PATCH is refused while disabled (reference §4.9).
+    expect((await api(suite, 'PATCH', `/v1.0/services/${id}`, [])).status).toBe(400);
+    expect((await api(suite, 'POST', '/v1.0/admin/services/action', { project_id: PROJECT, action: 'enable' })).status).toBe(202);
+    expect((await getService(suite, id)).body.status).toBe('deployed');
+    const unknown = await api(suite, 'POST', '/v1.0/admin/services/action', { domain: 'www.nobody-here.com', action: 'enable' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({
+      message: 'Services action enable on tenant: None failed, Reason: Domain www.nobody-here.com cannot be found',
+    });
+    expect((await api(suite, 'POST', '/v1.0/admin/services/action', { domain, project_id: PROJECT, action: 'enable' })).status).toBe(400);
+  });
+
   it('a provider failing twice then succeeding → deployed', async () => {
     const id = await createService(suite, 'flaky');
     const body = await waitForStatus(suite, id, 'deployed', 15_000);
