@@ -4,6 +4,7 @@
  * every change of desired state. No transport here: server.ts adapts it to gRPC.
  */
 import { randomUUID } from 'node:crypto';
+import { context, propagation } from '@opentelemetry/api';
 import {
   aggregateServiceStatus,
   applyServicePatch,
@@ -40,6 +41,11 @@ function withProviderStatus(details: Record<string, ProviderDetail>, status: Pro
 }
 
 export function jobFor(service: Service, kind: JobKind, payload: Record<string, unknown> = {}, suffix = ''): OutboxJob {
+  // The request's W3C trace context rides with the job (the relay turns it into message
+  // headers), so the provisioning work shows up in the request's trace.
+  const trace: Record<string, string> = {};
+  propagation.inject(context.active(), trace);
+  if (Object.keys(trace).length > 0) payload = { ...payload, trace };
   return {
     job_id: `${service.service_id}:${service.generation}:${kind}${suffix}`,
     kind,

@@ -6,7 +6,7 @@ import { SqliteJobQueue, type JobDelivery, type JobQueue } from '@poppy/jobs';
 import { createLogger } from '@poppy/platform';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
-import { notifyingStore, OutboxRelay } from './outbox-relay';
+import { notifyingStore, OutboxRelay, toQueueJob } from './outbox-relay';
 
 const logger = createLogger('catalog-test', 'silent');
 let dir: string;
@@ -139,5 +139,20 @@ describe('OutboxRelay', () => {
     await catalog.deleteService('p', s.service_id);
     await waitUntil(() => seen.length === 2, 1000);
     expect(seen[1].job.kind).toBe('delete');
+  });
+
+  it('turns the trace context recorded with a job into message headers', () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const job = toQueueJob({
+      job_id: 's:2:purge:x',
+      kind: 'purge',
+      project_id: 'p',
+      service_id: 's',
+      generation: 2,
+      payload: { url: '/x', hard: true, trace: { traceparent } },
+      created_at: '2026-01-01T00:00:00.000Z',
+    });
+    expect(job.headers).toEqual({ traceparent });
+    expect(job.payload).toEqual({ url: '/x', hard: true, project_id: 'p', service_id: 's', generation: 2, created_at: '2026-01-01T00:00:00.000Z' });
   });
 });

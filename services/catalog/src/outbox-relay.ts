@@ -33,11 +33,18 @@ export interface RelayHealth {
 
 /** What a relayed job carries: the outbox row's own payload plus the service it is about. */
 export function toQueueJob(job: OutboxJob): Job {
+  // jobFor() records the request's trace context as payload.trace: it travels as headers.
+  const { trace, ...payload } = job.payload;
+  const headers: Record<string, string> = {};
+  if (trace !== null && typeof trace === 'object') {
+    for (const [k, v] of Object.entries(trace)) if (typeof v === 'string') headers[k] = v;
+  }
   return {
     id: job.job_id,
     kind: job.kind,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
     payload: {
-      ...job.payload,
+      ...payload,
       project_id: job.project_id,
       service_id: job.service_id,
       generation: job.generation,

@@ -1,6 +1,7 @@
 /**
  * From a queue delivery to a flow, and what happens when the queue gives a job up.
  */
+import { metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { aggregateServiceStatus, type ProviderStatus, type ServiceSpec } from '@poppy/domain';
 import type { Job, JobDelivery, JobOutcome } from '@poppy/jobs';
 import { runCreate } from './flows/create-flow';
@@ -51,15 +52,46 @@ export function parseJob(job: Job, attempt: number, maxAttempts: number): Servic
   };
 }
 
+const tracer = trace.getTracer('poppy-provisioning');
+const meter = metrics.getMeter('poppy-provisioning');
+const jobRuns = meter.createCounter('poppy_provisioning_job_runs', {
+  description: 'Job attempts run by provisioning, by kind and outcome (done, retry, fail, error)',
+});
+const jobDuration = meter.createHistogram('poppy_provisioning_job_duration', {
+  description: 'Run time of one job attempt',
+  unit: 'ms',
+});
+
 export function createJobHandler(ctx: FlowContext): (delivery: JobDelivery) => Promise<JobOutcome> {
   return async ({ job, attempt, maxAttempts }) => {
     const parsed = parseJob(job, attempt, maxAttempts);
     if (typeof parsed === 'string') return { type: 'fail', reason: `malformed job: ${parsed}` };
-    const started = Date.now();
-    const outcome = await FLOWS[parsed.kind](ctx, parsed);
-    ctx.logger.debug({ job: job.id, attempt, outcome: outcome.type, ms: Date.now() - started }, 'job ran');
-    if (outcome.type === 'retry') ctx.logger.info({ job: job.id, attempt, delayMs: outcome.delayMs, reason: outcome.reason }, 'job will retry');
-    return outcome;
+    // The job continues the trace of the request that recorded it (headers set by the outbox relay).
+    const parent = propagation.extract(ROOT_CONTEXT, job.headers ?? {});
+    const attributes = { 'poppy.job.kind': parsed.kind, 'poppy.job.attempt': attempt, 'poppy.service_id': parsed.service_id };
+    return tracer.startActiveSpan(`provisioning ${parsed.kind}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+      const started = Date.now();
+      let result = 'error';
+      try {
+        const outcome = await FLOWS[parsed.kind](ctx, parsed);
+        result = outcome.type;
+        ctx.logger.debug({ job: job.id, attempt, outcome: outcome.type, ms: Date.now() - started }, 'job ran');
+        if (outcome.type === 'retry') {
+          ctx.logger.info({ job: job.id, attempt, delayMs: outcome.delayMs, reason: outcome.reason }, 'job will retry');
+        }
+        return outcome;
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        ctx.logger.warn({ job: job.id, attempt, err }, 'job attempt failed, the queue retries it');
+        throw err;
+      } finally {
+        jobRuns.add(1, { kind: parsed.kind, outcome: result });
+        jobDuration.record(Date.now() - started, { kind: parsed.kind });
+        span.setAttribute('poppy.job.outcome', result);
+        span.end();
+      }
+    });
   };
 }
 
