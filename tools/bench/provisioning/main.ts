@@ -24,7 +24,12 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const QUEUES = (process.env.BENCH_QUEUES ?? 'nats,sqlite').split(',') as Array<'nats' | 'sqlite'>;
 const PACED_N = Number(process.env.BENCH_PACED_SERVICES ?? 300);
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 100);
-const PROJECT = 'bench-provisioning';
+/**
+ * Tenants the services are spread over. Real projects hold few services (the default limit
+ * is 20); piling thousands into one project would measure the limit check's per-project
+ * count instead of provisioning.
+ */
+const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100);
 
 
 function percentile(sorted: number[], p: number): number {
@@ -34,7 +39,7 @@ function percentile(sorted: number[], p: number): number {
 async function post(suite: Suite, i: number, tag: string): Promise<string> {
   const res = await fetch(`${suite.baseUrl}/v1.0/services`, {
     method: 'POST',
-    headers: { 'x-project-id': PROJECT, 'content-type': 'application/json' },
+    headers: { 'x-project-id': `bench-${i % PROJECTS}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       name: `bench ${i}`,
       domains: [{ domain: `www.${tag}${i}.com` }],
