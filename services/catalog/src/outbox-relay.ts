@@ -86,7 +86,8 @@ export class OutboxRelay {
   /** A job was just recorded: look now instead of at the next poll. */
   kick(): void {
     this.kicked = true;
-    this.wake?.();
+    // During an outage the backoff stands: writes must not turn it into a busy loop.
+    if (this.online) this.wake?.();
   }
 
   health(): RelayHealth {
@@ -140,7 +141,8 @@ export class OutboxRelay {
           this.logger.warn({ err, failures: this.failures, retryInMs: delay }, 'outbox relay cannot reach the job queue');
         }
       }
-      if (delay > 0 && !this.kicked && !this.stopped) await this.sleep(delay);
+      if (this.stopped) break;
+      if (delay > 0 && !(this.online && this.kicked)) await this.sleep(delay);
     }
   }
 
