@@ -123,6 +123,19 @@ describe('Catalog.deleteService and write-back', () => {
     await expect(catalog.getService('p', s.service_id)).rejects.toMatchObject({ kind: 'not_found' });
   });
 
+  it('applies a batch of write-backs in order, ignoring the stale ones', async () => {
+    const a = await catalog.createService('p', spec());
+    const b = await catalog.createService('p', spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }));
+    const applied = await catalog.updateProvisioningBatch([
+      { projectId: 'p', serviceId: a.service_id, generation: 1, details: deployed, deleted: false },
+      { projectId: 'p', serviceId: b.service_id, generation: 7, details: deployed, deleted: false },
+      { projectId: 'p', serviceId: b.service_id, generation: 1, details: deployed, deleted: true },
+    ]);
+    expect(applied).toEqual([true, false, true]);
+    expect((await catalog.getService('p', a.service_id)).provider_details).toEqual(deployed);
+    await expect(catalog.getService('p', b.service_id)).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
   it('answers not found for another project’s service', async () => {
     const s = await catalog.createService('p', spec());
     await expect(catalog.deleteService('q', s.service_id)).rejects.toMatchObject({ detail: `No service found: ${s.service_id}` });

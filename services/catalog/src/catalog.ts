@@ -316,6 +316,15 @@ export class Catalog {
     return this.store.listServicesByStatus(status);
   }
 
+  /** Several job outcomes, each applied or ignored as by updateProvisioning, in order. */
+  async updateProvisioningBatch(
+    updates: Array<{ projectId: string; serviceId: string; generation: number; details: Record<string, ProviderDetail>; deleted: boolean }>,
+  ): Promise<boolean[]> {
+    const applied: boolean[] = [];
+    for (const u of updates) applied.push(await this.updateProvisioning(u.projectId, u.serviceId, u.generation, u.details, u.deleted));
+    return applied;
+  }
+
   /** The outcome of a job for one generation; stale outcomes are ignored (returns false). */
   async updateProvisioning(
     projectId: string,

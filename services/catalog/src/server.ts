@@ -61,6 +61,17 @@ export function catalogGrpcService(
           req.deleted,
         ),
       }),
+      updateProvisioningBatch: async (req) => ({
+        applied: await catalog.updateProvisioningBatch(
+          req.updates.map((u) => ({
+            projectId: u.project_id,
+            serviceId: u.service_id,
+            generation: u.generation,
+            details: providerDetailsFromWire(u.provider_details),
+            deleted: u.deleted,
+          })),
+        ),
+      }),
       getDependencyHealth: async () => {
         const online = await store.ping();
         const queue = queueHealth?.() ?? { name: store.driverName, online };

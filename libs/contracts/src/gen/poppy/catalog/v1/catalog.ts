@@ -202,6 +202,15 @@ export interface UpdateProvisioningResponse {
   applied: boolean;
 }
 
+export interface UpdateProvisioningBatchRequest {
+  updates: UpdateProvisioningRequest[];
+}
+
+export interface UpdateProvisioningBatchResponse {
+  /** One per update, in order: false when that write-back was stale. */
+  applied: boolean[];
+}
+
 export interface GetDependencyHealthRequest {
 }
 
@@ -2818,6 +2827,142 @@ export const UpdateProvisioningResponse: MessageFns<UpdateProvisioningResponse> 
   },
 };
 
+function createBaseUpdateProvisioningBatchRequest(): UpdateProvisioningBatchRequest {
+  return { updates: [] };
+}
+
+export const UpdateProvisioningBatchRequest: MessageFns<UpdateProvisioningBatchRequest> = {
+  encode(message: UpdateProvisioningBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.updates) {
+      UpdateProvisioningRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProvisioningBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProvisioningBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.updates.push(UpdateProvisioningRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProvisioningBatchRequest {
+    return {
+      updates: globalThis.Array.isArray(object?.updates)
+        ? object.updates.map((e: any) => UpdateProvisioningRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateProvisioningBatchRequest): unknown {
+    const obj: any = {};
+    if (message.updates?.length) {
+      obj.updates = message.updates.map((e) => UpdateProvisioningRequest.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateProvisioningBatchResponse(): UpdateProvisioningBatchResponse {
+  return { applied: [] };
+}
+
+export const UpdateProvisioningBatchResponse: MessageFns<UpdateProvisioningBatchResponse> = {
+  encode(message: UpdateProvisioningBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.applied.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.applied) {
+        writer.bool(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProvisioningBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProvisioningBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.applied.push(reader.bool());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.applied.push(reader.bool());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProvisioningBatchResponse {
+    return {
+      applied: globalThis.Array.isArray(object?.applied) ? object.applied.map((e: any) => globalThis.Boolean(e)) : [],
+    };
+  },
+
+  toJSON(message: UpdateProvisioningBatchResponse): unknown {
+    const obj: any = {};
+    if (message.applied?.length) {
+      obj.applied = message.applied;
+    }
+    return obj;
+  },
+};
+
 function createBaseGetDependencyHealthRequest(): GetDependencyHealthRequest {
   return {};
 }
@@ -3208,6 +3353,22 @@ export const CatalogServiceService = {
       Buffer.from(UpdateProvisioningResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateProvisioningResponse => UpdateProvisioningResponse.decode(value),
   },
+  /**
+   * Several write-backs in one call (a provisioning worker batches the outcomes of the
+   * jobs it finishes together); each is applied or ignored exactly as UpdateProvisioning.
+   */
+  updateProvisioningBatch: {
+    path: "/poppy.catalog.v1.CatalogService/UpdateProvisioningBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateProvisioningBatchRequest): Buffer =>
+      Buffer.from(UpdateProvisioningBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateProvisioningBatchRequest => UpdateProvisioningBatchRequest.decode(value),
+    responseSerialize: (value: UpdateProvisioningBatchResponse): Buffer =>
+      Buffer.from(UpdateProvisioningBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateProvisioningBatchResponse =>
+      UpdateProvisioningBatchResponse.decode(value),
+  },
   /** Liveness of the catalog's dependencies (storage, job outbox). */
   getDependencyHealth: {
     path: "/poppy.catalog.v1.CatalogService/GetDependencyHealth" as const,
@@ -3249,6 +3410,11 @@ export interface CatalogServiceServer extends UntypedServiceImplementation {
   runServiceAction: handleUnaryCall<RunServiceActionRequest, RunServiceActionResponse>;
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning: handleUnaryCall<UpdateProvisioningRequest, UpdateProvisioningResponse>;
+  /**
+   * Several write-backs in one call (a provisioning worker batches the outcomes of the
+   * jobs it finishes together); each is applied or ignored exactly as UpdateProvisioning.
+   */
+  updateProvisioningBatch: handleUnaryCall<UpdateProvisioningBatchRequest, UpdateProvisioningBatchResponse>;
   /** Liveness of the catalog's dependencies (storage, job outbox). */
   getDependencyHealth: handleUnaryCall<GetDependencyHealthRequest, GetDependencyHealthResponse>;
 }
@@ -3517,6 +3683,25 @@ export interface CatalogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateProvisioningResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several write-backs in one call (a provisioning worker batches the outcomes of the
+   * jobs it finishes together); each is applied or ignored exactly as UpdateProvisioning.
+   */
+  updateProvisioningBatch(
+    request: UpdateProvisioningBatchRequest,
+    callback: (error: ServiceError | null, response: UpdateProvisioningBatchResponse) => void,
+  ): ClientUnaryCall;
+  updateProvisioningBatch(
+    request: UpdateProvisioningBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateProvisioningBatchResponse) => void,
+  ): ClientUnaryCall;
+  updateProvisioningBatch(
+    request: UpdateProvisioningBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateProvisioningBatchResponse) => void,
   ): ClientUnaryCall;
   /** Liveness of the catalog's dependencies (storage, job outbox). */
   getDependencyHealth(
