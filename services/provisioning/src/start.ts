@@ -10,6 +10,7 @@ import { FLOW_KINDS, type FlowContext } from './flows/flow-support';
 import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
 import { Reconciler } from './reconciler';
+import { WriteBackBatcher } from './write-back-batcher';
 
 /** Connects to the queue, retrying while it is unreachable (NATS starting): the worker waits, it does not crash. */
 async function connectQueue(config: ProvisioningConfig, logger: Logger): Promise<JobQueue> {
@@ -39,8 +40,10 @@ export async function startProvisioning(config: ProvisioningConfig, logger: Logg
     shutdown.add(`provider client ${id}`, () => client.close());
   }
 
+  const writeBacks = new WriteBackBatcher(catalog);
   const ctx: FlowContext = {
-    catalog,
+    // Reads go straight to the catalog; write-backs are batched per event-loop turn.
+    catalog: { ...catalog, updateProvisioning: writeBacks.updateProvisioning },
     flavors: new FlavorCache(catalog),
     providers: new ProviderRegistry(clients, breakers),
     dns: createDnsDriver(config.dnsDriver),
