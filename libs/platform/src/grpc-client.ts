@@ -42,6 +42,10 @@ export function createPromiseClient<D extends ServiceDefinition>(
     // Reconnect quickly after a restart of the callee; calls fail fast within their deadline.
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2000,
+    // Channelz bookkeeping and transparent retries cost CPU on every call; our callers retry
+    // through the job queue and breakers instead.
+    'grpc.enable_channelz': 0,
+    'grpc.enable_retries': 0,
   });
   const methods = client as unknown as Record<string, CallbackMethod>;
   const promised: Record<string, unknown> = { close: () => client.close() };

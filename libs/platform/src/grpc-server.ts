@@ -66,7 +66,7 @@ export async function startGrpcServer(options: {
   services: GrpcServiceBinding[];
   logger: Logger;
 }): Promise<RunningGrpcServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024, 'grpc.enable_channelz': 0 });
   for (const { definition, implementation } of options.services) server.addService(definition, implementation);
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
