@@ -12,7 +12,6 @@ import {
   failedDetail,
   loadService,
   resolveNames,
-  retryLater,
   settle,
   WriteBack,
   type FlowContext,
@@ -47,17 +46,22 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
   }
   const flavor = await ctx.flavors.get(service.flavor_id);
   const ids = flavor.providers.map((p) => p.provider);
-  const { names, refused, pending: unnamed } = await resolveNames(ctx, ids);
-  if (unnamed.length > 0) return retryLater(ctx, job, unnamed);
+  const { names, refused, unnamed } = await resolveNames(ctx, ids);
 
   const writeBack = new WriteBack(ctx, service);
   for (const [id, failure] of refused) {
     if (!service.provider_details[fallbackProviderName(id)]) writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
   }
-  // Until every provider has answered, the service must not look deployed.
+  // Until every provider has answered, the service must not look deployed; a provider that
+  // could not say its name yet holds its place under its fallback name.
   for (const name of names.values()) if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
+  for (const { name } of unnamed) if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
+  for (const [id, name] of names) {
+    const fallback = fallbackProviderName(id);
+    if (fallback !== name && service.provider_details[fallback]?.status === 'deploy_in_progress') writeBack.remove(fallback);
+  }
 
-  const pending: PendingPart[] = [];
+  const pending: PendingPart[] = [...unnamed];
   const created: Array<{ id: string; providerServiceId: string }> = [];
   await Promise.all(
     [...names].map(async ([id, name]) => {

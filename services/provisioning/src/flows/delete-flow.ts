@@ -37,8 +37,12 @@ export async function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobO
     if (previous.status === 'delete_in_progress') targets.set(name, { id: ctx.providers.idOf(name), previous });
   }
   const extra = (await flavorProviderIds(ctx, service.flavor_id)).filter((id) => ctx.providers.ids().includes(id));
-  const { names } = await resolveNames(ctx, extra);
+  const { names, unnamed } = await resolveNames(ctx, extra);
   for (const [id, name] of names) if (!old[name] && !targets.has(name)) targets.set(name, { id });
+  // Deleting needs no name: a provider that cannot say it right now is still asked.
+  for (const { id, name } of unnamed) {
+    if (![...targets.values()].some((t) => t.id === id) && !old[name]) targets.set(name, { id });
+  }
 
   const writeBack = new WriteBack(ctx, service);
   const pending: PendingPart[] = [];

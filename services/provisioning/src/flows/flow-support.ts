@@ -13,7 +13,7 @@ import { isPoppyError, type Flavor, type ProviderDetail, type ProviderStatus, ty
 import type { JobOutcome } from '@poppy/jobs';
 import type { Logger } from '@poppy/platform';
 import type { DnsDriver } from '../dns';
-import type { FailureInfo, Failed, ProviderRegistry } from '../providers';
+import { fallbackProviderName, type FailureInfo, type Failed, type ProviderRegistry } from '../providers';
 
 export const FLOW_KINDS = ['create', 'update', 'delete', 'purge', 'enable', 'disable'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
@@ -208,23 +208,27 @@ export async function settle(
   };
 }
 
-/** Provider names for ids; a retryable failure to learn one postpones the whole job (no detail can be keyed yet). */
+/**
+ * Provider names (the provider_details keys) for ids. A provider that cannot say its name
+ * right now (down, breaker open) is `unnamed`: the flows go on with the others and retry it
+ * later, keyed meanwhile by its fallback name.
+ */
 export async function resolveNames(
   ctx: FlowContext,
   ids: string[],
-): Promise<{ names: Map<string, string>; refused: Map<string, FailureInfo>; pending: PendingPart[] }> {
+): Promise<{ names: Map<string, string>; refused: Map<string, FailureInfo>; unnamed: Array<PendingPart & { id: string }> }> {
   const names = new Map<string, string>();
   const refused = new Map<string, FailureInfo>();
-  const pending: PendingPart[] = [];
+  const unnamed: Array<PendingPart & { id: string }> = [];
   await Promise.all(
     ids.map(async (id) => {
       const outcome = await ctx.providers.nameOf(id);
       if (outcome.ok) names.set(id, outcome.value);
-      else if (outcome.retryable) pending.push({ name: id, outcome });
+      else if (outcome.retryable) unnamed.push({ id, name: fallbackProviderName(id), outcome });
       else refused.set(id, outcome.failure);
     }),
   );
-  return { names, refused, pending };
+  return { names, refused, unnamed };
 }
 
 export function retryLater(ctx: FlowContext, job: ServiceJob, pending: PendingPart[]): JobOutcome {

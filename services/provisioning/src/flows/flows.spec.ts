@@ -95,6 +95,21 @@ describe('create flow', () => {
     expect(aggregateServiceStatus(catalog.get(s.service_id)!.provider_details)).toBe('deployed');
   });
 
+  it('goes on with the others while a provider cannot even say its name, and keys it properly once it can', async () => {
+    const two = new FakeProvider('MockTwo').script('describe', retryable('connection refused'));
+    const c = context(catalog, { mock, mock2: two });
+    const s = catalog.put(newService());
+    expect(await runCreate(c, jobFor(s, 'create'))).toMatchObject({ type: 'retry' });
+    let details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2.status).toBe('deploy_in_progress'); // its place, under the fallback name
+    expect(aggregateServiceStatus(details)).toBe('create_in_progress');
+    expect(await runCreate(c, jobFor(s, 'create', { attempt: 2 }))).toEqual({ type: 'done' });
+    details = catalog.get(s.service_id)!.provider_details;
+    expect(Object.keys(details).sort()).toEqual(['Mock', 'MockTwo']);
+    expect(aggregateServiceStatus(details)).toBe('deployed');
+  });
+
   it('does nothing for a generation the service has left', async () => {
     const s = catalog.put(newService({ generation: 2 }));
     expect(await runCreate(ctx(), jobFor(s, 'create', { generation: 1 }))).toEqual({ type: 'done' });
