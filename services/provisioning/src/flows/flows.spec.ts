@@ -235,6 +235,20 @@ describe('purge flow', () => {
     });
   });
 
+  it('a hard purge does not settle a soft purge that arrived while it ran', async () => {
+    const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') } }));
+    // While the hard purge is at the vendor, a soft purge is accepted: the catalog marks the provider update_in_progress.
+    mock.script('purgeService', () => (catalog.get(s.service_id)!.provider_details.Mock.status = 'update_in_progress'));
+    await runPurge(ctx(), jobFor(s, 'purge', { url: '/a', hard: true }));
+    expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('update_in_progress');
+    await runPurge(ctx(), jobFor(s, 'purge', { url: '/b', hard: false }));
+    expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('deployed');
+    expect(mock.calls.filter((c) => c.op === 'purgeService').map((c) => [c.req.purge_url, c.req.hard])).toEqual([
+      ['/a', true],
+      ['/b', false],
+    ]);
+  });
+
   it('hard purge refused: status unchanged, error recorded', async () => {
     mock.script('purgeService', refused('hard purge of /* unsupported'));
     const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') } }));
