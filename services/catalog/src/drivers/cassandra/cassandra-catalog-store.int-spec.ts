@@ -3,9 +3,11 @@
  * what only this driver has: migrations under concurrency and the outbox's orphan handling.
  * One keyspace per run of this file; tables are truncated between tests.
  */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { EnvReader } from '@poppy/platform';
-import { testCassandraContactPoint, testKeyspace } from '@poppy/testing';
+import { REPO_ROOT, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
 import { describeCatalogStoreContract, sampleJob, sampleService } from '../../store/catalog-store.contract';
 import { CassandraCatalogStore } from './cassandra-catalog-store';
 import { readCassandraConfig, type CassandraConfig } from './cassandra-config';
@@ -120,6 +122,46 @@ describe('CassandraCatalogStore', () => {
     ]);
     expect(await store.listServices('crowded', undefined, 10)).toHaveLength(3);
     await store.close();
+  });
+
+  it('takes over a claim its owner never committed once it is stale, but not while it is fresh', async () => {
+    await truncateAll();
+    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const client = await adminClient();
+    // As a create that died after claiming, before its service row landed, would leave them.
+    const claim = (domain: string, ageMs: number) =>
+      client.execute(
+        `INSERT INTO ${keyspace}.domains (domain, project_id, service_id, claimed_at) VALUES (?, ?, ?, ?)`,
+        [domain, 'ghost-project', 'ghost-service', new Date(Date.now() - ageMs)],
+        { prepare: true },
+      );
+    await claim('stale.example.com', 120_000);
+    await claim('fresh.example.com', 1_000);
+    const stale = sampleService({ domains: [{ domain: 'stale.example.com', protocol: 'http' }] });
+    await store.createService(stale, sampleJob(stale), 20);
+    expect(await store.findDomainOwner('stale.example.com')).toEqual({ project_id: stale.project_id, service_id: stale.service_id });
+    const fresh = sampleService({ domains: [{ domain: 'fresh.example.com', protocol: 'http' }] });
+    await expect(store.createService(fresh, sampleJob(fresh), 20)).rejects.toMatchObject({ kind: 'invalid' });
+    await store.close();
+  });
+
+  it('migrates a new keyspace with the catalog’s migrate command and exits', () => {
+    const ks = testKeyspace('poppy_cli');
+    created.add(ks);
+    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/catalog/main.js'), 'migrate'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        POPPY_STORE: 'cassandra',
+        POPPY_CASSANDRA_CONTACT_POINTS: testCassandraContactPoint(),
+        POPPY_CASSANDRA_KEYSPACE: ks,
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('catalog schema migrated');
+    expect(run.stdout).toContain(`cassandra schema at version ${CASSANDRA_MIGRATIONS.length}`);
   });
 
   it('answers unavailable, not a crash, when no node can be reached', async () => {
