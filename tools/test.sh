@@ -25,7 +25,10 @@ node tools/build.js
 
 step "real servers: Cassandra for the catalog's integration tests (stopped on exit)"
 CASSANDRA_TEST_PORT=9142
-trap 'bash tools/infra/cassandra.sh stop --port "$CASSANDRA_TEST_PORT" || true' EXIT
+# A node that was already running (another run, a developer's) is used and left running.
+if ! bash tools/infra/cassandra.sh status --port "$CASSANDRA_TEST_PORT" 2>/dev/null; then
+  trap 'bash tools/infra/cassandra.sh stop --port "$CASSANDRA_TEST_PORT" || true' EXIT
+fi
 bash tools/infra/cassandra.sh start --port "$CASSANDRA_TEST_PORT"
 export POPPY_TEST_CASSANDRA="127.0.0.1:$CASSANDRA_TEST_PORT"
 
