@@ -41,6 +41,8 @@ export async function ensureKeyspace(config: CassandraConfig): Promise<void> {
   try {
     await client.execute(
       `CREATE KEYSPACE IF NOT EXISTS ${config.keyspace} WITH replication = ${replicationCql(config.replication)}`,
+      [],
+      { prepare: false },
     );
   } finally {
     await client.shutdown();
@@ -56,13 +58,20 @@ export async function migrateCassandra(
 ): Promise<MigrationReport> {
   const ks = config.keyspace;
   const write = { prepare: true, consistency: CONSISTENCY[config.writeConsistency] };
+  // Schema statements are not prepared: a prepared unqualified DDL statement is bound to the
+  // keyspace it was prepared in, and Cassandra logs an error for each such execution.
+  const ddl = { prepare: false };
   await client.execute(
     `CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text, applied_at timestamp)
      WITH ID = ${tableId(ks, 'schema_migrations')}`,
+    [],
+    ddl,
   );
   await client.execute(
     `CREATE TABLE IF NOT EXISTS schema_migration_lock (name text PRIMARY KEY, owner text)
      WITH ID = ${tableId(ks, 'schema_migration_lock')}`,
+    [],
+    ddl,
   );
 
   const owner = randomUUID();
@@ -91,7 +100,7 @@ export async function migrateCassandra(
       log(`applying cassandra migration ${migration.version} (${migration.name})`);
       for (const statement of migration.statements) {
         // DDL waits for schema agreement inside the driver before resolving.
-        await client.execute(statement);
+        await client.execute(statement, [], ddl);
       }
       await client.execute(
         `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
