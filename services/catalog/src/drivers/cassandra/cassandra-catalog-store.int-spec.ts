@@ -39,6 +39,17 @@ async function truncateAll(): Promise<void> {
   for (const table of tables) await client.execute(`TRUNCATE ${keyspace}.${table}`);
 }
 
+/** Stores opened by the tests below, closed after each test even when it failed (open clients keep jest alive). */
+const opened: CassandraCatalogStore[] = [];
+async function openStore(ks = keyspace): Promise<CassandraCatalogStore> {
+  const store = await CassandraCatalogStore.open(configFor(ks));
+  opened.push(store);
+  return store;
+}
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+
 afterAll(async () => {
   if (admin) {
     for (const ks of created) await admin.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
@@ -59,24 +70,22 @@ describe('CassandraCatalogStore', () => {
   it('applies each migration once when two catalogs start on a new keyspace at the same time', async () => {
     const ks = testKeyspace('poppy_migrate');
     created.add(ks);
-    const [a, b] = await Promise.all([CassandraCatalogStore.open(configFor(ks)), CassandraCatalogStore.open(configFor(ks))]);
-    await Promise.all([a.close(), b.close()]);
+    await Promise.all([openStore(ks), openStore(ks)]);
     const client = await adminClient();
     const rows = (await client.execute(`SELECT version FROM ${ks}.schema_migrations`)).rows.map((r) => r.get('version') as number);
     expect(rows.sort()).toEqual(CASSANDRA_MIGRATIONS.map((m) => m.version));
     const tables = (await client.execute('SELECT table_name, id FROM system_schema.tables WHERE keyspace_name = ?', [ks])).rows;
     expect(tables.map((t) => t.get('table_name') as string)).toEqual(expect.arrayContaining(['services', 'domains', 'outbox']));
     // Both catalogs work on the one schema.
-    const again = await CassandraCatalogStore.open(configFor(ks));
+    const again = await openStore(ks);
     const service = sampleService();
     await again.createService(service, sampleJob(service), 20);
     expect(await again.getService(service.project_id, service.service_id)).toEqual(service);
-    await again.close();
   });
 
   it('never hands out a job whose service write did not land, and drops it once it is old', async () => {
     await truncateAll();
-    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const store = await openStore();
     const client = await adminClient();
     const service = sampleService();
     await store.createService(service, sampleJob(service), 20);
@@ -93,12 +102,11 @@ describe('CassandraCatalogStore', () => {
     expect((await store.listPendingJobs(10)).map((j) => j.job_id)).toEqual([sampleJob(service).job_id]);
     const left = await client.execute(`SELECT job_id FROM ${keyspace}.outbox WHERE bucket = ?`, [bucket], { prepare: true });
     expect(left.rowLength).toBe(0);
-    await store.close();
   });
 
   it('keeps a domain with exactly one of many concurrent creates across projects', async () => {
     await truncateAll();
-    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const store = await openStore();
     const domains = [{ domain: 'contested.example.com', protocol: 'http' as const }];
     const racers = Array.from({ length: 8 }, (_, i) => sampleService({ project_id: `racer-${i % 4}`, domains }));
     const results = await Promise.allSettled(racers.map((s) => store.createService(s, sampleJob(s), 20)));
@@ -106,12 +114,11 @@ describe('CassandraCatalogStore', () => {
     const winner = racers[results.findIndex((r) => r.status === 'fulfilled')];
     expect(await store.findDomainOwner('contested.example.com')).toEqual({ project_id: winner.project_id, service_id: winner.service_id });
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'invalid' });
-    await store.close();
   });
 
   it('refuses creates beyond the limit when they race within one project', async () => {
     await truncateAll();
-    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const store = await openStore();
     const racers = Array.from({ length: 6 }, () => sampleService({ project_id: 'crowded' }));
     const results = await Promise.allSettled(racers.map((s) => store.createService(s, sampleJob(s), 3)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
@@ -121,12 +128,11 @@ describe('CassandraCatalogStore', () => {
       'limit_exceeded',
     ]);
     expect(await store.listServices('crowded', undefined, 10)).toHaveLength(3);
-    await store.close();
   });
 
   it('takes over a claim its owner never committed once it is stale, but not while it is fresh', async () => {
     await truncateAll();
-    const store = await CassandraCatalogStore.open(configFor(keyspace));
+    const store = await openStore();
     const client = await adminClient();
     // As a create that died after claiming, before its service row landed, would leave them.
     const claim = (domain: string, ageMs: number) =>
@@ -142,7 +148,6 @@ describe('CassandraCatalogStore', () => {
     expect(await store.findDomainOwner('stale.example.com')).toEqual({ project_id: stale.project_id, service_id: stale.service_id });
     const fresh = sampleService({ domains: [{ domain: 'fresh.example.com', protocol: 'http' }] });
     await expect(store.createService(fresh, sampleJob(fresh), 20)).rejects.toMatchObject({ kind: 'invalid' });
-    await store.close();
   });
 
   it('migrates a new keyspace with the catalog’s migrate command and exits', () => {

@@ -14,6 +14,8 @@ const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please retr
 const node = cassandraNode(OUTAGE_PORT);
 const keyspace = testKeyspace('poppy_outage');
 let suite: Suite | undefined;
+/** Load runs while true; cleared by afterAll too, so a failed assertion cannot leave it running. */
+let running = false;
 
 interface Outcome {
   /** stopping/starting: the node is draining or booting; outcomes then are not asserted. */
@@ -37,6 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  running = false;
   await suite?.stop();
   await node.start(); // in case a failed test left it down
   await dropTestKeyspace(node.contactPoint, keyspace).catch(() => undefined);
@@ -46,7 +49,7 @@ afterAll(async () => {
 it('answers 503 with Poppy’s body while Cassandra is down, recovers after, and loses no acknowledged write', async () => {
   const base = suite!.baseUrl;
   let phase: Outcome['phase'] = 'up';
-  let running = true;
+  running = true;
   let n = 0;
   const outcomes: Outcome[] = [];
   const transitions: Outcome[] = [];
