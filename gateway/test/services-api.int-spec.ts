@@ -5,7 +5,13 @@
  */
 import { catalogV1, providerDetailsToWire } from '@poppy/contracts';
 import { createPromiseClient } from '@poppy/platform';
-import { dropTestKeyspace, startSuite, testCassandraContactPoint, testKeyspace, type Suite } from '@poppy/testing';
+import {
+  dropTestKeyspace,
+  startSuite,
+  testCassandraContactPoint,
+  testKeyspace,
+  type Suite,
+} from '@poppy/testing';
 
 jest.setTimeout(60_000);
 
@@ -17,7 +23,12 @@ let catalog: ReturnType<typeof createPromiseClient<typeof catalogV1.CatalogServi
 async function call(
   method: string,
   path: string,
-  options: { project?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  options: {
+    project?: string | null;
+    body?: unknown;
+    raw?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.project !== null) headers['x-project-id'] = options.project ?? 'project-a';
@@ -62,7 +73,13 @@ async function markDeployed(serviceId: string, project = 'project-a'): Promise<v
     provider_details: providerDetailsToWire({
       Mock: {
         id: 'mock-1',
-        access_urls: [{ domain: 'www.mysite.com', provider_url: 'www.mysite.com', operator_url: 'www.mysite.com' }],
+        access_urls: [
+          {
+            domain: 'www.mysite.com',
+            provider_url: 'www.mysite.com',
+            operator_url: 'www.mysite.com',
+          },
+        ],
         status: 'deployed',
         domains_certificate_status: {},
       },
@@ -90,27 +107,41 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
   beforeAll(async () => {
     suiteEnv = env();
     suite = await startSuite({ env: suiteEnv });
-    catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    catalog = createPromiseClient(
+      catalogV1.CatalogServiceService,
+      `127.0.0.1:${suite.catalog.port}`,
+      { deadlineMs: 5000 },
+    );
   });
 
   afterAll(async () => {
     catalog?.close();
     await suite?.stop();
     if (suiteEnv.POPPY_CASSANDRA_KEYSPACE) {
-      await dropTestKeyspace(suiteEnv.POPPY_CASSANDRA_CONTACT_POINTS, suiteEnv.POPPY_CASSANDRA_KEYSPACE);
+      await dropTestKeyspace(
+        suiteEnv.POPPY_CASSANDRA_CONTACT_POINTS,
+        suiteEnv.POPPY_CASSANDRA_KEYSPACE,
+      );
     }
   });
 
   describe('walk-through', () => {
     it('creates a flavor, then creates, reads, lists, patches and deletes a service', async () => {
       const flavor = await call('POST', '/v1.0/flavors', {
-        body: { id: 'cdn', providers: [{ provider: 'mock', links: [{ href: 'http://mock.example', rel: 'provider_url' }] }] },
+        body: {
+          id: 'cdn',
+          providers: [
+            { provider: 'mock', links: [{ href: 'http://mock.example', rel: 'provider_url' }] },
+          ],
+        },
       });
       expect(flavor.status).toBe(201);
       expect(flavor.headers.get('location')).toBe(`${suite.baseUrl}/v1.0/flavors/cdn`);
       expect(flavor.body).toEqual({
         id: 'cdn',
-        providers: [{ provider: 'mock', links: [{ href: 'http://mock.example', rel: 'provider_url' }] }],
+        providers: [
+          { provider: 'mock', links: [{ href: 'http://mock.example', rel: 'provider_url' }] },
+        ],
         links: [{ href: `${suite.baseUrl}/v1.0/flavors/cdn`, rel: 'self' }],
       });
 
@@ -131,7 +162,13 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
         project_id: 'project-a',
         domains: [{ domain: 'www.walkthrough.com', protocol: 'http' }],
         origins: [
-          { origin: 'origin.mysite.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' },
+          {
+            origin: 'origin.mysite.com',
+            port: 80,
+            ssl: false,
+            rules: [{ name: 'default', request_url: '/*' }],
+            hostheadertype: 'domain',
+          },
         ],
         restrictions: [],
         caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
@@ -145,7 +182,18 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
         ],
       });
       expect(Object.keys(got.body as Json)).toEqual([
-        'name', 'id', 'project_id', 'domains', 'origins', 'restrictions', 'caching', 'flavor_id', 'log_delivery', 'status', 'errors', 'links',
+        'name',
+        'id',
+        'project_id',
+        'domains',
+        'origins',
+        'restrictions',
+        'caching',
+        'flavor_id',
+        'log_delivery',
+        'status',
+        'errors',
+        'links',
       ]);
 
       const listed = await call('GET', '/v1.0/services');
@@ -153,14 +201,19 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
       expect((listed.body as { services: Json[] }).services.map((s) => s.id)).toContain(id);
 
       // A PATCH needs a deployed (or failed) service.
-      const early = await call('PATCH', `/v1.0/services/${id}`, { body: [{ op: 'replace', path: '/name', value: 'x' }] });
+      const early = await call('PATCH', `/v1.0/services/${id}`, {
+        body: [{ op: 'replace', path: '/name', value: 'x' }],
+      });
       expect(early.status).toBe(400);
       expect(early.body).toEqual({ message: `Service ${id} neither deployed nor failed` });
 
       await markDeployed(id);
       const deployed = await call('GET', `/v1.0/services/${id}`);
       expect((deployed.body as Json).status).toBe('deployed');
-      expect((deployed.body as { links: Json[] }).links).toContainEqual({ href: 'www.mysite.com', rel: 'access_url' });
+      expect((deployed.body as { links: Json[] }).links).toContainEqual({
+        href: 'www.mysite.com',
+        rel: 'access_url',
+      });
 
       const patched = await call('PATCH', `/v1.0/services/${id}`, {
         body: [{ op: 'replace', path: '/name', value: 'renamed' }],
@@ -174,7 +227,9 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
       const deleted = await call('DELETE', `/v1.0/services/${id}`);
       expect(deleted.status).toBe(202);
       expect(deleted.headers.get('location')).toBeNull();
-      expect(((await call('GET', `/v1.0/services/${id}`)).body as Json).status).toBe('delete_in_progress');
+      expect(((await call('GET', `/v1.0/services/${id}`)).body as Json).status).toBe(
+        'delete_in_progress',
+      );
 
       // The flavor is in use: refused (Decision 16).
       const inUse = await call('DELETE', '/v1.0/flavors/cdn');
@@ -193,14 +248,20 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
     it('refuses the 21st service of a project with 403', async () => {
       const project = 'limit-project';
       for (let i = 0; i < 20; i++) await createService(`www.limit${i}.com`, project);
-      const res = await call('POST', '/v1.0/services', { project, body: serviceBody('www.limit20.com') });
+      const res = await call('POST', '/v1.0/services', {
+        project,
+        body: serviceBody('www.limit20.com'),
+      });
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ message: 'Maximum Services Limit of 20 reached!' });
     });
 
     it('refuses a domain another project holds with 400', async () => {
       await createService('www.taken.com', 'owner-project');
-      const res = await call('POST', '/v1.0/services', { project: 'thief-project', body: serviceBody('www.taken.com') });
+      const res = await call('POST', '/v1.0/services', {
+        project: 'thief-project',
+        body: serviceBody('www.taken.com'),
+      });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ message: 'Domain www.taken.com has already been taken' });
     });
@@ -208,7 +269,10 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
     it('lets exactly one of concurrent creates of one domain from two projects win', async () => {
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          call('POST', '/v1.0/services', { project: `racer-${i % 2}`, body: serviceBody('www.contested.com') }),
+          call('POST', '/v1.0/services', {
+            project: `racer-${i % 2}`,
+            body: serviceBody('www.contested.com'),
+          }),
         ),
       );
       expect(results.filter((r) => r.status === 202)).toHaveLength(1);
@@ -223,28 +287,38 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
       const first = await call('GET', '/v1.0/services?limit=2', { project });
       const page1 = first.body as { links: Json[]; services: Json[] };
       expect(page1.services.map((s) => s.id)).toEqual(ids.slice(0, 2));
-      expect(page1.links).toEqual([{ href: `${suite.baseUrl}/v1.0/services?marker=${ids[1]}&limit=2`, rel: 'next' }]);
+      expect(page1.links).toEqual([
+        { href: `${suite.baseUrl}/v1.0/services?marker=${ids[1]}&limit=2`, rel: 'next' },
+      ]);
       const next = new URL(page1.links[0].href as string);
-      const page2 = (await call('GET', `${next.pathname}${next.search}`, { project })).body as typeof page1;
+      const page2 = (await call('GET', `${next.pathname}${next.search}`, { project }))
+        .body as typeof page1;
       expect(page2.services.map((s) => s.id)).toEqual(ids.slice(2, 4));
-      const page3 = (await call('GET', `/v1.0/services?limit=2&marker=${ids[3]}`, { project })).body as typeof page1;
+      const page3 = (await call('GET', `/v1.0/services?limit=2&marker=${ids[3]}`, { project }))
+        .body as typeof page1;
       expect(page3.services.map((s) => s.id)).toEqual(ids.slice(4));
       expect(page3.links).toEqual([]);
     });
 
     it('rejects bad list parameters with Poppy messages', async () => {
-      expect((await call('GET', '/v1.0/services?limit=0')).body).toEqual({ message: 'Limit should be greater than 0' });
+      expect((await call('GET', '/v1.0/services?limit=0')).body).toEqual({
+        message: 'Limit should be greater than 0',
+      });
       expect((await call('GET', '/v1.0/services?limit=21')).body).toEqual({
         message: 'Limit should be less than or equal to 20',
       });
-      expect((await call('GET', '/v1.0/services?marker=nope')).body).toEqual({ message: 'Marker must be a valid UUID' });
+      expect((await call('GET', '/v1.0/services?marker=nope')).body).toEqual({
+        message: 'Marker must be a valid UUID',
+      });
     });
 
     it('refuses a PATCH of a path outside the allowed ones with 400', async () => {
       const id = await createService('www.forbidden-patch.com');
       await markDeployed(id);
       for (const path of ['/operator_status', '/project_id', '/status', '/service_id']) {
-        const res = await call('PATCH', `/v1.0/services/${id}`, { body: [{ op: 'replace', path, value: 'disabled' }] });
+        const res = await call('PATCH', `/v1.0/services/${id}`, {
+          body: [{ op: 'replace', path, value: 'disabled' }],
+        });
         expect(res.status).toBe(400);
         expect(String((res.body as Json).message)).toContain(path);
       }
@@ -260,7 +334,9 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
     });
 
     it('reports every schema error of a create together', async () => {
-      const res = await call('POST', '/v1.0/services', { body: { name: 'ab', domains: [], origins: [] } });
+      const res = await call('POST', '/v1.0/services', {
+        body: { name: 'ab', domains: [], origins: [] },
+      });
       expect(res.status).toBe(400);
       const errors = (res.body as { message: { errors: Json[] } }).message.errors;
       expect(errors.length).toBeGreaterThanOrEqual(3);
@@ -281,6 +357,41 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
         body: { message: `No service found: ${missing}` },
       });
     });
+
+    it('answers concurrent reads (coalesced into batches) each as if it came alone', async () => {
+      const mine = await createService('www.coalesced-a.com', 'project-c');
+      const theirs = await createService('www.coalesced-b.com', 'project-d');
+      const missing = '00000000-0000-4000-8000-000000000001';
+      const reads = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          [
+            () => call('GET', `/v1.0/services/${mine}`, { project: 'project-c' }),
+            () => call('GET', `/v1.0/services/${theirs}`, { project: 'project-c' }),
+            () => call('GET', `/v1.0/services/${missing}`, { project: 'project-c' }),
+            () => call('GET', '/v1.0/services?limit=5', { project: 'project-d' }),
+          ][i % 4]!(),
+        ),
+      );
+      reads.forEach((res, i) => {
+        if (i % 4 === 0)
+          expect(res).toMatchObject({ status: 200, body: { id: mine, project_id: 'project-c' } });
+        // Another project's service is not found, exactly like an unknown one.
+        if (i % 4 === 1)
+          expect(res).toMatchObject({
+            status: 404,
+            body: { message: `service ${theirs} could not be found` },
+          });
+        if (i % 4 === 2)
+          expect(res).toMatchObject({
+            status: 404,
+            body: { message: `service ${missing} could not be found` },
+          });
+        if (i % 4 === 3)
+          expect(
+            (res.body as { services: Array<{ id: string }> }).services.map((s) => s.id),
+          ).toEqual([theirs]);
+      });
+    });
   });
 
   describe('HTTP conventions', () => {
@@ -299,12 +410,20 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
     });
 
     it('answers malformed JSON with 400 and an oversized body with 413, both in Poppy’s shape', async () => {
-      expect(await call('POST', '/v1.0/services', { raw: '{"name": ', headers: { 'content-type': 'application/json' } })).toMatchObject({
+      expect(
+        await call('POST', '/v1.0/services', {
+          raw: '{"name": ',
+          headers: { 'content-type': 'application/json' },
+        }),
+      ).toMatchObject({
         status: 400,
         body: { message: 'Invalid JSON string' },
       });
       const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) });
-      const res = await call('POST', '/v1.0/services', { raw: big, headers: { 'content-type': 'application/json' } });
+      const res = await call('POST', '/v1.0/services', {
+        raw: big,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(413);
       expect(res.body).toEqual({ message: expect.any(String) });
     });
@@ -318,7 +437,10 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
     });
 
     it('answers unknown routes with a JSON 404 and wrong methods with a JSON 405', async () => {
-      expect(await call('GET', '/v1.0/nothing-here')).toMatchObject({ status: 404, body: { message: expect.any(String) } });
+      expect(await call('GET', '/v1.0/nothing-here')).toMatchObject({
+        status: 404,
+        body: { message: expect.any(String) },
+      });
       const res = await call('PUT', '/v1.0/services');
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, POST');
@@ -329,21 +451,36 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
       const home = await call('GET', '/v1.0/');
       expect(home.status).toBe(200);
       expect(Object.keys((home.body as { resources: Json }).resources)).toEqual([
-        'rel/services', 'rel/flavors', 'rel/health', 'rel/ping',
+        'rel/services',
+        'rel/flavors',
+        'rel/health',
+        'rel/ping',
       ]);
       const health = await call('GET', '/v1.0/health');
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({
-        storage: { [store]: { online: 'true', links: { href: `${suite.baseUrl}/v1.0/health/storage/${store}`, rel: 'self' } } },
+        storage: {
+          [store]: {
+            online: 'true',
+            links: { href: `${suite.baseUrl}/v1.0/health/storage/${store}`, rel: 'self' },
+          },
+        },
         providers: { mock: { online: 'true' } },
         dns: { default: { online: 'true' } },
       });
-      expect(await call('GET', `/v1.0/health/storage/${store}`)).toMatchObject({ status: 200, body: { online: 'true' } });
+      expect(await call('GET', `/v1.0/health/storage/${store}`)).toMatchObject({
+        status: 200,
+        body: { online: 'true' },
+      });
       expect((await call('GET', '/v1.0/health/provider/akamai')).status).toBe(404);
       const openapi = await call('GET', '/v1.0/openapi.json', { project: null });
       expect(openapi.status).toBe(200);
       expect((openapi.body as Json).openapi).toBe('3.1.0');
-      expect((openapi.body as { paths: Json }).paths).toHaveProperty(['/v1.0/services', 'post', 'requestBody']);
+      expect((openapi.body as { paths: Json }).paths).toHaveProperty([
+        '/v1.0/services',
+        'post',
+        'requestBody',
+      ]);
       const docs = await fetch(`${suite.baseUrl}/docs/`);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain('swagger');
@@ -354,17 +491,35 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
     it('keeps every service and flavor across a restart of both processes', async () => {
       const id = await createService('www.durable.com', 'durable-project');
       await call('POST', '/v1.0/flavors', {
-        body: { id: 'durable-flavor', providers: [{ provider: 'mock', links: [{ href: 'http://m.example', rel: 'provider_url' }] }] },
+        body: {
+          id: 'durable-flavor',
+          providers: [
+            { provider: 'mock', links: [{ href: 'http://m.example', rel: 'provider_url' }] },
+          ],
+        },
       });
       catalog.close();
       suite = await suite.restart();
-      catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+      catalog = createPromiseClient(
+        catalogV1.CatalogServiceService,
+        `127.0.0.1:${suite.catalog.port}`,
+        { deadlineMs: 5000 },
+      );
       const service = await call('GET', `/v1.0/services/${id}`, { project: 'durable-project' });
       expect(service.status).toBe(200);
-      expect((service.body as Json).domains).toEqual([{ domain: 'www.durable.com', protocol: 'http' }]);
+      expect((service.body as Json).domains).toEqual([
+        { domain: 'www.durable.com', protocol: 'http' },
+      ]);
       expect((await call('GET', '/v1.0/flavors/durable-flavor')).status).toBe(200);
       // The domain is still claimed after the restart.
-      expect((await call('POST', '/v1.0/services', { project: 'other', body: serviceBody('www.durable.com') })).status).toBe(400);
+      expect(
+        (
+          await call('POST', '/v1.0/services', {
+            project: 'other',
+            body: serviceBody('www.durable.com'),
+          })
+        ).status,
+      ).toBe(400);
     });
   });
 });

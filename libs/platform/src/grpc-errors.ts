@@ -61,3 +61,50 @@ export function fromGrpcError(error: ServiceError): PoppyError {
   // Structured messages stay JSON text here; the gateway embeds them parsed (reference §2.4).
   return new PoppyError(kind, error.details, { cause: error });
 }
+
+/** The error of one item of a batch call, as it travels inside the response. */
+export interface ItemErrorWire {
+  kind: string;
+  message: string;
+}
+
+/** A thrown value → the error of one batch item; unknown errors stay generic (log them first). */
+export function toItemError(error: unknown): ItemErrorWire {
+  if (error instanceof PoppyError) {
+    return {
+      kind: error.kind,
+      message: typeof error.detail === 'string' ? error.detail : JSON.stringify(error.detail),
+    };
+  }
+  return { kind: 'internal', message: 'internal error' };
+}
+
+/** The error of one batch item → the PoppyError its unary call would have thrown. */
+export function fromItemError(error: ItemErrorWire): PoppyError {
+  const kind = (ERROR_KINDS as string[]).includes(error.kind)
+    ? (error.kind as ErrorKind)
+    : 'internal';
+  return new PoppyError(kind, error.message);
+}
+
+/**
+ * Answers every item of a batch call as its unary call would: each item's error is caught
+ * and turned into that item's result by `failed`, so one bad item never fails the batch.
+ */
+export function answerEach<Req, Res>(
+  requests: readonly Req[],
+  answer: (request: Req) => Promise<Res>,
+  failed: (error: ItemErrorWire) => Res,
+  logger: { error(obj: object, msg: string): void },
+): Promise<Res[]> {
+  return Promise.all(
+    requests.map(async (request) => {
+      try {
+        return await answer(request);
+      } catch (e) {
+        if (!(e instanceof PoppyError)) logger.error({ err: e }, 'batch item failed');
+        return failed(toItemError(e));
+      }
+    }),
+  );
+}

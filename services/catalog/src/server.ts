@@ -1,7 +1,19 @@
 /** Thin gRPC handlers: decode, call the catalog, encode. */
-import { catalogV1, flavorFromWire, flavorToWire, providerDetailsFromWire, serviceToWire, specFromWire } from '@poppy/contracts';
+import {
+  catalogV1,
+  flavorFromWire,
+  flavorToWire,
+  providerDetailsFromWire,
+  serviceToWire,
+  specFromWire,
+} from '@poppy/contracts';
 import { SERVICE_STATUSES, invalid, type ServiceStatus } from '@poppy/domain';
-import { bindUnaryService, type GrpcServiceBinding, type Logger } from '@poppy/platform';
+import {
+  answerEach,
+  bindUnaryService,
+  type GrpcServiceBinding,
+  type Logger,
+} from '@poppy/platform';
 import type { Catalog } from './catalog';
 import type { CatalogStore } from './store/catalog-store';
 
@@ -18,18 +30,58 @@ export function catalogGrpcService(
       createService: async (req) => ({
         service: serviceToWire(await catalog.createService(req.project_id, specFromWire(req.spec))),
       }),
-      getService: async (req) => ({ service: serviceToWire(await catalog.getService(req.project_id, req.service_id)) }),
+      getService: async (req) => ({
+        service: serviceToWire(await catalog.getService(req.project_id, req.service_id)),
+      }),
       listServices: async (req) => ({
-        services: (await catalog.listServices(req.project_id, req.marker, req.limit)).map(serviceToWire),
+        services: (await catalog.listServices(req.project_id, req.marker, req.limit)).map(
+          serviceToWire,
+        ),
+      }),
+      batchGetServices: async (req) => ({
+        results: await answerEach<catalogV1.GetServiceRequest, catalogV1.GetServiceResult>(
+          req.requests,
+          async (r) => ({
+            service: serviceToWire(await catalog.getService(r.project_id, r.service_id)),
+            error: undefined,
+          }),
+          (error) => ({ service: undefined, error }),
+          logger,
+        ),
+      }),
+      batchListServices: async (req) => ({
+        results: await answerEach<catalogV1.ListServicesRequest, catalogV1.ListServicesResult>(
+          req.requests,
+          async (r) => ({
+            services: (await catalog.listServices(r.project_id, r.marker, r.limit)).map(
+              serviceToWire,
+            ),
+            error: undefined,
+          }),
+          (error) => ({ services: [], error }),
+          logger,
+        ),
       }),
       patchService: async (req) => ({
-        service: serviceToWire(await catalog.patchService(req.project_id, req.service_id, req.operations.map(patchOperation))),
+        service: serviceToWire(
+          await catalog.patchService(
+            req.project_id,
+            req.service_id,
+            req.operations.map(patchOperation),
+          ),
+        ),
       }),
-      deleteService: async (req) => ({ service: serviceToWire(await catalog.deleteService(req.project_id, req.service_id)) }),
+      deleteService: async (req) => ({
+        service: serviceToWire(await catalog.deleteService(req.project_id, req.service_id)),
+      }),
       purgeService: async (req) => ({
-        service: serviceToWire(await catalog.purgeService(req.project_id, req.service_id, req.url, req.hard)),
+        service: serviceToWire(
+          await catalog.purgeService(req.project_id, req.service_id, req.url, req.hard),
+        ),
       }),
-      createFlavor: async (req) => ({ flavor: flavorToWire(await catalog.createFlavor(flavorFromWire(req.flavor))) }),
+      createFlavor: async (req) => ({
+        flavor: flavorToWire(await catalog.createFlavor(flavorFromWire(req.flavor))),
+      }),
       getFlavor: async (req) => ({ flavor: flavorToWire(await catalog.getFlavor(req.flavor_id)) }),
       listFlavors: async () => ({ flavors: (await catalog.listFlavors()).map(flavorToWire) }),
       deleteFlavor: async (req) => {
@@ -41,15 +93,26 @@ export function catalogGrpcService(
         await catalog.setProjectLimit(req.project_id, req.limit);
         return {};
       },
-      getServiceByDomain: async (req) => ({ service: serviceToWire(await catalog.getServiceByDomain(req.domain)) }),
-      listDomainsByProviderUrl: async (req) => ({ domains: await catalog.listDomainsByProviderUrl(req.provider_url) }),
+      getServiceByDomain: async (req) => ({
+        service: serviceToWire(await catalog.getServiceByDomain(req.domain)),
+      }),
+      listDomainsByProviderUrl: async (req) => ({
+        domains: await catalog.listDomainsByProviderUrl(req.provider_url),
+      }),
       listServicesByStatus: async (req) => {
-        if (!(SERVICE_STATUSES as readonly string[]).includes(req.status)) throw invalid(`Unknown status type ${req.status}`);
+        if (!(SERVICE_STATUSES as readonly string[]).includes(req.status))
+          throw invalid(`Unknown status type ${req.status}`);
         return { services: await catalog.listServicesByStatus(req.status as ServiceStatus) };
       },
       runServiceAction: async (req) => ({
-        services: await catalog.runServiceAction({ project_id: req.project_id, domain: req.domain }, req.action, (ref, err) =>
-          logger.warn({ ...ref, action: req.action, err }, 'service action failed for one service'),
+        services: await catalog.runServiceAction(
+          { project_id: req.project_id, domain: req.domain },
+          req.action,
+          (ref, err) =>
+            logger.warn(
+              { ...ref, action: req.action, err },
+              'service action failed for one service',
+            ),
         ),
       }),
       updateProvisioning: async (req) => ({

@@ -108,29 +108,27 @@ export class SqliteCatalogStore implements CatalogStore {
         for (const m of SQLITE_MIGRATIONS) {
           if (applied.has(m.version)) continue;
           this.db.exec(m.sql);
-          this.db
-            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-            .run(m.version, m.name, new Date().toISOString());
+          this.sql(
+            'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+          ).run(m.version, m.name, new Date().toISOString());
         }
       })
       .immediate();
   }
 
   private insertJob(job: OutboxJob): void {
-    this.db
-      .prepare(
-        `INSERT INTO outbox (job_id, kind, project_id, service_id, generation, payload, created_at)
+    this.sql(
+      `INSERT INTO outbox (job_id, kind, project_id, service_id, generation, payload, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING`,
-      )
-      .run(
-        job.job_id,
-        job.kind,
-        job.project_id,
-        job.service_id,
-        job.generation,
-        JSON.stringify(job.payload),
-        job.created_at,
-      );
+    ).run(
+      job.job_id,
+      job.kind,
+      job.project_id,
+      job.service_id,
+      job.generation,
+      JSON.stringify(job.payload),
+      job.created_at,
+    );
   }
 
   private claimDomains(service: Service): void {
@@ -165,36 +163,32 @@ export class SqliteCatalogStore implements CatalogStore {
   async createService(service: Service, job: OutboxJob, limit: number): Promise<void> {
     this.db
       .transaction(() => {
-        const { total, deleting } = this.db
-          .prepare(
-            `SELECT count(*) AS total, coalesce(sum(status = 'delete_in_progress'), 0) AS deleting
+        const { total, deleting } = this.sql(
+          `SELECT count(*) AS total, coalesce(sum(status = 'delete_in_progress'), 0) AS deleting
              FROM services WHERE project_id = ?`,
-          )
-          .get(service.project_id) as { total: number; deleting: number };
+        ).get(service.project_id) as { total: number; deleting: number };
         // Decision 4: only the caller's own services being deleted are discounted.
         if (total - deleting >= limit)
           throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
         this.claimDomains(service);
         const now = new Date().toISOString();
         try {
-          this.db
-            .prepare(
-              `INSERT INTO services (project_id, service_id, flavor_id, spec, operator_status, provider_details,
+          this.sql(
+            `INSERT INTO services (project_id, service_id, flavor_id, spec, operator_status, provider_details,
                                      status, generation, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              service.project_id,
-              service.service_id,
-              service.flavor_id,
-              JSON.stringify(specOf(service)),
-              service.operator_status,
-              JSON.stringify(service.provider_details),
-              aggregateServiceStatus(service.provider_details),
-              service.generation,
-              now,
-              now,
-            );
+          ).run(
+            service.project_id,
+            service.service_id,
+            service.flavor_id,
+            JSON.stringify(specOf(service)),
+            service.operator_status,
+            JSON.stringify(service.provider_details),
+            aggregateServiceStatus(service.provider_details),
+            service.generation,
+            now,
+            now,
+          );
         } catch (e) {
           if (isUniqueViolation(e)) throw invalid(`Service ${service.service_id} already exists`);
           throw e;
@@ -205,9 +199,10 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async getService(projectId: string, serviceId: string): Promise<Service | undefined> {
-    const row = this.db
-      .prepare('SELECT * FROM services WHERE project_id = ? AND service_id = ?')
-      .get(projectId, serviceId) as ServiceRow | undefined;
+    const row = this.sql('SELECT * FROM services WHERE project_id = ? AND service_id = ?').get(
+      projectId,
+      serviceId,
+    ) as ServiceRow | undefined;
     return row && serviceFromRow(row);
   }
 
@@ -216,11 +211,9 @@ export class SqliteCatalogStore implements CatalogStore {
     marker: string | undefined,
     limit: number,
   ): Promise<Service[]> {
-    const rows = this.db
-      .prepare(
-        'SELECT * FROM services WHERE project_id = ? AND service_id > ? ORDER BY service_id LIMIT ?',
-      )
-      .all(projectId, marker ?? '', limit) as ServiceRow[];
+    const rows = this.sql(
+      'SELECT * FROM services WHERE project_id = ? AND service_id > ? ORDER BY service_id LIMIT ?',
+    ).all(projectId, marker ?? '', limit) as ServiceRow[];
     return rows.map(serviceFromRow);
   }
 
@@ -231,24 +224,22 @@ export class SqliteCatalogStore implements CatalogStore {
   ): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const result = this.db
-          .prepare(
-            `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?,
+        const result = this.sql(
+          `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?,
                                  generation = ?, updated_at = ?
              WHERE project_id = ? AND service_id = ? AND generation = ?`,
-          )
-          .run(
-            service.flavor_id,
-            JSON.stringify(specOf(service)),
-            service.operator_status,
-            JSON.stringify(service.provider_details),
-            aggregateServiceStatus(service.provider_details),
-            service.generation,
-            new Date().toISOString(),
-            service.project_id,
-            service.service_id,
-            expectedGeneration,
-          );
+        ).run(
+          service.flavor_id,
+          JSON.stringify(specOf(service)),
+          service.operator_status,
+          JSON.stringify(service.provider_details),
+          aggregateServiceStatus(service.provider_details),
+          service.generation,
+          new Date().toISOString(),
+          service.project_id,
+          service.service_id,
+          expectedGeneration,
+        );
         if (result.changes === 0) return false;
         this.claimDomains(service);
         this.indexProviderUrls(service.service_id, service.provider_details);
@@ -266,19 +257,17 @@ export class SqliteCatalogStore implements CatalogStore {
   ): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const result = this.db
-          .prepare(
-            `UPDATE services SET provider_details = ?, status = ?, updated_at = ?
+        const result = this.sql(
+          `UPDATE services SET provider_details = ?, status = ?, updated_at = ?
              WHERE project_id = ? AND service_id = ? AND generation = ?`,
-          )
-          .run(
-            JSON.stringify(details),
-            aggregateServiceStatus(details),
-            new Date().toISOString(),
-            projectId,
-            serviceId,
-            generation,
-          );
+        ).run(
+          JSON.stringify(details),
+          aggregateServiceStatus(details),
+          new Date().toISOString(),
+          projectId,
+          serviceId,
+          generation,
+        );
         if (result.changes === 0) return false;
         this.indexProviderUrls(serviceId, details);
         return true;
@@ -289,17 +278,13 @@ export class SqliteCatalogStore implements CatalogStore {
   async deleteService(projectId: string, serviceId: string, generation: number): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db
-          .prepare(
-            'SELECT * FROM services WHERE project_id = ? AND service_id = ? AND generation = ?',
-          )
-          .get(projectId, serviceId, generation) as ServiceRow | undefined;
+        const row = this.sql(
+          'SELECT * FROM services WHERE project_id = ? AND service_id = ? AND generation = ?',
+        ).get(projectId, serviceId, generation) as ServiceRow | undefined;
         if (!row) return false;
-        this.db
-          .prepare(
-            'INSERT INTO archives (project_id, service_id, archived_at, service) VALUES (?, ?, ?, ?)',
-          )
-          .run(projectId, serviceId, new Date().toISOString(), JSON.stringify(serviceFromRow(row)));
+        this.sql(
+          'INSERT INTO archives (project_id, service_id, archived_at, service) VALUES (?, ?, ?, ?)',
+        ).run(projectId, serviceId, new Date().toISOString(), JSON.stringify(serviceFromRow(row)));
         this.sql('DELETE FROM services WHERE project_id = ? AND service_id = ?').run(
           projectId,
           serviceId,
@@ -312,32 +297,31 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async findDomainOwner(domain: string): Promise<ServiceRef | undefined> {
-    return this.db
-      .prepare('SELECT project_id, service_id FROM domains WHERE domain = ?')
-      .get(domain.toLowerCase()) as ServiceRef | undefined;
+    return this.sql('SELECT project_id, service_id FROM domains WHERE domain = ?').get(
+      domain.toLowerCase(),
+    ) as ServiceRef | undefined;
   }
 
   async listDomainsByProviderUrl(providerUrl: string): Promise<string[]> {
     return (
-      this.db
-        .prepare('SELECT domain FROM provider_url_domains WHERE provider_url = ? ORDER BY domain')
-        .all(providerUrl) as Array<{ domain: string }>
+      this.sql(
+        'SELECT domain FROM provider_url_domains WHERE provider_url = ? ORDER BY domain',
+      ).all(providerUrl) as Array<{ domain: string }>
     ).map((r) => r.domain);
   }
 
   async listServicesByStatus(status: ServiceStatus): Promise<ServiceRef[]> {
-    return this.db
-      .prepare(
-        'SELECT project_id, service_id FROM services WHERE status = ? ORDER BY project_id, service_id',
-      )
-      .all(status) as ServiceRef[];
+    return this.sql(
+      'SELECT project_id, service_id FROM services WHERE status = ? ORDER BY project_id, service_id',
+    ).all(status) as ServiceRef[];
   }
 
   async createFlavor(flavor: Flavor): Promise<void> {
     try {
-      this.db
-        .prepare('INSERT INTO flavors (flavor_id, providers) VALUES (?, ?)')
-        .run(flavor.id, JSON.stringify(flavor.providers));
+      this.sql('INSERT INTO flavors (flavor_id, providers) VALUES (?, ?)').run(
+        flavor.id,
+        JSON.stringify(flavor.providers),
+      );
     } catch (e) {
       if (isUniqueViolation(e)) throw invalid(`A flavor with the id '${flavor.id}' already exists`);
       throw e;
@@ -392,20 +376,16 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async setProjectLimit(projectId: string, limit: number): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO project_limits (project_id, service_limit) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET service_limit = excluded.service_limit',
-      )
-      .run(projectId, limit);
+    this.sql(
+      'INSERT INTO project_limits (project_id, service_limit) VALUES (?, ?) ON CONFLICT (project_id) DO UPDATE SET service_limit = excluded.service_limit',
+    ).run(projectId, limit);
   }
 
   async listPendingJobs(limit: number): Promise<OutboxJob[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT job_id, kind, project_id, service_id, generation, payload, created_at
+    const rows = this.sql(
+      `SELECT job_id, kind, project_id, service_id, generation, payload, created_at
          FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?`,
-      )
-      .all(limit) as OutboxRow[];
+    ).all(limit) as OutboxRow[];
     return rows.map((r) => ({
       ...r,
       kind: r.kind as OutboxJob['kind'],

@@ -62,6 +62,41 @@ export interface JsonPatchOperation {
   value: any | undefined;
 }
 
+/** The error of one item of a batch: the domain error kind and its message. */
+export interface ItemError {
+  /** invalid, not_found, limit_exceeded, conflict, unavailable or internal. */
+  kind: string;
+  message: string;
+}
+
+export interface BatchGetServicesRequest {
+  requests: GetServiceRequest[];
+}
+
+export interface GetServiceResult {
+  service: Service | undefined;
+  error: ItemError | undefined;
+}
+
+export interface BatchGetServicesResponse {
+  /** One per request, in order. */
+  results: GetServiceResult[];
+}
+
+export interface BatchListServicesRequest {
+  requests: ListServicesRequest[];
+}
+
+export interface ListServicesResult {
+  services: Service[];
+  error: ItemError | undefined;
+}
+
+export interface BatchListServicesResponse {
+  /** One per request, in order. */
+  results: ListServicesResult[];
+}
+
 export interface PatchServiceRequest {
   project_id: string;
   service_id: string;
@@ -756,6 +791,479 @@ export const JsonPatchOperation: MessageFns<JsonPatchOperation> = {
     }
     if (message.value !== undefined) {
       obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseItemError(): ItemError {
+  return { kind: "", message: "" };
+}
+
+export const ItemError: MessageFns<ItemError> = {
+  encode(message: ItemError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ItemError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseItemError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ItemError {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ItemError): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+};
+
+function createBaseBatchGetServicesRequest(): BatchGetServicesRequest {
+  return { requests: [] };
+}
+
+export const BatchGetServicesRequest: MessageFns<BatchGetServicesRequest> = {
+  encode(message: BatchGetServicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      GetServiceRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetServicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetServicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(GetServiceRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetServicesRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => GetServiceRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetServicesRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => GetServiceRequest.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseGetServiceResult(): GetServiceResult {
+  return { service: undefined, error: undefined };
+}
+
+export const GetServiceResult: MessageFns<GetServiceResult> = {
+  encode(message: GetServiceResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== undefined) {
+      Service.encode(message.service, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetServiceResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetServiceResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = Service.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetServiceResult {
+    return {
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: GetServiceResult): unknown {
+    const obj: any = {};
+    if (message.service !== undefined) {
+      obj.service = Service.toJSON(message.service);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+};
+
+function createBaseBatchGetServicesResponse(): BatchGetServicesResponse {
+  return { results: [] };
+}
+
+export const BatchGetServicesResponse: MessageFns<BatchGetServicesResponse> = {
+  encode(message: BatchGetServicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      GetServiceResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetServicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetServicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(GetServiceResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetServicesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => GetServiceResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetServicesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => GetServiceResult.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseBatchListServicesRequest(): BatchListServicesRequest {
+  return { requests: [] };
+}
+
+export const BatchListServicesRequest: MessageFns<BatchListServicesRequest> = {
+  encode(message: BatchListServicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      ListServicesRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchListServicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchListServicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(ListServicesRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchListServicesRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => ListServicesRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchListServicesRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => ListServicesRequest.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseListServicesResult(): ListServicesResult {
+  return { services: [], error: undefined };
+}
+
+export const ListServicesResult: MessageFns<ListServicesResult> = {
+  encode(message: ListServicesResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.services) {
+      Service.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServicesResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServicesResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.services.push(Service.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListServicesResult {
+    return {
+      services: globalThis.Array.isArray(object?.services) ? object.services.map((e: any) => Service.fromJSON(e)) : [],
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: ListServicesResult): unknown {
+    const obj: any = {};
+    if (message.services?.length) {
+      obj.services = message.services.map((e) => Service.toJSON(e));
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+};
+
+function createBaseBatchListServicesResponse(): BatchListServicesResponse {
+  return { results: [] };
+}
+
+export const BatchListServicesResponse: MessageFns<BatchListServicesResponse> = {
+  encode(message: BatchListServicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ListServicesResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchListServicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchListServicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ListServicesResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchListServicesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ListServicesResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchListServicesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ListServicesResult.toJSON(e));
     }
     return obj;
   },
@@ -3228,6 +3736,32 @@ export const CatalogServiceService = {
       Buffer.from(PurgeServiceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PurgeServiceResponse => PurgeServiceResponse.decode(value),
   },
+  /**
+   * Reads that arrive together at a gateway travel in one call (request coalescing); each
+   * item is answered exactly as its unary call would be, its error included.
+   */
+  batchGetServices: {
+    path: "/poppy.catalog.v1.CatalogService/BatchGetServices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetServicesRequest): Buffer =>
+      Buffer.from(BatchGetServicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetServicesRequest => BatchGetServicesRequest.decode(value),
+    responseSerialize: (value: BatchGetServicesResponse): Buffer =>
+      Buffer.from(BatchGetServicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetServicesResponse => BatchGetServicesResponse.decode(value),
+  },
+  batchListServices: {
+    path: "/poppy.catalog.v1.CatalogService/BatchListServices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchListServicesRequest): Buffer =>
+      Buffer.from(BatchListServicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchListServicesRequest => BatchListServicesRequest.decode(value),
+    responseSerialize: (value: BatchListServicesResponse): Buffer =>
+      Buffer.from(BatchListServicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchListServicesResponse => BatchListServicesResponse.decode(value),
+  },
   /** Flavors (global). */
   createFlavor: {
     path: "/poppy.catalog.v1.CatalogService/CreateFlavor" as const,
@@ -3391,6 +3925,12 @@ export interface CatalogServiceServer extends UntypedServiceImplementation {
   patchService: handleUnaryCall<PatchServiceRequest, PatchServiceResponse>;
   deleteService: handleUnaryCall<DeleteServiceRequest, DeleteServiceResponse>;
   purgeService: handleUnaryCall<PurgeServiceRequest, PurgeServiceResponse>;
+  /**
+   * Reads that arrive together at a gateway travel in one call (request coalescing); each
+   * item is answered exactly as its unary call would be, its error included.
+   */
+  batchGetServices: handleUnaryCall<BatchGetServicesRequest, BatchGetServicesResponse>;
+  batchListServices: handleUnaryCall<BatchListServicesRequest, BatchListServicesResponse>;
   /** Flavors (global). */
   createFlavor: handleUnaryCall<CreateFlavorRequest, CreateFlavorResponse>;
   getFlavor: handleUnaryCall<GetFlavorRequest, GetFlavorResponse>;
@@ -3510,6 +4050,40 @@ export interface CatalogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PurgeServiceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reads that arrive together at a gateway travel in one call (request coalescing); each
+   * item is answered exactly as its unary call would be, its error included.
+   */
+  batchGetServices(
+    request: BatchGetServicesRequest,
+    callback: (error: ServiceError | null, response: BatchGetServicesResponse) => void,
+  ): ClientUnaryCall;
+  batchGetServices(
+    request: BatchGetServicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetServicesResponse) => void,
+  ): ClientUnaryCall;
+  batchGetServices(
+    request: BatchGetServicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetServicesResponse) => void,
+  ): ClientUnaryCall;
+  batchListServices(
+    request: BatchListServicesRequest,
+    callback: (error: ServiceError | null, response: BatchListServicesResponse) => void,
+  ): ClientUnaryCall;
+  batchListServices(
+    request: BatchListServicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchListServicesResponse) => void,
+  ): ClientUnaryCall;
+  batchListServices(
+    request: BatchListServicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchListServicesResponse) => void,
   ): ClientUnaryCall;
   /** Flavors (global). */
   createFlavor(
