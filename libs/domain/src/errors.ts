@@ -28,7 +28,8 @@ export class PoppyError extends Error {
 
 export const invalid = (detail: ErrorMessage): PoppyError => new PoppyError('invalid', detail);
 export const notFound = (detail: string): PoppyError => new PoppyError('not_found', detail);
-export const limitExceeded = (detail: string): PoppyError => new PoppyError('limit_exceeded', detail);
+export const limitExceeded = (detail: string): PoppyError =>
+  new PoppyError('limit_exceeded', detail);
 export const conflict = (detail: string): PoppyError => new PoppyError('conflict', detail);
 export const unavailable = (detail: string, cause?: unknown): PoppyError =>
   new PoppyError('unavailable', detail, { cause });
@@ -39,5 +40,6 @@ export function isPoppyError(e: unknown): e is PoppyError {
 
 /** HTML-escapes &, < and > (not quotes), as Poppy's HTTP-layer validators do (reference §2.4). */
 export function htmlEscape(text: string): string {
+  if (!/[&<>]/.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

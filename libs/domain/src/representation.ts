@@ -19,6 +19,7 @@ type Json = Record<string, unknown>;
 type Link = { href: string; rel: string };
 
 const UNRESERVED_OR_DELIMITER = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]$/;
+const ALL_UNRESERVED_OR_DELIMITER = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]*$/;
 const utf8 = new TextEncoder();
 
 /**
@@ -27,6 +28,8 @@ const utf8 = new TextEncoder();
  * percent-escapes. So an already-encoded URL gets encoded again, as in the original.
  */
 export function encodeUriRfc3986(s: string): string {
+  // Fast path: most links need no encoding at all.
+  if (ALL_UNRESERVED_OR_DELIMITER.test(s)) return s;
   let out = '';
   for (const ch of s) {
     if (UNRESERVED_OR_DELIMITER.test(ch)) {
