@@ -1,3 +1,4 @@
 export * from './processes';
 export * from './nats-server';
 export * from './cassandra';
+export * from './moto-server';
