@@ -7,4 +7,5 @@ export * as catalogV1 from './gen/poppy/catalog/v1/catalog';
 export * as providerV1 from './gen/poppy/provider/v1/provider';
 export * as commonV1 from './gen/poppy/common/v1/service';
 export * as certificatesV1 from './gen/poppy/certificates/v1/certificates';
+export * as dnsV1 from './gen/poppy/dns/v1/dns';
 export * from './model-mapping';
