@@ -2,3 +2,4 @@ export * from './processes';
 export * from './nats-server';
 export * from './cassandra';
 export * from './moto-server';
+export * from './pebble';

@@ -1,0 +1,171 @@
+/**
+ * A real ACME server (pebble) for integration tests, with its fake DNS server
+ * (pebble-challtestsrv) answering every A query with 127.0.0.1, so pebble really
+ * validates HTTP-01 challenges against the responder on `challengeHttpPort`. Free
+ * loopback ports, a fresh directory, its own listener certificate (openssl). Binaries come
+ * from `tools/infra/pebble.sh install`; a missing one is an error, never a skip.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Pebble {
+  /** `https://127.0.0.1:<port>/dir` */
+  readonly directoryUrl: string;
+  /** PEM of pebble's listener certificate: what an ACME client must trust. */
+  readonly listenerCaPem: string;
+  /** A file holding `listenerCaPem` (for POPPY_ACME_CA_FILE). */
+  readonly listenerCaFile: string;
+  /** The port pebble fetches HTTP-01 tokens from (on 127.0.0.1). */
+  readonly challengeHttpPort: number;
+  /** PEM of the root that issues this run's certificates (changes on every start). */
+  issuingRootPem(): Promise<string>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface PebbleOptions {
+  /** Where the ACME client serves HTTP-01 tokens. @default a free port */
+  challengeHttpPort?: number;
+  /** PEBBLE_VA_ALWAYS_VALID: accept every challenge without looking. @default false */
+  alwaysValid?: boolean;
+}
+
+const INSTALL_HINT = 'run `tools/infra/pebble.sh install` (Debian package pebble, and openssl)';
+const READY_TIMEOUT_MS = 15_000;
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function assertBinary(bin: string, args: string[]): void {
+  const probe = spawnSync(bin, args, { encoding: 'utf8' });
+  if (probe.error) throw new Error(`${bin} is not available (${probe.error.message}); ${INSTALL_HINT}`);
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function launch(bin: string, args: string[], env: NodeJS.ProcessEnv, sink: (s: string) => void): ChildProcess {
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  proc.once('error', (err) => sink(`spawn error: ${err.message}\n`));
+  proc.stdout!.setEncoding('utf8').on('data', sink);
+  proc.stderr!.setEncoding('utf8').on('data', sink);
+  return proc;
+}
+
+function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+  });
+}
+
+export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> {
+  assertBinary('pebble', ['-h']);
+  assertBinary('pebble-challtestsrv', ['-h']);
+  assertBinary('openssl', ['version']);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-pebble-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  const tls = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    { encoding: 'utf8' },
+  );
+  if (tls.status !== 0) throw new Error(`openssl could not make pebble's listener certificate: ${tls.stderr}`);
+  const [acmePort, mgmtPort, dnsPort, challMgmtPort, tlsPort] = await Promise.all([1, 2, 3, 4, 5].map(() => freeLoopbackPort()));
+  const challengeHttpPort = options.challengeHttpPort ?? (await freeLoopbackPort());
+  const configFile = path.join(dir, 'pebble.json');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${acmePort}`,
+        managementListenAddress: `127.0.0.1:${mgmtPort}`,
+        certificate: certFile,
+        privateKey: keyFile,
+        httpPort: challengeHttpPort,
+        tlsPort,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+      },
+    }),
+  );
+  let output = '';
+  const sink = (s: string) => (output += s);
+  const dns = launch(
+    'pebble-challtestsrv',
+    ['-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challMgmtPort}`,
+      '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''],
+    process.env,
+    sink,
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' };
+  if (options.alwaysValid) env.PEBBLE_VA_ALWAYS_VALID = '1';
+  const acme = launch('pebble', ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`], env, sink);
+  const listenerCaPem = fs.readFileSync(certFile, 'utf8');
+  const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
+  const stop = async () => {
+    for (const proc of [acme, dns]) {
+      proc.kill('SIGTERM');
+      await exited(proc);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    for (const proc of [acme, dns]) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        await stop();
+        throw new Error(`pebble exited (${proc.spawnfile}: ${proc.exitCode ?? proc.signalCode}) before it was ready; ${INSTALL_HINT}\n${output}`);
+      }
+    }
+    const ok = await httpsGet(directoryUrl, listenerCaPem).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`pebble not ready at ${directoryUrl} after ${READY_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    directoryUrl,
+    listenerCaPem,
+    listenerCaFile: certFile,
+    challengeHttpPort,
+    issuingRootPem: async () => {
+      const res = await httpsGet(`https://127.0.0.1:${mgmtPort}/roots/0`, listenerCaPem);
+      if (res.status !== 200) throw new Error(`pebble /roots/0 answered ${res.status}`);
+      return res.body;
+    },
+    output: () => output,
+    stop,
+  };
+}

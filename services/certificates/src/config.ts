@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+
+export interface AcmeConfig {
+  /** ACME directory; empty turns managed issuance off (requests stay create_in_progress). (POPPY_ACME_DIRECTORY_URL) */
+  directoryUrl: string;
+  /** PEM file of a CA to trust for the ACME server's own TLS (pebble's listener). (POPPY_ACME_CA_FILE) */
+  caFile?: string;
+  /** Account contact. (POPPY_ACME_EMAIL) */
+  email?: string;
+  /** Where HTTP-01 tokens are served. @default '127.0.0.1' / 5002 (POPPY_ACME_HTTP_HOST / _PORT); port 0 = off. */
+  httpHost: string;
+  httpPort: number;
+}
+
+export interface CertificatesConfig extends CommonConfig {
+  /** @default '127.0.0.1' (POPPY_CERTIFICATES_HOST) */
+  host: string;
+  /** @default 50081 (POPPY_CERTIFICATES_PORT); 0 picks a free port. */
+  port: number;
+  /** Directory of the SQLite file certificates.sqlite. @default './.data' (POPPY_DATA_DIR) */
+  dataDir: string;
+  acme: AcmeConfig;
+  /** Renew certificates expiring within this many days. @default 30 (POPPY_CERT_RENEW_WITHIN_DAYS) */
+  renewWithinDays: number;
+  /** Renewal sweep period; 0 turns it off. @default 3600000 (POPPY_CERT_RENEW_INTERVAL_MS) */
+  renewIntervalMs: number;
+  /** Longest wait EnsureCertificates may ask for. @default 30000 (POPPY_CERT_MAX_WAIT_MS) */
+  maxWaitMs: number;
+}
+
+export function loadCertificatesConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CertificatesConfig> {
+  const e = new EnvReader(env);
+  const directoryUrl = e.string('POPPY_ACME_DIRECTORY_URL', '');
+  if (directoryUrl && !/^https?:\/\/\S+$/.test(directoryUrl)) e.problem(`POPPY_ACME_DIRECTORY_URL: expected an http(s) URL, got '${directoryUrl}'`);
+  const caFile = e.optionalString('POPPY_ACME_CA_FILE');
+  const config: CertificatesConfig = {
+    ...readCommonConfig(e),
+    host: e.string('POPPY_CERTIFICATES_HOST', '127.0.0.1'),
+    port: e.int('POPPY_CERTIFICATES_PORT', 50081, { min: 0, max: 65535 }),
+    dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
+    acme: {
+      directoryUrl,
+      caFile: caFile === undefined ? undefined : path.resolve(caFile),
+      email: e.optionalString('POPPY_ACME_EMAIL'),
+      httpHost: e.string('POPPY_ACME_HTTP_HOST', '127.0.0.1'),
+      httpPort: e.int('POPPY_ACME_HTTP_PORT', 5002, { min: 0, max: 65535 }),
+    },
+    renewWithinDays: e.int('POPPY_CERT_RENEW_WITHIN_DAYS', 30, { min: 0, max: 3650 }),
+    renewIntervalMs: e.int('POPPY_CERT_RENEW_INTERVAL_MS', 3_600_000, { min: 0 }),
+    maxWaitMs: e.int('POPPY_CERT_MAX_WAIT_MS', 30_000, { min: 0, max: 600_000 }),
+  };
+  return e.done(config);
+}
