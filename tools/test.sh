@@ -11,6 +11,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "real servers: install what is missing"
 bash tools/infra/nats.sh install
+bash tools/infra/pebble.sh install      # pebble + pebble-challtestsrv (ACME), openssl
 bash tools/infra/cassandra.sh install   # Java 17 + Maven; jars cached under .cache/cassandra
 
 step "contracts (buf lint + generated code current)"
