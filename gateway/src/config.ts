@@ -1,4 +1,4 @@
-import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 
 export interface GatewayConfig extends CommonConfig {
   /** @default '127.0.0.1' (POPPY_GATEWAY_HOST); the original's default bind. */

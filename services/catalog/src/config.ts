@@ -1,4 +1,4 @@
-import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 import path from 'node:path';
 import { readCassandraConfig, type CassandraConfig } from './drivers/cassandra/cassandra-config';
 import type { JobQueueConfig } from '@poppy/jobs';

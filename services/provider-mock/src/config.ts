@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 import { hangProblems, isProviderOperation, type Faults } from './faults';
 
 export interface ProviderMockConfig extends CommonConfig {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { JobQueueConfig } from '@poppy/jobs';
-import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 
 export interface BreakerConfig {
   /** A provider call slower than this fails and counts against the breaker. @default 10000 (POPPY_PROVIDER_TIMEOUT_MS) */
