@@ -64,7 +64,7 @@ export function specFromWire(spec: wire.ServiceSpec | undefined): ServiceSpec {
   };
 }
 
-function accessUrlToWire(a: AccessUrl): wire.AccessUrl {
+export function accessUrlToWire(a: AccessUrl): wire.AccessUrl {
   return {
     domain: a.domain,
     provider_url: a.provider_url,
@@ -78,7 +78,7 @@ function accessUrlToWire(a: AccessUrl): wire.AccessUrl {
   };
 }
 
-function accessUrlFromWire(a: wire.AccessUrl): AccessUrl {
+export function accessUrlFromWire(a: wire.AccessUrl): AccessUrl {
   const out: AccessUrl = dropUndefined({
     domain: a.domain,
     provider_url: a.provider_url,

@@ -2,4 +2,6 @@ export * from './processes';
 export * from './nats-server';
 export * from './cassandra';
 export * from './moto-server';
+export * from './varnish';
 export * from './pebble';
+export * from './powerdns';
