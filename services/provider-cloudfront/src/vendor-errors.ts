@@ -1,0 +1,97 @@
+/**
+ * CloudFront's errors → ProviderError, in one place (`fromVendorError`). Whether a call is
+ * retried is decided here, by the error's name and HTTP status, never by its text:
+ *
+ * | CloudFront / SDK says | ProviderError |
+ * |---|---|
+ * | throttling (`Throttling`, 429, `TooManyInvalidationsInProgress`, the SDK's throttling flag) | retryable, `retryAfterMs` from `Retry-After` or the SDK's hint, else THROTTLE_HINT_MS |
+ * | 5xx, a network failure or a timeout (no HTTP answer) | retryable |
+ * | `PreconditionFailed` (the ETag moved: someone changed the distribution meanwhile) | retryable, soon |
+ * | `DistributionNotDisabled` (disabling has not deployed yet) | retryable |
+ * | any other 4xx (validation: `InvalidArgument`, `CNAMEAlreadyExists`, …) | not retryable; the vendor's message is the tenant's `error_message` |
+ */
+import { ProviderError } from '@poppy/provider-kit';
+
+export const THROTTLE_HINT_MS = 1000;
+export const SERVER_ERROR_HINT_MS = 2000;
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'TooManyInvalidationsInProgress',
+]);
+const RETRYABLE_CLIENT = new Set(['PreconditionFailed', 'DistributionNotDisabled', 'RequestTimeout', 'RequestTimeoutException']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number; requestId?: string; totalRetryDelay?: number; attempts?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+}
+
+/** `Retry-After` (seconds or an HTTP date) in ms, if the vendor sent one. */
+export function retryAfterMsOf(headers: Record<string, string | undefined> | undefined, now = Date.now()): number | undefined {
+  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function fromVendorError(error: unknown, operation: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
+  const name = e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const vendorMessage = e.message || name;
+  const detail = JSON.stringify({ operation, name, status, requestId: e.$metadata?.requestId, message: vendorMessage });
+  const errorClass = `cloudfront.${name}`;
+  const hinted = retryAfterMsOf(e.$response?.headers);
+
+  if (THROTTLING.has(name) || status === 429 || e.$retryable?.throttling) {
+    return new ProviderError(`CloudFront is throttling ${operation}: ${vendorMessage}`, {
+      retryable: true,
+      retryAfterMs: hinted ?? THROTTLE_HINT_MS,
+      errorClass,
+      detail,
+      cause: error,
+    });
+  }
+  if (RETRYABLE_CLIENT.has(name)) {
+    return new ProviderError(`CloudFront ${operation}: ${vendorMessage}`, { retryable: true, retryAfterMs: hinted, errorClass, detail, cause: error });
+  }
+  if (status === undefined) {
+    // No HTTP answer: the vendor is unreachable or the call timed out.
+    const network = NETWORK_CODES.has(e.code ?? '') || ['TimeoutError', 'AbortError'].includes(name) || /socket|network|connect/i.test(vendorMessage);
+    if (network) {
+      return new ProviderError(`CloudFront unreachable during ${operation}: ${vendorMessage}`, {
+        retryable: true,
+        retryAfterMs: hinted,
+        errorClass: `cloudfront.${e.code ?? name}`,
+        detail,
+        cause: error,
+      });
+    }
+    // Not an AWS answer at all: a bug on our side, not a vendor refusal.
+    return new ProviderError(`CloudFront ${operation} failed: ${vendorMessage}`, { retryable: false, errorClass, detail, cause: error });
+  }
+  if (status >= 500 || e.$fault === 'server') {
+    return new ProviderError(`CloudFront ${operation} failed on AWS's side: ${vendorMessage}`, {
+      retryable: true,
+      retryAfterMs: hinted ?? SERVER_ERROR_HINT_MS,
+      errorClass,
+      detail,
+      cause: error,
+    });
+  }
+  // A refusal (validation, conflict, access): retrying cannot help; the tenant reads the message.
+  return new ProviderError(`CloudFront refused ${operation}: ${vendorMessage}`, { retryable: false, errorClass, detail, cause: error });
+}
