@@ -117,6 +117,8 @@ export interface MockProviderOptions {
   name?: string;
   /** Fault injection and more: POPPY_MOCK_LATENCY_MS, _FAIL_TIMES, _FAIL_ALWAYS, _HANG, _JOURNAL, … */
   env?: Record<string, string>;
+  /** Another built provider adapter to start instead, e.g. 'provider-cloudfront' (its settings in `env`). @default 'provider-mock' */
+  process?: string;
 }
 
 export interface SuiteOptions {
@@ -164,7 +166,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   };
   if (prov) {
     for (const p of prov.providers ?? [{ id: 'mock' }]) {
-      providers[p.id] = await startProcess('provider-mock', {
+      providers[p.id] = await startProcess(p.process ?? 'provider-mock', {
         POPPY_PROVIDER_PORT: '0',
         POPPY_MOCK_PROVIDER_NAME: p.name ?? p.id.charAt(0).toUpperCase() + p.id.slice(1),
         ...env,
