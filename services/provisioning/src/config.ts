@@ -41,6 +41,8 @@ export interface ProvisioningConfig extends CommonConfig {
   reconcileStuckAfterMs: number;
   /** DNS driver for operator CNAMEs (reference §13). @default 'default' (POPPY_DNS_DRIVER) */
   dnsDriver: 'default';
+  /** services/dns (host:port); when set it replaces the DNS driver. @default none (POPPY_DNS_ADDRESS) */
+  dnsAddress?: string;
 }
 
 function readQueue(e: EnvReader): JobQueueConfig {
@@ -102,6 +104,7 @@ export function loadProvisioningConfig(env: NodeJS.ProcessEnv = process.env): Re
     reconcileIntervalMs: e.int('POPPY_RECONCILE_INTERVAL_MS', 10_000, { min: 0 }),
     reconcileStuckAfterMs: e.int('POPPY_RECONCILE_STUCK_AFTER_MS', 60_000, { min: 1 }),
     dnsDriver: e.oneOf('POPPY_DNS_DRIVER', ['default'] as const, 'default'),
+    dnsAddress: e.optionalString('POPPY_DNS_ADDRESS'),
   };
   if (Object.keys(config.providerAddresses).length === 0) e.problem('POPPY_PROVIDER_ADDRESSES: at least one provider is needed');
   if (config.backoff.maxMs < config.backoff.initialMs) {

@@ -40,13 +40,15 @@ export async function startProvisioning(config: ProvisioningConfig, logger: Logg
     shutdown.add(`provider client ${id}`, () => client.close());
   }
 
+  const dns = createDnsDriver(config.dnsDriver, { address: config.dnsAddress });
+  if (dns.close) shutdown.add('dns client', async () => dns.close?.());
   const writeBacks = new WriteBackBatcher(catalog);
   const ctx: FlowContext = {
     // Reads go straight to the catalog; write-backs are batched per event-loop turn.
     catalog: { ...catalog, updateProvisioning: writeBacks.updateProvisioning },
     flavors: new FlavorCache(catalog),
     providers: new ProviderRegistry(clients, breakers),
-    dns: createDnsDriver(config.dnsDriver),
+    dns,
     logger,
     backoff: config.backoff,
   };
