@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 
 export interface AcmeConfig {
   /** ACME directory; empty turns managed issuance off (requests stay create_in_progress). (POPPY_ACME_DIRECTORY_URL) */

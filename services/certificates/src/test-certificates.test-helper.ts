@@ -7,18 +7,18 @@ const DAY = 86_400_000;
 
 export interface TestCert {
   cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
+  keys: crypto.webcrypto.CryptoKeyPair;
   pem: string;
   keyPem: string;
 }
 
-async function keyPem(keys: CryptoKeyPair): Promise<string> {
+async function keyPem(keys: crypto.webcrypto.CryptoKeyPair): Promise<string> {
   const pkcs8 = await crypto.webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
 }
 
-function generateKeys(): Promise<CryptoKeyPair> {
-  return crypto.webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+function generateKeys(): Promise<crypto.webcrypto.CryptoKeyPair> {
+  return crypto.webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<crypto.webcrypto.CryptoKeyPair>;
 }
 
 export async function makeCa(name = 'Test CA'): Promise<TestCert> {
