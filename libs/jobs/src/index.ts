@@ -4,3 +4,4 @@ export { Slots } from './slots';
 export { SqliteJobQueue, type SqliteJobQueueOptions } from './drivers/sqlite-job-queue';
 export { NatsJobQueue, type NatsJobQueueOptions } from './drivers/nats-job-queue';
 export { createJobQueue, type JobQueueConfig } from './create-job-queue';
+export { readJobQueueConfig } from './job-queue-config';

@@ -2,7 +2,7 @@ import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/
 import path from 'node:path';
 import { readCassandraConfig, type CassandraConfig } from './drivers/cassandra/cassandra-config';
 import type { JobQueueConfig } from '@poppy/jobs';
-import { readQueueConfig } from './outbox-relay-config';
+import { readJobQueueConfig } from '@poppy/jobs';
 
 export interface CatalogConfig extends CommonConfig {
   /** @default '127.0.0.1' (POPPY_CATALOG_HOST) */
@@ -25,7 +25,7 @@ export interface CatalogConfig extends CommonConfig {
   sharedSslShards: string[];
   /** A flavor created at first start when none exists, '' for none. @default 'mock' (POPPY_DEFAULT_FLAVOR) */
   defaultFlavor: string;
-  /** Where the outbox relay publishes jobs (POPPY_QUEUE, POPPY_QUEUE_FILE, POPPY_NATS_URL; see outbox-relay-config.ts). */
+  /** Where the outbox relay publishes jobs (POPPY_QUEUE, POPPY_QUEUE_FILE, POPPY_NATS_URL; see readJobQueueConfig in libs/jobs). */
   queue: JobQueueConfig;
   /** How often an idle outbox relay looks for jobs written by other processes. @default 50 (POPPY_OUTBOX_POLL_MS) */
   outboxPollMs: number;
@@ -48,10 +48,15 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Readonl
       [1, 2, 3, 4, 5].map((n) => `scdn${n}.secure.defaultcdn.com`),
     ),
     defaultFlavor: e.string('POPPY_DEFAULT_FLAVOR', 'mock'),
-    queue: readQueueConfig(e, path.resolve(e.string('POPPY_DATA_DIR', './.data'))),
+    queue: readJobQueueConfig(e, {
+      dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
+      connectionName: 'catalog-outbox-relay',
+    }),
     outboxPollMs: e.int('POPPY_OUTBOX_POLL_MS', 50, { min: 1, max: 60_000 }),
   };
-  if (config.providers.length === 0) e.problem('POPPY_PROVIDERS: at least one provider id is needed');
-  if (config.sharedSslShards.length === 0) e.problem('POPPY_SHARED_SSL_SHARDS: at least one shard is needed');
+  if (config.providers.length === 0)
+    e.problem('POPPY_PROVIDERS: at least one provider id is needed');
+  if (config.sharedSslShards.length === 0)
+    e.problem('POPPY_SHARED_SSL_SHARDS: at least one shard is needed');
   return e.done(config);
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { JobQueueConfig } from '@poppy/jobs';
+import { readJobQueueConfig, type JobQueueConfig } from '@poppy/jobs';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 
 export interface BreakerConfig {
@@ -45,26 +45,6 @@ export interface ProvisioningConfig extends CommonConfig {
   dnsAddress?: string;
 }
 
-function readQueue(e: EnvReader): JobQueueConfig {
-  const driver = e.oneOf('POPPY_QUEUE', ['sqlite', 'nats'] as const, 'sqlite');
-  if (driver === 'sqlite') {
-    const dataDir = path.resolve(e.string('POPPY_DATA_DIR', './.data'));
-    return { driver, file: path.resolve(e.string('POPPY_QUEUE_FILE', path.join(dataDir, 'jobs.sqlite'))) };
-  }
-  const servers = e.list('POPPY_NATS_URL', ['nats://127.0.0.1:4222']);
-  for (const url of servers) {
-    if (!/^nats:\/\/[^\s/]+:\d{1,5}$/.test(url)) e.problem(`POPPY_NATS_URL: expected nats://host:port, got '${url}'`);
-  }
-  return {
-    driver,
-    servers,
-    stream: e.string('POPPY_NATS_STREAM', 'POPPY_JOBS'),
-    subjectPrefix: e.string('POPPY_NATS_SUBJECT_PREFIX', 'poppy'),
-    durable: 'poppy-provisioning',
-    connectionName: `provisioning-${process.pid}`,
-  };
-}
-
 function readProviderAddresses(e: EnvReader): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of e.list('POPPY_PROVIDER_ADDRESSES', ['mock=127.0.0.1:50061'])) {
@@ -73,20 +53,27 @@ function readProviderAddresses(e: EnvReader): Record<string, string> {
       e.problem(`POPPY_PROVIDER_ADDRESSES: expected <provider id>=<host:port>, got '${entry}'`);
       continue;
     }
-    if (out[match[1]]) e.problem(`POPPY_PROVIDER_ADDRESSES: provider '${match[1]}' is listed twice`);
+    if (out[match[1]])
+      e.problem(`POPPY_PROVIDER_ADDRESSES: provider '${match[1]}' is listed twice`);
     out[match[1]] = match[2];
   }
   return out;
 }
 
-export function loadProvisioningConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ProvisioningConfig> {
+export function loadProvisioningConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<ProvisioningConfig> {
   const e = new EnvReader(env);
   const config: ProvisioningConfig = {
     ...readCommonConfig(e),
     host: e.string('POPPY_PROVISIONING_HOST', '127.0.0.1'),
     port: e.int('POPPY_PROVISIONING_PORT', 50071, { min: 0, max: 65535 }),
     catalogAddress: e.address('POPPY_CATALOG_ADDRESS', '127.0.0.1:50051'),
-    queue: readQueue(e),
+    queue: readJobQueueConfig(e, {
+      dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
+      durable: 'poppy-provisioning',
+      connectionName: `provisioning-${process.pid}`,
+    }),
     providerAddresses: readProviderAddresses(e),
     concurrency: e.int('POPPY_PROVISIONING_CONCURRENCY', 32, { min: 1, max: 4096 }),
     maxAttempts: e.int('POPPY_JOB_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
@@ -106,7 +93,8 @@ export function loadProvisioningConfig(env: NodeJS.ProcessEnv = process.env): Re
     dnsDriver: e.oneOf('POPPY_DNS_DRIVER', ['default'] as const, 'default'),
     dnsAddress: e.optionalString('POPPY_DNS_ADDRESS'),
   };
-  if (Object.keys(config.providerAddresses).length === 0) e.problem('POPPY_PROVIDER_ADDRESSES: at least one provider is needed');
+  if (Object.keys(config.providerAddresses).length === 0)
+    e.problem('POPPY_PROVIDER_ADDRESSES: at least one provider is needed');
   if (config.backoff.maxMs < config.backoff.initialMs) {
     e.problem('POPPY_JOB_BACKOFF_MAX_MS must not be below POPPY_JOB_BACKOFF_INITIAL_MS');
   }
