@@ -1,0 +1,139 @@
+import type { commonV1 } from '@poppy/contracts';
+import { ProviderError } from '@poppy/provider-kit';
+import { VarnishCliError } from './admin/varnish-cli';
+import { VarnishDriver, type VarnishAdmin } from './varnish-driver';
+
+/** A varnishd stand-in: VCLs by name, the active one, the commands seen; rejects VCL containing "reject.invalid". */
+class FakeVarnish implements VarnishAdmin {
+  vcls = new Map<string, string>([['boot', 'vcl 4.1;']]);
+  active = 'boot';
+  commands: string[][] = [];
+  async run(verb: string, ...args: string[]): Promise<string> {
+    this.commands.push([verb, ...args]);
+    switch (verb) {
+      case 'ping':
+        return 'PONG';
+      case 'vcl.inline':
+        if (args[1].includes('reject.invalid')) throw new VarnishCliError('vcl.inline x', 106, "Backend host 'reject.invalid' could not be resolved");
+        this.vcls.set(args[0], args[1]);
+        return 'VCL compiled.';
+      case 'vcl.use':
+        this.active = args[0];
+        return '';
+      case 'vcl.discard':
+        this.vcls.delete(args[0]);
+        return '';
+      case 'vcl.list':
+        return JSON.stringify([2, ['vcl.list', '-j'], 0, ...[...this.vcls.keys()].map((name) => ({ status: name === this.active ? 'active' : 'available', name }))]);
+      case 'vcl.show':
+        return this.vcls.get(args[0]) ?? '';
+      case 'ban':
+        return '';
+      default:
+        throw new Error(`unexpected ${verb}`);
+    }
+  }
+  verbs(): string[] {
+    return this.commands.map((c) => c[0]);
+  }
+}
+
+const OPTIONS = { edgeHostname: 'edge.example.net', geoHeader: 'X-Country-Code', refreshToken: 'tok-12345678' };
+
+function spec(domain: string, origin = '127.0.0.1'): commonV1.ServiceSpec {
+  return {
+    name: domain,
+    domains: [{ domain, protocol: 'http' }],
+    origins: [{ origin, port: 8080, ssl: false, rules: [], hostheadertype: 'domain' }],
+    caching: [],
+    restrictions: [],
+    flavor_id: 'varnish',
+    log_delivery: { enabled: false },
+  };
+}
+
+async function errorOf(p: Promise<unknown>): Promise<ProviderError> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(ProviderError);
+  return e as ProviderError;
+}
+
+describe('VarnishDriver', () => {
+  it('loads and activates a VCL with the service, answering the edge host name for each domain', async () => {
+    const varnish = new FakeVarnish();
+    const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    const { service } = await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    expect(service).toEqual({
+      provider_service_id: 'varnish-s1',
+      links: [{ domain: 'a.example.com', href: 'edge.example.net', rel: 'access_url' }],
+      domains_certificate_status: {},
+    });
+    expect(varnish.active).toMatch(/^poppy_/);
+    expect(varnish.vcls.get(varnish.active)).toContain('req.http.host == {"a.example.com"}');
+    // a replayed create changes nothing
+    const loads = varnish.verbs().filter((v) => v === 'vcl.inline').length;
+    await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    expect(varnish.verbs().filter((v) => v === 'vcl.inline')).toHaveLength(loads);
+  });
+
+  it('keeps the previous VCL active and its services when the new one is rejected', async () => {
+    const varnish = new FakeVarnish();
+    const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    const before = varnish.active;
+    const error = await errorOf(driver.createService({ project_id: 'p', service_id: 's2', spec: spec('b.example.com', 'reject.invalid') }));
+    expect(error).toMatchObject({ retryable: false, errorClass: 'varnish.VclRejected' });
+    expect(varnish.active).toBe(before);
+    expect((await driver.getService({ project_id: 'p', service_id: 's2', provider_service_id: '' })).found).toBe(false);
+    expect((await driver.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).found).toBe(true);
+    // the next good change still carries s1 and not s2
+    await driver.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') });
+    const vcl = varnish.vcls.get(varnish.active)!;
+    expect(vcl).toContain('a.example.com');
+    expect(vcl).not.toContain('b.example.com');
+  });
+
+  it('reads the services back from the active VCL after a restart, and removes one on delete', async () => {
+    const varnish = new FakeVarnish();
+    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    const restarted = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    expect(await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).toMatchObject({
+      found: true,
+      links: [{ domain: 'a.example.com', href: 'edge.example.net', rel: 'access_url' }],
+    });
+    await restarted.deleteService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1' });
+    expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
+    expect([...varnish.vcls.keys()]).toEqual(['boot', varnish.active]); // older generated VCLs discarded
+  });
+
+  it('purges hard with a ban on the service hosts, soft by refreshing each domain', async () => {
+    const varnish = new FakeVarnish();
+    const refresh = jest.fn().mockResolvedValue(200);
+    const driver = new VarnishDriver(varnish, refresh, OPTIONS);
+    await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    const base = { project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1', spec: undefined };
+    await driver.purgeService({ ...base, hard: true, purge_url: '/img/a.png' });
+    await driver.purgeService({ ...base, hard: true, purge_url: '/*' });
+    await driver.purgeService({ ...base, hard: false, purge_url: '/img/b.png' });
+    expect(varnish.commands.filter((c) => c[0] === 'ban')).toEqual([
+      ['ban', 'req.http.host', '~', '^(a\\.example\\.com)$', '&&', 'req.url', '~', '^/img/a\\.png(\\?.*)?$'],
+      ['ban', 'req.http.host', '~', '^(a\\.example\\.com)$'],
+    ]);
+    expect(refresh).toHaveBeenCalledWith('a.example.com', '/img/b.png', 'tok-12345678');
+  });
+
+  it('refuses more queued changes than it takes, retryable with a hint', async () => {
+    const varnish = new FakeVarnish();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: VarnishAdmin = { run: async (verb, ...args) => (verb === 'vcl.inline' ? gate.then(() => varnish.run(verb, ...args)) : varnish.run(verb, ...args)) };
+    const driver = new VarnishDriver(slow, jest.fn(), { ...OPTIONS, maxQueuedChanges: 2, busyRetryAfterMs: 1500 });
+    const first = driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    const second = driver.createService({ project_id: 'p', service_id: 's2', spec: spec('b.example.com') });
+    const error = await errorOf(driver.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') }));
+    expect(error).toMatchObject({ retryable: true, retryAfterMs: 1500, errorClass: 'varnish.Busy' });
+    release();
+    await Promise.all([first, second]);
+    expect(varnish.vcls.get(varnish.active)).toContain('b.example.com');
+  });
+});
