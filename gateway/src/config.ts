@@ -17,6 +17,8 @@ export interface GatewayConfig extends CommonConfig {
   providers: string[];
   /** Name of the DNS driver reported by health. @default 'default' (POPPY_DNS_DRIVER) */
   dnsDriver: string;
+  /** The certificates service (SSL certificate routes); unset: those routes answer 503. (POPPY_CERTIFICATES_ADDRESS) */
+  certificatesAddress?: string;
   /** Largest accepted request body in bytes. @default 1048576 (POPPY_BODY_LIMIT) */
   bodyLimit: number;
 }
@@ -33,6 +35,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     defaultCacheTtl: e.int('POPPY_DEFAULT_CACHE_TTL', 86400, { min: 0, max: 31536000 }),
     providers: e.list('POPPY_PROVIDERS', ['mock']),
     dnsDriver: e.string('POPPY_DNS_DRIVER', 'default'),
+    certificatesAddress: e.optionalString('POPPY_CERTIFICATES_ADDRESS') === undefined ? undefined : e.address('POPPY_CERTIFICATES_ADDRESS', ''),
     bodyLimit: e.int('POPPY_BODY_LIMIT', 1024 * 1024, { min: 1024 }),
   });
 }

@@ -4,15 +4,18 @@
  * they never touch fastify, so each reads as: validate → call → render.
  */
 import type { FastifyRequest } from 'fastify';
-import type { catalogV1 } from '@poppy/contracts';
+import type { catalogV1, certificatesV1 } from '@poppy/contracts';
 import type { PromiseClient } from '@poppy/platform';
 import type { GatewayConfig } from './config';
 import type { Links } from './request-context';
 
 export type CatalogClient = PromiseClient<typeof catalogV1.CatalogServiceService>;
+export type CertificatesClient = PromiseClient<typeof certificatesV1.CertificatesServiceService>;
 
 export interface GatewayDeps {
   catalog: CatalogClient;
+  /** Absent when POPPY_CERTIFICATES_ADDRESS is not set: the certificate routes answer 503. */
+  certificates?: CertificatesClient;
   config: Readonly<GatewayConfig>;
 }
 

@@ -1,5 +1,5 @@
 /** Catalog client → HTTP server; what main.ts starts once telemetry is up. */
-import { catalogV1 } from '@poppy/contracts';
+import { catalogV1, certificatesV1 } from '@poppy/contracts';
 import { createPromiseClient, type Logger, type Shutdown } from '@poppy/platform';
 import { buildApp } from './app';
 import { withCoalescedReads } from './coalesced-reads';
@@ -14,7 +14,11 @@ export async function startGateway(
     deadlineMs: config.grpcDeadlineMs,
   });
   shutdown.add('catalog client', () => catalog.close());
-  const app = await buildApp({ catalog: withCoalescedReads(catalog), config }, logger);
+  const certificates = config.certificatesAddress
+    ? createPromiseClient(certificatesV1.CertificatesServiceService, config.certificatesAddress, { deadlineMs: config.grpcDeadlineMs })
+    : undefined;
+  if (certificates) shutdown.add('certificates client', () => certificates.close());
+  const app = await buildApp({ catalog: withCoalescedReads(catalog), certificates, config }, logger);
   await app.listen({ host: config.host, port: config.port });
   shutdown.add('http server', () => app.close());
   const address = app.server.address();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readJobQueueConfig, type JobQueueConfig } from '@poppy/jobs';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
+import { readCertificateStepConfig, type CertificateStepConfig } from './certificates';
 
 export interface BreakerConfig {
   /** A provider call slower than this fails and counts against the breaker. @default 10000 (POPPY_PROVIDER_TIMEOUT_MS) */
@@ -43,6 +44,8 @@ export interface ProvisioningConfig extends CommonConfig {
   dnsDriver: 'default';
   /** services/dns (host:port); when set it replaces the DNS driver. @default none (POPPY_DNS_ADDRESS) */
   dnsAddress?: string;
+  /** The certificate step before provider configuration (POPPY_CERTIFICATES_ADDRESS, POPPY_CERTIFICATE_WAIT_MS). */
+  certificates: CertificateStepConfig;
 }
 
 function readProviderAddresses(e: EnvReader): Record<string, string> {
@@ -92,6 +95,7 @@ export function loadProvisioningConfig(
     reconcileStuckAfterMs: e.int('POPPY_RECONCILE_STUCK_AFTER_MS', 60_000, { min: 1 }),
     dnsDriver: e.oneOf('POPPY_DNS_DRIVER', ['default'] as const, 'default'),
     dnsAddress: e.optionalString('POPPY_DNS_ADDRESS'),
+    certificates: readCertificateStepConfig(e),
   };
   if (Object.keys(config.providerAddresses).length === 0)
     e.problem('POPPY_PROVIDER_ADDRESSES: at least one provider is needed');

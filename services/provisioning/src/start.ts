@@ -1,4 +1,4 @@
-import { catalogV1 } from '@poppy/contracts';
+import { catalogV1, certificatesV1 } from '@poppy/contracts';
 import { createJobQueue, type JobQueue } from '@poppy/jobs';
 import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { createProviderClient } from '@poppy/provider-kit';
@@ -42,6 +42,12 @@ export async function startProvisioning(config: ProvisioningConfig, logger: Logg
 
   const dns = createDnsDriver(config.dnsDriver, { address: config.dnsAddress });
   if (dns.close) shutdown.add('dns client', async () => dns.close?.());
+  const certificates = config.certificates.address
+    ? createPromiseClient(certificatesV1.CertificatesServiceService, config.certificates.address, {
+        deadlineMs: config.certificates.waitMs + config.grpcDeadlineMs,
+      })
+    : undefined;
+  if (certificates) shutdown.add('certificates client', () => certificates.close());
   const writeBacks = new WriteBackBatcher(catalog);
   const ctx: FlowContext = {
     // Reads go straight to the catalog; write-backs are batched per event-loop turn.
@@ -49,6 +55,7 @@ export async function startProvisioning(config: ProvisioningConfig, logger: Logg
     flavors: new FlavorCache(catalog),
     providers: new ProviderRegistry(clients, breakers),
     dns,
+    certificates: certificates && { api: certificates, waitMs: config.certificates.waitMs },
     logger,
     backoff: config.backoff,
   };

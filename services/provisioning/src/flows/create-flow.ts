@@ -6,6 +6,7 @@
 import { specToWire } from '@poppy/contracts';
 import { aggregateServiceStatus, type ProviderDetail, type Service } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
+import { ensureServiceCertificates } from '../certificates';
 import { classify, fallbackProviderName } from '../providers';
 import {
   DONE,
@@ -48,6 +49,7 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
   const ids = flavor.providers.map((p) => p.provider);
   const { names, refused, unnamed } = await resolveNames(ctx, ids);
 
+  const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
   const writeBack = new WriteBack(ctx, service);
   for (const [id, failure] of refused) {
     if (!service.provider_details[fallbackProviderName(id)]) writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
@@ -83,7 +85,7 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
           id: provisioned?.provider_service_id,
           access_urls: accessUrls,
           status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
-          domains_certificate_status: { ...provisioned?.domains_certificate_status },
+          domains_certificate_status: { ...provisioned?.domains_certificate_status, ...certificateStatuses },
         });
       } catch (error) {
         const dns = classify(error);

@@ -12,6 +12,7 @@ import { catalogV1, providerDetailsToWire, serviceFromWire } from '@poppy/contra
 import { isPoppyError, type Flavor, type ProviderDetail, type ProviderStatus, type Service, type ServiceSpec } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import type { Logger } from '@poppy/platform';
+import type { CertificateStep } from '../certificates';
 import type { DnsDriver } from '../dns';
 import { fallbackProviderName, type FailureInfo, type Failed, type ProviderRegistry } from '../providers';
 
@@ -32,6 +33,8 @@ export interface FlowContext {
   flavors: { get(flavorId: string): Promise<Flavor> };
   providers: ProviderRegistry;
   dns: DnsDriver;
+  /** Certificates for https domains before provider configuration; absent: none asked for. */
+  certificates?: CertificateStep;
   logger: Logger;
   /** Retry delay when neither vendor nor breaker said when: min(maxMs, initialMs·2^(attempt−1)). */
   backoff: { initialMs: number; maxMs: number };

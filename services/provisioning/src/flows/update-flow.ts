@@ -8,6 +8,7 @@
 import { specToWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
+import { ensureServiceCertificates } from '../certificates';
 import { classify } from '../providers';
 import { DONE, failedDetail, loadService, settle, WriteBack, type FlowContext, type PendingPart, type ServiceJob } from './flow-support';
 
@@ -17,6 +18,7 @@ export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobO
     ctx.logger.debug({ job: job.id, current: service?.generation }, 'update job is stale, nothing to do');
     return DONE;
   }
+  const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
   const writeBack = new WriteBack(ctx, service);
   const pending: PendingPart[] = [];
   const old = service.provider_details;
@@ -44,7 +46,7 @@ export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobO
           id: provisioned?.provider_service_id || previous.id,
           access_urls: accessUrls,
           status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
-          domains_certificate_status: { ...provisioned?.domains_certificate_status },
+          domains_certificate_status: { ...provisioned?.domains_certificate_status, ...certificateStatuses },
         });
       } catch (error) {
         const dns = classify(error);

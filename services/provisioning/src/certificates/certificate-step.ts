@@ -1,0 +1,59 @@
+/**
+ * The certificate step of the create and update flows (reference §6.3, §7.5; DESIGN
+ * "How a request flows" 3): before any provider is configured, every https domain of the
+ * service (certificate san / sni / custom / shared) gets its certificate from the
+ * certificates service, and the statuses it reports become the providers'
+ * `domains_certificate_status`. A certificate still being issued after the wait makes the
+ * attempt fail as retryable (the queue tries again with backoff), so providers are never
+ * configured for a domain whose certificate may yet come; a `failed` one is recorded as
+ * such (the service's representation shows it) and does not hold the service back.
+ */
+import type { certificatesV1 } from '@poppy/contracts';
+import { unavailable, type Service } from '@poppy/domain';
+import type { EnvReader } from '@poppy/platform/boot';
+
+/** The certificates call provisioning makes (a subset of the generated promise client). */
+export interface CertificatesApi {
+  ensureCertificates(req: certificatesV1.EnsureCertificatesRequest): Promise<certificatesV1.EnsureCertificatesResponse>;
+}
+
+export interface CertificateStep {
+  api: CertificatesApi;
+  /** How long the certificates service may wait for issuance per call. */
+  waitMs: number;
+}
+
+export interface CertificateStepConfig {
+  /** The certificates service; unset: no certificate step (the provider reports certificate statuses). (POPPY_CERTIFICATES_ADDRESS) */
+  address?: string;
+  /** @default 20000 (POPPY_CERTIFICATE_WAIT_MS) */
+  waitMs: number;
+}
+
+/** Read by provisioning's config.ts with the rest of its options. */
+export function readCertificateStepConfig(e: EnvReader): CertificateStepConfig {
+  const address = e.optionalString('POPPY_CERTIFICATES_ADDRESS') === undefined ? undefined : e.address('POPPY_CERTIFICATES_ADDRESS', '');
+  return { address, waitMs: e.int('POPPY_CERTIFICATE_WAIT_MS', 20_000, { min: 0, max: 600_000 }) };
+}
+
+/**
+ * The certificate statuses of the service's https domains, or undefined when there is no
+ * step or no such domain. Throws a retryable error while a certificate is still being issued.
+ */
+export async function ensureServiceCertificates(step: CertificateStep | undefined, service: Service): Promise<Record<string, string> | undefined> {
+  if (!step) return undefined;
+  const domains = service.domains
+    .filter((d) => d.protocol === 'https' && d.certificate !== undefined)
+    .map((d) => ({ domain_name: d.domain, cert_type: d.certificate as string }));
+  if (domains.length === 0) return undefined;
+  const reply = await step.api.ensureCertificates({
+    project_id: service.project_id,
+    service_id: service.service_id,
+    flavor_id: service.flavor_id,
+    domains,
+    wait_ms: step.waitMs,
+  });
+  const waiting = Object.entries(reply.statuses).filter(([, status]) => status === 'create_in_progress').map(([d]) => d);
+  if (waiting.length > 0) throw unavailable(`certificates still being issued for ${waiting.join(', ')}`);
+  return reply.statuses;
+}
