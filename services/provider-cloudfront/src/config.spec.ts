@@ -4,7 +4,7 @@ import { loadProviderCloudFrontConfig } from './config';
 describe('loadProviderCloudFrontConfig', () => {
   it('has defaults for AWS', () => {
     const config = loadProviderCloudFrontConfig({});
-    expect(config).toMatchObject({ port: 50062, region: 'us-east-1', maxAttempts: 3, pollMs: 30_000, purgeWait: true, priceClass: 'PriceClass_All' });
+    expect(config).toMatchObject({ port: 50062, region: 'us-east-1', maxAttempts: 3, pollMs: 60_000, purgeWait: true, priceClass: 'PriceClass_All' });
     expect(config.endpoint).toBeUndefined();
     expect(config.credentials).toBeUndefined();
   });

@@ -17,7 +17,7 @@ export interface ProviderCloudFrontConfig extends CommonConfig {
   maxAttempts: number;
   /** Per AWS request. @default 10000 (POPPY_CLOUDFRONT_TIMEOUT_MS) */
   requestTimeoutMs: number;
-  /** Retry hint of "not yet" answers (disable before delete, invalidation in progress). @default 30000 (POPPY_CLOUDFRONT_POLL_MS) */
+  /** Retry hint of "not yet" answers (disable before delete, invalidation in progress). @default 60000 (POPPY_CLOUDFRONT_POLL_MS) */
   pollMs: number;
   /** A purge is done only once its invalidation completed. @default true (POPPY_CLOUDFRONT_PURGE_WAIT) */
   purgeWait: boolean;
@@ -49,7 +49,7 @@ export function loadProviderCloudFrontConfig(env: NodeJS.ProcessEnv = process.en
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     maxAttempts: e.int('POPPY_CLOUDFRONT_MAX_ATTEMPTS', 3, { min: 1, max: 20 }),
     requestTimeoutMs: e.int('POPPY_CLOUDFRONT_TIMEOUT_MS', 10_000, { min: 100 }),
-    pollMs: e.int('POPPY_CLOUDFRONT_POLL_MS', 30_000, { min: 0 }),
+    pollMs: e.int('POPPY_CLOUDFRONT_POLL_MS', 60_000, { min: 0 }),
     purgeWait: e.bool('POPPY_CLOUDFRONT_PURGE_WAIT', true),
     priceClass: e.oneOf('POPPY_CLOUDFRONT_PRICE_CLASS', PRICE_CLASSES, 'PriceClass_All'),
     acmCertificateArn: e.optionalString('POPPY_CLOUDFRONT_ACM_CERTIFICATE_ARN'),
