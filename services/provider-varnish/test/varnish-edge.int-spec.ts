@@ -11,6 +11,8 @@
  * the host header to be a domain name, and no multi-label name resolves to loopback here.
  */
 import http from 'node:http';
+import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
+import { createPromiseClient } from '@poppy/platform';
 import { startSuite, startVarnish, type Suite, type Varnish } from '@poppy/testing';
 
 jest.setTimeout(60_000);
@@ -134,10 +136,16 @@ describe('Varnish edge end to end through the REST API', () => {
               POPPY_VARNISH_EDGE_HOSTNAME: EDGE_HOSTNAME,
             },
           },
+          { id: 'broken', env: { POPPY_MOCK_FAIL_ALWAYS: 'true' } },
         ],
         env: { POPPY_JOB_BACKOFF_INITIAL_MS: '50', POPPY_JOB_BACKOFF_MAX_MS: '500', POPPY_PROVIDER_TIMEOUT_MS: '15000' },
       },
     });
+    const flavor = await api('POST', '/v1.0/flavors', {
+      id: 'pair',
+      providers: ['varnish', 'broken'].map((p) => ({ provider: p, links: [{ href: `http://${p}.example`, rel: 'provider_url' }] })),
+    });
+    if (flavor.status !== 201) throw new Error(`flavor: ${flavor.status} ${JSON.stringify(flavor.body)}`);
     domain = `www.e2e${Date.now().toString(36)}.com`;
     const create = await api('POST', '/v1.0/services', {
       name: 'edge-e2e',
@@ -223,6 +231,49 @@ describe('Varnish edge end to end through the REST API', () => {
     expect(main.requests.find((r) => r.path === '/page.html')?.host).toBe(domain);
     expect(images.hits('/page.html')).toBe(0);
     expect(main.hits('/images/logo.png')).toBe(0);
+  });
+
+  async function providerDetails(id: string): Promise<Record<string, { status: string; error_message?: string }>> {
+    const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    try {
+      const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
+      return providerDetailsFromWire(service!.provider_details) as Record<string, { status: string; error_message?: string }>;
+    } finally {
+      catalog.close();
+    }
+  }
+
+  it('a flavor of varnish + a failing provider: the edge still serves, each provider has its own status', async () => {
+    const pairDomain = `pair.${domain.slice(4)}`;
+    const create = await api('POST', '/v1.0/services', {
+      name: 'pair',
+      domains: [{ domain: pairDomain }],
+      origins: [{ origin: main.address, port: 80 }],
+      flavor_id: 'pair',
+    });
+    expect(create.status).toBe(202);
+    const id = create.headers.get('location')!.split('/').pop()!;
+    await waitFor(id, 'failed');
+    // The failing provider does not hold the edge: its own detail reaches deployed.
+    await eventually(async () => (await providerDetails(id)).Varnish?.status === 'deployed', 'the Varnish detail is deployed');
+    const details = await providerDetails(id);
+    expect(details.Broken).toMatchObject({ status: 'failed', error_message: 'Mock provider failure' });
+    expect(await edgeGet(varnish, pairDomain, '/pair.txt')).toEqual({ status: 200, body: 'main /pair.txt v1' });
+  });
+
+  it('a service the edge cannot serve (TLS origin) fails with the reason for the tenant; other services keep serving', async () => {
+    const create = await api('POST', '/v1.0/services', {
+      name: 'tls',
+      domains: [{ domain: `tls.${domain.slice(4)}` }],
+      origins: [{ origin: main.address, port: 443, ssl: true }],
+      flavor_id: 'varnish',
+    });
+    expect(create.status).toBe(202);
+    const id = create.headers.get('location')!.split('/').pop()!;
+    const body = await waitFor(id, 'failed');
+    expect(body.errors).toEqual([{ message: expect.stringContaining('uses TLS (ssl: true)') }]);
+    expect((await providerDetails(id)).Varnish).toMatchObject({ status: 'failed', error_message: expect.stringContaining('The Varnish edge cannot serve this service') });
+    expect((await edgeGet(varnish, domain, '/hello.txt')).status).toBe(200);
   });
 
   it('DELETE removes the service from the edge', async () => {
