@@ -163,7 +163,8 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
 
   const absent = (err: unknown) => {
     const code = (err as { code?: string }).code;
-    return code === 'ENODATA' || code === 'ENOTFOUND';
+    // REFUSED: the name lies in no zone of this server, so it has no record here either.
+    return code === 'ENODATA' || code === 'ENOTFOUND' || code === 'EREFUSED';
   };
 
   await start();
