@@ -14,8 +14,9 @@
  *   (If-Match). Until then a retryable "not yet" error with a retry hint, so no worker
  *   blocks for the minutes AWS takes; a distribution that is gone counts as deleted;
  * - purge: an invalidation of the path (soft purges too: CloudFront has no soft one). An
- *   in-progress invalidation of the same path is tracked instead of a second one; the
- *   in-progress limits (15 wildcard paths, 3000 paths) are respected by a retryable error;
+ *   invalidation this process waits for, or one in progress for the same path, is tracked
+ *   instead of making a second one; the in-progress limits (15 wildcard paths, 3000
+ *   paths) are respected by a retryable error;
  *   with `purgeWait`, an invalidation still in progress is a retryable "not yet" as well,
  *   so the purge job finishes when the invalidation completed.
  */
@@ -43,6 +44,8 @@ import { fromVendorError } from './vendor-errors';
 /** CloudFront's limits on invalidations in progress per distribution. */
 export const MAX_WILDCARD_PATHS_IN_PROGRESS = 15;
 export const MAX_PATHS_IN_PROGRESS = 3000;
+/** How long a purge waits on one invalidation before it looks afresh (CloudFront's take minutes). */
+const TRACKING_TTL_MS = 60 * 60 * 1000;
 
 export interface CloudFrontDriverOptions {
   client: CloudFrontClient;
@@ -82,6 +85,13 @@ export class CloudFrontDriver implements ProviderDriver {
   private readonly settings: DistributionSettings;
   private readonly pollHintMs: number;
   private readonly purgeWait: boolean;
+  /**
+   * Invalidations this process is waiting for, by "<distribution> <path>": the retried purge
+   * asks for that invalidation again instead of starting another. Another replica does not
+   * know it and tracks the in-progress invalidation of the same path, or (once it completed)
+   * makes a new one — an extra purge, never a lost one.
+   */
+  private readonly tracking = new Map<string, { invalidationId: string; since: number }>();
 
   constructor(options: CloudFrontDriverOptions) {
     this.client = options.client;
@@ -174,34 +184,40 @@ export class CloudFrontDriver implements ProviderDriver {
       throw new ProviderError(`CloudFront has no distribution for service ${req.service_id}`, { errorClass: 'cloudfront.NoSuchDistribution' });
     }
     const path = normalisePath(req.purge_url);
-    const inProgress = await this.invalidationsInProgress(id);
-    let tracked = inProgress.find((i) => i.paths.includes(path));
+    const key = `${id} ${path}`;
+    let tracked = await this.trackedInvalidation(id, key);
     if (!tracked) {
-      const wildcards = inProgress.reduce((n, i) => n + i.paths.filter((p) => p.includes('*')).length, 0);
-      const paths = inProgress.reduce((n, i) => n + i.paths.length, 0);
-      if ((path.includes('*') && wildcards + 1 > MAX_WILDCARD_PATHS_IN_PROGRESS) || paths + 1 > MAX_PATHS_IN_PROGRESS) {
-        throw new ProviderError(
-          `CloudFront distribution ${id} has ${paths} invalidation paths (${wildcards} wildcard) in progress; ${path} waits for some to complete`,
-          { retryable: true, retryAfterMs: this.pollHintMs, errorClass: 'cloudfront.TooManyInvalidationsInProgress' },
+      const inProgress = await this.invalidationsInProgress(id);
+      tracked = inProgress.find((i) => i.paths.includes(path));
+      if (!tracked) {
+        const wildcards = inProgress.reduce((n, i) => n + i.paths.filter((p) => p.includes('*')).length, 0);
+        const paths = inProgress.reduce((n, i) => n + i.paths.length, 0);
+        if ((path.includes('*') && wildcards + 1 > MAX_WILDCARD_PATHS_IN_PROGRESS) || paths + 1 > MAX_PATHS_IN_PROGRESS) {
+          throw new ProviderError(
+            `CloudFront distribution ${id} has ${paths} invalidation paths (${wildcards} wildcard) in progress; ${path} waits for some to complete`,
+            { retryable: true, retryAfterMs: this.pollHintMs, errorClass: 'cloudfront.TooManyInvalidationsInProgress' },
+          );
+        }
+        const created = await this.call('purge', () =>
+          this.client.send(
+            new CreateInvalidationCommand({
+              DistributionId: id,
+              InvalidationBatch: { CallerReference: `${req.service_id}:${randomUUID()}`, Paths: { Quantity: 1, Items: [path] } },
+            }),
+          ),
         );
+        tracked = { id: created.Invalidation?.Id ?? '', status: created.Invalidation?.Status, paths: [path] };
       }
-      const created = await this.call('purge', () =>
-        this.client.send(
-          new CreateInvalidationCommand({
-            DistributionId: id,
-            InvalidationBatch: { CallerReference: `${req.service_id}:${randomUUID()}`, Paths: { Quantity: 1, Items: [path] } },
-          }),
-        ),
-      );
-      tracked = { id: created.Invalidation?.Id ?? '', status: created.Invalidation?.Status, paths: [path] };
     }
     if (this.purgeWait && !isCompleted(tracked.status)) {
+      this.tracking.set(key, { invalidationId: tracked.id, since: Date.now() });
       throw new ProviderError(`CloudFront invalidation ${tracked.id} of ${path} is in progress`, {
         retryable: true,
         retryAfterMs: this.pollHintMs,
         errorClass: 'cloudfront.InvalidationInProgress',
       });
     }
+    this.tracking.delete(key);
     return { provider_service_id: id, purge_url: req.purge_url };
   }
 
@@ -316,6 +332,27 @@ export class CloudFrontDriver implements ProviderDriver {
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchDistribution') return undefined;
       throw fromVendorError(error, operation);
+    }
+  }
+
+  /** The invalidation this process waits for under `key`, read again; forgotten after TRACKING_TTL_MS. */
+  private async trackedInvalidation(distributionId: string, key: string): Promise<{ id: string; status?: string; paths: string[] } | undefined> {
+    const entry = this.tracking.get(key);
+    if (!entry) return undefined;
+    if (Date.now() - entry.since > TRACKING_TTL_MS) {
+      this.tracking.delete(key);
+      return undefined;
+    }
+    try {
+      const got = await this.client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: entry.invalidationId }));
+      return { id: entry.invalidationId, status: got.Invalidation?.Status, paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [] };
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'NoSuchInvalidation' || name === 'NoSuchDistribution') {
+        this.tracking.delete(key);
+        return undefined;
+      }
+      throw fromVendorError(error, 'purge');
     }
   }
 

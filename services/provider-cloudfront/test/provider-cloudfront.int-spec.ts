@@ -178,6 +178,35 @@ describe('provider-cloudfront against moto', () => {
     expect((await adapter.client.getService({ project_id: project, service_id: serviceId, provider_service_id: id })).found).toBe(false);
   }, 20_000);
 
+  it('deletes only once the disabled distribution deployed: until then a retryable "not yet" with the poll hint', async () => {
+    // moto's state manager: a distribution stays InProgress for the next 5 reads.
+    const transition = async (body: unknown, action: 'set' | 'unset') => {
+      const res = await fetch(`${moto.endpoint}/moto-api/state-manager/${action}-transition`, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.ok).toBe(true);
+    };
+    await transition({ model_name: 'cloudfront::distribution', transition: { progression: 'manual', times: 5 } }, 'set');
+    try {
+      const serviceId = randomUUID();
+      const { service } = await adapter.client.createService({ project_id: project, service_id: serviceId, spec: spec() });
+      const id = service!.provider_service_id;
+      const request = { project_id: project, service_id: serviceId, provider_service_id: id };
+      const before = proxy.calls.length;
+      const notYet = await providerErrorOf(adapter.client.deleteService(request));
+      expect(notYet).toMatchObject({ retryable: true, retryAfterMs: 250, errorClass: 'cloudfront.DisableInProgress' });
+      let outcome: unknown;
+      for (let retry = 0; retry < 10 && outcome !== 'deleted'; retry += 1) {
+        outcome = await adapter.client.deleteService(request).then(() => 'deleted', (e: unknown) => e);
+        if (outcome !== 'deleted') expect(outcome).toMatchObject({ retryable: true, errorClass: 'cloudfront.DisableInProgress' });
+      }
+      expect(outcome).toBe('deleted');
+      const writes = proxy.calls.slice(before).filter((c) => c.method !== 'GET');
+      expect(writes.map((c) => c.method)).toEqual(['PUT', 'DELETE']); // disabled once, deleted once
+      expect((await adapter.client.getService(request)).found).toBe(false);
+    } finally {
+      await transition({ model_name: 'cloudfront::distribution' }, 'unset');
+    }
+  }, 20_000);
+
   it('purges with an invalidation of the path', async () => {
     const serviceId = randomUUID();
     const s = spec();
