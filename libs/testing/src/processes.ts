@@ -99,6 +99,8 @@ export interface Suite {
   provisioning?: RunningProcess;
   /** provider-mock processes by provider id, when started with `provisioning`. */
   providers: Record<string, RunningProcess>;
+  /** services/dns, when started with `dns`. */
+  dns?: RunningProcess;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   dataDir: string;
@@ -136,6 +138,8 @@ export interface SuiteOptions {
     /** Given to provisioning only (POPPY_JOB_*, POPPY_BREAKER_*, POPPY_RECONCILE_*, …). */
     env?: Record<string, string>;
   };
+  /** Also start services/dns (POPPY_DNS_BACKEND etc. in `env`); provisioning then uses it (POPPY_DNS_ADDRESS). */
+  dns?: { env?: Record<string, string> };
 }
 
 /**
@@ -161,6 +165,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     ...env,
   });
   const providers: Record<string, RunningProcess> = {};
+  const dns = options.dns ? await startProcess('dns', { POPPY_DNS_PORT: '0', ...env, ...(options.dns.env ?? {}) }) : undefined;
   let startProvisioning = async (): Promise<RunningProcess> => {
     throw new Error('startSuite: started without provisioning');
   };
@@ -178,6 +183,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
         POPPY_PROVISIONING_PORT: '0',
         POPPY_CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,
         POPPY_DATA_DIR: dataDir,
+        ...(dns ? { POPPY_DNS_ADDRESS: `127.0.0.1:${dns.port}` } : {}),
         POPPY_PROVIDER_ADDRESSES: Object.entries(providers)
           .map(([id, proc]) => `${id}=127.0.0.1:${proc.port}`)
           .join(','),
@@ -196,12 +202,14 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     gateway,
     provisioning,
     providers,
+    dns,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
     dataDir,
     stop: async () => {
       await gateway.stop();
       if (suite.provisioning) await suite.provisioning.stop();
       for (const p of Object.values(providers)) await p.stop();
+      if (dns) await dns.stop();
       await catalog.stop();
     },
     restart: async () => {

@@ -28,8 +28,8 @@ export async function api(suite: Suite, method: string, urlPath: string, body?: 
 
 let counter = 0;
 
-/** Creates a service on `flavor` with one http domain and returns its id. */
-export async function createService(suite: Suite, flavor: string): Promise<string> {
+/** Creates a service on `flavor` with one http domain; its id and domain. */
+export async function createService(suite: Suite, flavor: string): Promise<{ id: string; domain: string }> {
   counter += 1;
   const domain = `www.d${process.pid}x${counter}.com`;
   const reply = await api(suite, 'POST', '/v1.0/services', {
@@ -39,7 +39,7 @@ export async function createService(suite: Suite, flavor: string): Promise<strin
     flavor_id: flavor,
   });
   if (reply.status !== 202) throw new Error(`create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-  return reply.headers.get('location')!.split('/').pop()!;
+  return { id: reply.headers.get('location')!.split('/').pop()!, domain };
 }
 
 export async function getService(suite: Suite, id: string): Promise<Reply & { body: ServiceBody }> {
