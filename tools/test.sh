@@ -11,8 +11,10 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "real servers: install what is missing"
 bash tools/infra/nats.sh install
+bash tools/infra/pdns.sh install && bash tools/infra/moto.sh install   # PowerDNS (sqlite3) + moto_server (Route53/CloudFront)
 bash tools/infra/pebble.sh install      # pebble + pebble-challtestsrv (ACME), openssl
 bash tools/infra/cassandra.sh install   # Java 17 + Maven; jars cached under .cache/cassandra
+bash tools/infra/varnish.sh install     # varnishd (provider-varnish tests start their own)
 
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
