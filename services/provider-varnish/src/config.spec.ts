@@ -5,7 +5,7 @@ describe('loadProviderVarnishConfig', () => {
   it('defaults to a local varnishd (6081/6082, /etc/varnish/secret)', () => {
     expect(loadProviderVarnishConfig({})).toMatchObject({
       providerName: 'Varnish',
-      port: 50071,
+      port: 50063,
       admin: { host: '127.0.0.1', port: 6082 },
       http: { host: '127.0.0.1', port: 6081 },
       secretFile: '/etc/varnish/secret',

@@ -6,7 +6,7 @@ export interface ProviderVarnishConfig extends CommonConfig {
   providerName: string;
   /** @default '127.0.0.1' (POPPY_PROVIDER_HOST) */
   host: string;
-  /** @default 50071 (POPPY_PROVIDER_PORT); 0 picks a free port. */
+  /** @default 50063 (POPPY_PROVIDER_PORT); 0 picks a free port. */
   port: number;
   /** varnishd's management interface (`-T`). @default 127.0.0.1:6082 (POPPY_VARNISH_ADMIN_ADDRESS) */
   admin: { host: string; port: number };
@@ -50,7 +50,7 @@ export function loadProviderVarnishConfig(env: NodeJS.ProcessEnv = process.env):
     ...readCommonConfig(e),
     providerName,
     host: e.string('POPPY_PROVIDER_HOST', '127.0.0.1'),
-    port: e.int('POPPY_PROVIDER_PORT', 50071, { min: 0, max: 65535 }),
+    port: e.int('POPPY_PROVIDER_PORT', 50063, { min: 0, max: 65535 }),
     admin: address(e, 'POPPY_VARNISH_ADMIN_ADDRESS', '127.0.0.1:6082'),
     secretFile: path.resolve(e.string('POPPY_VARNISH_SECRET_FILE', '/etc/varnish/secret')),
     http: address(e, 'POPPY_VARNISH_HTTP_ADDRESS', '127.0.0.1:6081'),

@@ -137,3 +137,16 @@ describe('VarnishDriver', () => {
     expect(varnish.vcls.get(varnish.active)).toContain('b.example.com');
   });
 });
+
+describe('VarnishDriver and other VCLs', () => {
+  it('reads the services again before a change when another VCL became active meanwhile', async () => {
+    const varnish = new FakeVarnish();
+    const one = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    const two = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    await one.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    await two.createService({ project_id: 'p', service_id: 's2', spec: spec('b.example.com') });
+    await one.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') });
+    const vcl = varnish.vcls.get(varnish.active)!;
+    for (const d of ['a', 'b', 'c']) expect(vcl).toContain(`${d}.example.com`);
+  });
+});

@@ -5,7 +5,10 @@
  * change (`vcl.inline` under a fresh name, then `vcl.use`): if the compiler rejects it,
  * nothing was switched and the previous VCL keeps serving. The services are written
  * into the VCL as comments (vcl/vcl-state.ts) and read back from the active VCL on the
- * first call, so the adapter keeps no state of its own and survives restarts.
+ * first call (and again before a change if another VCL became active meanwhile), so the
+ * adapter keeps no state of its own and survives restarts. One adapter per varnishd: two
+ * adapters changing the same varnishd at once could each load a VCL without the other's
+ * change.
  *
  * Changes are serialised (one load at a time); when more than `maxQueuedChanges` wait,
  * the call fails retryable with a retry hint (the edge's "throttling").
@@ -16,6 +19,7 @@
  * cached copy, which keeps being served until then; soft of a wildcard or everything
  * cannot enumerate URLs and is a ban as well (listed in the capability manifest).
  */
+import { randomBytes } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
 import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
 import { renderVcl, urlRegex, type RenderOptions } from './vcl/render-vcl';
@@ -61,6 +65,8 @@ export class VarnishDriver implements ProviderDriver {
   readonly providerName: string;
   readonly regions: string[] = [];
   private services?: Map<string, EdgeService>;
+  /** The VCL `services` was read from or loaded as. */
+  private activeName?: string;
   private chain: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private loads = 0;
@@ -174,16 +180,22 @@ export class VarnishDriver implements ProviderDriver {
     return service.spec.domains.map((d) => ({ domain: d.domain, href: this.options.edgeHostname, rel: 'access_url' }));
   }
 
-  /** The services in the active VCL, read once (then kept in step with every load). */
-  private async current(): Promise<Map<string, EdgeService>> {
-    if (this.services) return this.services;
+  /**
+   * The services in the active VCL: read once, then kept in step with every load; with
+   * `recheck`, read again when another VCL became active meanwhile (an operator's
+   * `vcl.use`, another adapter).
+   */
+  private async current(recheck = false): Promise<Map<string, EdgeService>> {
+    if (this.services && !recheck) return this.services;
     const list = parseVclList(await this.admin.run('vcl.list', '-j'));
     const active = list.find((v) => v.status === 'active');
+    if (this.services && active?.name === this.activeName) return this.services;
     const services = new Map<string, EdgeService>();
     if (active && active.name.startsWith(VCL_NAME_PREFIX)) {
       for (const s of readVclState(await this.admin.run('vcl.show', active.name))) services.set(s.serviceId, s);
     }
     this.services = services;
+    this.activeName = active?.name;
     return services;
   }
 
@@ -195,10 +207,10 @@ export class VarnishDriver implements ProviderDriver {
     this.queued += 1;
     const run = async (): Promise<R> => {
       try {
-        const next = new Map(await this.current());
+        const next = new Map(await this.current(true));
         const { result, changed } = apply(next);
         if (changed) {
-          await this.activate(renderVcl([...next.values()], this.options));
+          this.activeName = await this.activate(renderVcl([...next.values()], this.options));
           this.services = next;
         }
         return result;
@@ -214,9 +226,10 @@ export class VarnishDriver implements ProviderDriver {
   }
 
   /** Loads `vcl` under a new name and makes it active; on any failure the active VCL stays. */
-  private async activate(vcl: string): Promise<void> {
+  private async activate(vcl: string): Promise<string> {
     this.loads += 1;
-    const name = `${VCL_NAME_PREFIX}${Date.now()}_${this.loads}`;
+    // Unique across adapters and restarts (vcl.inline refuses a name in use).
+    const name = `${VCL_NAME_PREFIX}${Date.now()}_${randomBytes(4).toString('hex')}`;
     await this.admin.run('vcl.inline', name, vcl);
     try {
       await this.admin.run('vcl.use', name);
@@ -231,6 +244,7 @@ export class VarnishDriver implements ProviderDriver {
         await this.admin.run('vcl.discard', old.name).catch(() => undefined);
       }
     }
+    return name;
   }
 }
 
