@@ -161,6 +161,7 @@ describe('Varnish edge end to end through the REST API', () => {
       restrictions: [
         { name: 'hotlinks', access: 'whitelist', rules: [{ name: 'good', referrer: 'good.example.com', request_url: '/protected/*' }] },
         { name: 'no-loopback', access: 'blacklist', rules: [{ name: 'me', client_ip: '127.0.0.1', request_url: '/blocked/*' }] },
+        { name: 'apac', access: 'whitelist', rules: [{ name: 'jp', geography: 'Japan', request_url: '/jp/*' }, { name: 'anz', geography: 'Australia/NZ', request_url: '/jp/*' }] },
       ],
       flavor_id: 'varnish',
     });
@@ -224,6 +225,14 @@ describe('Varnish edge end to end through the REST API', () => {
     expect((await edgeGet(varnish, domain, '/not-blocked/x')).status).toBe(200);
   });
 
+  it('a geography whitelist admits the listed countries by the country header (X-Country-Code)', async () => {
+    expect((await edgeGet(varnish, domain, '/jp/a', { 'x-country-code': 'JP' })).status).toBe(200);
+    expect((await edgeGet(varnish, domain, '/jp/a', { 'x-country-code': 'nz' })).status).toBe(200);
+    expect((await edgeGet(varnish, domain, '/jp/a', { 'x-country-code': 'US' })).status).toBe(403);
+    expect((await edgeGet(varnish, domain, '/jp/a')).status).toBe(403);
+    expect((await edgeGet(varnish, domain, '/elsewhere', { 'x-country-code': 'US' })).status).toBe(200);
+  });
+
   it('chooses the origin by path, and sends the host header hostheadertype asks for', async () => {
     expect((await edgeGet(varnish, domain, '/images/logo.png')).body).toBe('images /images/logo.png v1');
     expect((await edgeGet(varnish, domain, '/page.html')).body).toBe('main /page.html v1');
@@ -274,6 +283,15 @@ describe('Varnish edge end to end through the REST API', () => {
     expect(body.errors).toEqual([{ message: expect.stringContaining('uses TLS (ssl: true)') }]);
     expect((await providerDetails(id)).Varnish).toMatchObject({ status: 'failed', error_message: expect.stringContaining('The Varnish edge cannot serve this service') });
     expect((await edgeGet(varnish, domain, '/hello.txt')).status).toBe(200);
+  });
+
+  it('PATCH reaches the edge: a ttl 0 rule changed to 60 starts caching', async () => {
+    await waitFor(serviceId, 'deployed');
+    const patch = await api('PATCH', `/v1.0/services/${serviceId}`, [{ op: 'replace', path: '/caching/1/ttl', value: 60 }]);
+    expect(patch.status).toBe(202);
+    await waitFor(serviceId, 'deployed');
+    for (let i = 0; i < 3; i++) expect((await edgeGet(varnish, domain, '/live/after-patch')).body).toBe('main /live/after-patch v1');
+    expect(main.hits('/live/after-patch')).toBe(1);
   });
 
   it('DELETE removes the service from the edge', async () => {
