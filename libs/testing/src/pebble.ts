@@ -32,6 +32,11 @@ export interface PebbleOptions {
   challengeHttpPort?: number;
   /** PEBBLE_VA_ALWAYS_VALID: accept every challenge without looking. @default false */
   alwaysValid?: boolean;
+  /**
+   * `host:port` of the DNS server pebble resolves with (e.g. a test PowerDNS, for real
+   * DNS-01). @default a pebble-challtestsrv answering every A query with 127.0.0.1
+   */
+  dnsServer?: string;
 }
 
 const INSTALL_HINT = 'run `tools/infra/pebble.sh install` (Debian package pebble, and openssl)';
@@ -120,20 +125,17 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
   );
   let output = '';
   const sink = (s: string) => (output += s);
-  const dns = launch(
-    'pebble-challtestsrv',
-    ['-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challMgmtPort}`,
-      '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''],
-    process.env,
-    sink,
-  );
+  const challtestsrvArgs = ['-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
+    '-management', `127.0.0.1:${challMgmtPort}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''];
+  const dns = options.dnsServer ? undefined : launch('pebble-challtestsrv', challtestsrvArgs, process.env, sink);
   const env: NodeJS.ProcessEnv = { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' };
   if (options.alwaysValid) env.PEBBLE_VA_ALWAYS_VALID = '1';
-  const acme = launch('pebble', ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`], env, sink);
+  const acme = launch('pebble', ['-config', configFile, '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`], env, sink);
+  const processes = dns ? [acme, dns] : [acme];
   const listenerCaPem = fs.readFileSync(certFile, 'utf8');
   const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
   const stop = async () => {
-    for (const proc of [acme, dns]) {
+    for (const proc of processes) {
       proc.kill('SIGTERM');
       await exited(proc);
     }
@@ -141,7 +143,7 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
   };
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    for (const proc of [acme, dns]) {
+    for (const proc of processes) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         await stop();
         throw new Error(`pebble exited (${proc.spawnfile}: ${proc.exitCode ?? proc.signalCode}) before it was ready; ${INSTALL_HINT}\n${output}`);

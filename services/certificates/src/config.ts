@@ -8,6 +8,10 @@ export interface AcmeConfig {
   caFile?: string;
   /** Account contact. (POPPY_ACME_EMAIL) */
   email?: string;
+  /** How domains are validated: `http-01` (served here) or `dns-01` (TXT through the dns service). @default 'http-01' (POPPY_ACME_CHALLENGE) */
+  challenge: 'http-01' | 'dns-01';
+  /** The dns service, required for dns-01. (POPPY_DNS_ADDRESS) */
+  dnsAddress?: string;
   /** Where HTTP-01 tokens are served. @default '127.0.0.1' / 5002 (POPPY_ACME_HTTP_HOST / _PORT); port 0 = off. */
   httpHost: string;
   httpPort: number;
@@ -43,6 +47,8 @@ export function loadCertificatesConfig(env: NodeJS.ProcessEnv = process.env): Re
       directoryUrl,
       caFile: caFile === undefined ? undefined : path.resolve(caFile),
       email: e.optionalString('POPPY_ACME_EMAIL'),
+      challenge: e.oneOf('POPPY_ACME_CHALLENGE', ['http-01', 'dns-01'] as const, 'http-01'),
+      dnsAddress: e.optionalString('POPPY_DNS_ADDRESS') === undefined ? undefined : e.address('POPPY_DNS_ADDRESS', ''),
       httpHost: e.string('POPPY_ACME_HTTP_HOST', '127.0.0.1'),
       httpPort: e.int('POPPY_ACME_HTTP_PORT', 5002, { min: 0, max: 65535 }),
     },
@@ -50,5 +56,6 @@ export function loadCertificatesConfig(env: NodeJS.ProcessEnv = process.env): Re
     renewIntervalMs: e.int('POPPY_CERT_RENEW_INTERVAL_MS', 3_600_000, { min: 0 }),
     maxWaitMs: e.int('POPPY_CERT_MAX_WAIT_MS', 30_000, { min: 0, max: 600_000 }),
   };
+  if (config.acme.challenge === 'dns-01' && !config.acme.dnsAddress) e.problem('POPPY_DNS_ADDRESS is required when POPPY_ACME_CHALLENGE=dns-01');
   return e.done(config);
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
+import { dnsV1 } from '@poppy/contracts';
+import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { AcmeIssuer } from './acme/acme-issuer';
+import { DnsChallengeResponder, HttpChallengeResponder, type ChallengeResponder } from './acme/challenge-responders';
 import { ChallengeServer } from './acme/challenge-server';
 import type { Issuer } from './acme/issuer';
 import { Certificates } from './certificates';
@@ -17,16 +19,24 @@ export async function startCertificates(config: CertificatesConfig, logger: Logg
   let issuer: Issuer | undefined;
   let challengePort: number | undefined;
   if (config.acme.directoryUrl) {
-    const challenges = new ChallengeServer();
-    if (config.acme.httpPort > 0) {
-      challengePort = await challenges.listen(config.acme.httpHost, config.acme.httpPort);
-      shutdown.add('acme challenge server', () => challenges.close());
+    let responder: ChallengeResponder;
+    if (config.acme.challenge === 'dns-01') {
+      const dns = createPromiseClient(dnsV1.DnsServiceService, config.acme.dnsAddress!, { deadlineMs: config.grpcDeadlineMs * 4 });
+      shutdown.add('dns client', () => dns.close());
+      responder = new DnsChallengeResponder(dns);
+    } else {
+      const challenges = new ChallengeServer();
+      if (config.acme.httpPort > 0) {
+        challengePort = await challenges.listen(config.acme.httpHost, config.acme.httpPort);
+        shutdown.add('acme challenge server', () => challenges.close());
+      }
+      responder = new HttpChallengeResponder(challenges);
     }
     issuer = new AcmeIssuer({
       directoryUrl: config.acme.directoryUrl,
       caPem: config.acme.caFile ? fs.readFileSync(config.acme.caFile, 'utf8') : undefined,
       email: config.acme.email,
-      challenges,
+      responder,
       logger,
     });
   }
@@ -49,5 +59,5 @@ export async function startCertificates(config: CertificatesConfig, logger: Logg
   });
   shutdown.add('grpc server', () => server.stop());
   // Harnesses that start the service on port 0 read the bound port from this line.
-  logger.info({ port: server.port, acme: config.acme.directoryUrl || 'off', challengePort }, 'certificates ready');
+  logger.info({ port: server.port, acme: config.acme.directoryUrl || 'off', challenge: config.acme.challenge, challengePort }, 'certificates ready');
 }

@@ -71,7 +71,7 @@ describe('certificates end to end', () => {
       flavor_id: 'mock',
     });
     expect(created.status).toBe(202);
-    const id = (await fetch(`${suite.baseUrl}/v1.0/services`, { headers: { 'X-Project-ID': PROJECT } }).then((r) => r.json())).services[0].id as string;
+    const id = (await api('GET', '/v1.0/services')).body.services[0].id as string;
     const service = await until('the service to be deployed', async () => {
       const reply = await api('GET', `/v1.0/services/${id}`);
       if (reply.body.status === 'failed') throw new Error(`service failed: ${JSON.stringify(reply.body.errors)}`);

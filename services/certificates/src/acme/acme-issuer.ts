@@ -1,13 +1,14 @@
 /**
  * Managed certificates from an ACME CA (Let's Encrypt in production, pebble in tests)
- * with `acme-client`, validated by HTTP-01 through the service's own challenge server.
+ * with `acme-client`, validated by HTTP-01 (the service's own challenge server) or DNS-01
+ * (a TXT record through the dns service), see challenge-responders.ts.
  * The CA's listener certificate is trusted explicitly (POPPY_ACME_CA_FILE) on the
  * client's own HTTPS agent — never by switching TLS checks off process-wide.
  */
 import https from 'node:https';
 import * as acme from 'acme-client';
 import type { Logger } from '@poppy/platform';
-import type { ChallengeServer } from './challenge-server';
+import type { ChallengeResponder } from './challenge-responders';
 import type { IssuedCertificate, Issuer } from './issuer';
 
 export interface AcmeIssuerOptions {
@@ -15,7 +16,7 @@ export interface AcmeIssuerOptions {
   /** PEM of the CA that signed the ACME server's TLS certificate, when not a public one. */
   caPem?: string;
   email?: string;
-  challenges: ChallengeServer;
+  responder: ChallengeResponder;
   logger: Logger;
 }
 
@@ -53,20 +54,20 @@ export class AcmeIssuer implements Issuer {
   async issue(domainName: string): Promise<IssuedCertificate> {
     const client = await this.account();
     const [key, csr] = await acme.crypto.createCsr({ commonName: domainName, altNames: [domainName] }, await acme.crypto.createPrivateEcdsaKey());
-    const challenges = this.options.challenges;
+    const responder = this.options.responder;
     const certificatePem = await client.auto({
       csr,
       termsOfServiceAgreed: true,
-      challengePriority: ['http-01'],
-      // The CA checks the token itself; acme-client's own pre-check would resolve the
-      // customer's hostname through public DNS, which need not point here yet.
+      challengePriority: [responder.type],
+      // The CA checks the challenge itself; acme-client's own pre-check would ask public DNS,
+      // which need not point here (HTTP-01) or see the TXT record yet (DNS-01).
       skipChallengeVerification: true,
-      challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
-        if (challenge.type !== 'http-01') throw new Error(`unsupported challenge ${challenge.type}`);
-        challenges.set(challenge.token, keyAuthorization);
+      challengeCreateFn: async (authz, challenge, keyAuthorization) => {
+        if (challenge.type !== responder.type) throw new Error(`unsupported challenge ${challenge.type}`);
+        await responder.publish(authz.identifier.value, challenge.token, keyAuthorization);
       },
-      challengeRemoveFn: async (_authz, challenge) => {
-        challenges.remove(challenge.token);
+      challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
+        await responder.withdraw(authz.identifier.value, challenge.token, keyAuthorization);
       },
     });
     this.options.logger.info({ domain: domainName }, 'certificate issued by ACME');
