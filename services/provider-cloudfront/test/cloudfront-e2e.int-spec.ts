@@ -88,6 +88,7 @@ describe('CloudFront end to end through the REST API (moto)', () => {
       env: { POPPY_MAX_SERVICES_PER_PROJECT: '100' },
       provisioning: {
         providers: [
+          { id: 'mock' },
           {
             id: 'cloudfront',
             process: 'provider-cloudfront',
@@ -114,6 +115,11 @@ describe('CloudFront end to end through the REST API (moto)', () => {
       providers: [{ provider: 'cloudfront', links: [{ href: 'https://aws.amazon.com/cloudfront/', rel: 'provider_url' }] }],
     });
     expect(flavor.status).toBe(201);
+    const pair = await api('POST', '/v1.0/flavors', {
+      id: 'cloudfront-mock',
+      providers: ['cloudfront', 'mock'].map((p) => ({ provider: p, links: [{ href: `http://${p}.example`, rel: 'provider_url' }] })),
+    });
+    expect(pair.status).toBe(201);
   }, 90_000);
 
   afterAll(async () => {
@@ -126,6 +132,15 @@ describe('CloudFront end to end through the REST API (moto)', () => {
   it('create → deploy_in_progress at CloudFront → deployed, with the distribution domain as access URL', async () => {
     const name = domain();
     const id = await create(name);
+    // CloudFront's first answer (an id, still InProgress) is recorded before deployed is.
+    let seenInProgress = false;
+    for (let i = 0; i < 500 && !seenInProgress; i++) {
+      const detail = await cloudFrontDetail(id).catch(() => undefined);
+      if (detail?.id && detail.status === 'deploy_in_progress') seenInProgress = true;
+      else if (detail?.status === 'deployed') break;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(seenInProgress).toBe(true);
     const body = await waitFor(id, 'deployed');
     const detail = await cloudFrontDetail(id);
     expect(detail.status).toBe('deployed');
@@ -202,5 +217,29 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     expect(detail.error_message).toBeUndefined();
     const { DistributionConfig } = await aws.send(new GetDistributionConfigCommand({ Id: detail.id! }));
     expect(DistributionConfig?.CallerReference).toBe(id);
+  });
+
+  it('a spec CloudFront cannot express fails CloudFront with the reason for the tenant, and does not hold back the other provider', async () => {
+    const reply = await api('POST', '/v1.0/services', {
+      name: 'restricted',
+      domains: [{ domain: domain() }],
+      origins: [{ origin: 'origin.example.com' }],
+      restrictions: [{ name: 'ref', access: 'whitelist', rules: [{ name: 'r', request_url: '/*', referrer: 'partner.example.com' }] }],
+      flavor_id: 'cloudfront-mock',
+    });
+    expect(reply.status).toBe(202);
+    const id = reply.headers.get('location')!.split('/').pop()!;
+    const body = await waitFor(id, 'failed');
+    expect(body.errors).toEqual([{ message: expect.stringContaining('CloudFront cannot provide referrer-restriction') }]);
+    const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    try {
+      const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
+      const details = providerDetailsFromWire(service!.provider_details);
+      expect(details.CloudFront).toMatchObject({ status: 'failed', error_class: 'cloudfront.UnsupportedCapability' });
+      expect(details.CloudFront.error_message).toContain('partner.example.com');
+      expect(details.Mock).toMatchObject({ status: 'deployed' });
+    } finally {
+      catalog.close();
+    }
   });
 });
