@@ -6,7 +6,7 @@ export type DnsBackend = 'manual' | 'powerdns' | 'route53';
 export interface DnsServiceConfig extends CommonConfig {
   /** @default '127.0.0.1' (POPPY_DNS_HOST) */
   host: string;
-  /** @default 50071 (POPPY_DNS_PORT); 0 picks a free port. */
+  /** @default 50091 (POPPY_DNS_PORT); 0 picks a free port. */
   port: number;
   /** @default 'manual' (POPPY_DNS_BACKEND) */
   backend: DnsBackend;
@@ -32,7 +32,7 @@ export function loadDnsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Dn
   const config: DnsServiceConfig = {
     ...readCommonConfig(e),
     host: e.string('POPPY_DNS_HOST', '127.0.0.1'),
-    port: e.int('POPPY_DNS_PORT', 50071, { min: 0, max: 65535 }),
+    port: e.int('POPPY_DNS_PORT', 50091, { min: 0, max: 65535 }),
     backend,
     operator: {
       suffix,
