@@ -231,6 +231,21 @@ describe('provider-cloudfront against moto', () => {
     expect(service?.provider_service_id).not.toBe('');
   }, 20_000);
 
+  it('lets the SDK retry throttling itself when configured with attempts (POPPY_CLOUDFRONT_MAX_ATTEMPTS)', async () => {
+    const patient = await startAdapter(proxy.endpoint, { POPPY_CLOUDFRONT_MAX_ATTEMPTS: '3' });
+    try {
+      const serviceId = randomUUID();
+      const before = proxy.calls.length;
+      proxy.throttleNext(2, /^POST \/2020-05-31\/distribution$/, 0);
+      const { service } = await patient.client.createService({ project_id: project, service_id: serviceId, spec: spec() });
+      expect(service?.provider_service_id).not.toBe('');
+      const posts = proxy.calls.slice(before).filter((c) => c.method === 'POST');
+      expect(posts.map((c) => c.throttled)).toEqual([true, true, false]);
+    } finally {
+      await patient.stop();
+    }
+  }, 30_000);
+
   it('reports an unknown distribution id on update by creating it anew, and on purge as a refusal', async () => {
     const serviceId = randomUUID();
     const error = await providerErrorOf(
