@@ -19,18 +19,21 @@ export interface AwsProxy {
   readonly calls: RecordedCall[];
   /** Answer the next `n` calls (whose "METHOD path" matches `filter`, if given) with a Throttling error. */
   throttleNext(n: number, filter?: RegExp, retryAfterSeconds?: number): void;
+  /** Answer the next `n` matching calls with another CloudFront error, e.g. 400 InvalidArgument. */
+  failNext(n: number, filter: RegExp, error: { status: number; code: string; message: string }): void;
   close(): Promise<void>;
 }
 
-const THROTTLING_XML =
+const errorXml = (code: string, message: string) =>
   '<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">' +
-  '<Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>' +
-  '<RequestId>throttled-by-test-proxy</RequestId></ErrorResponse>';
+  `<Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error>` +
+  '<RequestId>answered-by-test-proxy</RequestId></ErrorResponse>';
+const THROTTLING = { status: 400, code: 'Throttling', message: 'Rate exceeded' };
 
 export async function startAwsProxy(target: string): Promise<AwsProxy> {
   const upstream = new URL(target);
   const calls: RecordedCall[] = [];
-  let throttle = { left: 0, filter: undefined as RegExp | undefined, retryAfter: undefined as number | undefined };
+  let throttle = { left: 0, filter: undefined as RegExp | undefined, retryAfter: undefined as number | undefined, error: THROTTLING };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -43,7 +46,7 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
         throttle.left -= 1;
         const headers: Record<string, string> = { 'content-type': 'text/xml' };
         if (throttle.retryAfter !== undefined) headers['retry-after'] = String(throttle.retryAfter);
-        res.writeHead(400, headers).end(THROTTLING_XML);
+        res.writeHead(throttle.error.status, headers).end(errorXml(throttle.error.code, throttle.error.message));
         return;
       }
       const forward = http.request(
@@ -63,7 +66,10 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     throttleNext: (n, filter, retryAfterSeconds) => {
-      throttle = { left: n, filter, retryAfter: retryAfterSeconds };
+      throttle = { left: n, filter, retryAfter: retryAfterSeconds, error: THROTTLING };
+    },
+    failNext: (n, filter, error) => {
+      throttle = { left: n, filter, retryAfter: undefined, error };
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -242,4 +242,17 @@ describe('CloudFront end to end through the REST API (moto)', () => {
       catalog.close();
     }
   });
+
+  it('a vendor validation error is not retried, and its message is what the tenant sees', async () => {
+    const message = 'The parameter Origin DomainName does not refer to a valid S3 bucket.';
+    proxy.failNext(1, /^POST \/2020-05-31\/distribution$/, { status: 400, code: 'InvalidArgument', message });
+    const before = proxy.calls.length;
+    const id = await create(domain());
+    const body = await waitFor(id, 'failed');
+    expect(body.errors).toEqual([{ message: `CloudFront refused create: ${message}` }]);
+    const detail = await cloudFrontDetail(id);
+    expect(detail).toMatchObject({ status: 'failed', error_class: 'cloudfront.InvalidArgument' });
+    const posts = proxy.calls.slice(before).filter((c) => c.method === 'POST' && c.path === '/2020-05-31/distribution');
+    expect(posts).toHaveLength(1);
+  });
 });
