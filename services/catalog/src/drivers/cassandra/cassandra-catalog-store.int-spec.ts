@@ -21,7 +21,13 @@ let admin: cassandra.Client | undefined;
 
 function configFor(ks: string): CassandraConfig {
   return readCassandraConfig(
-    new EnvReader({ POPPY_CASSANDRA_CONTACT_POINTS: testCassandraContactPoint(), POPPY_CASSANDRA_KEYSPACE: ks }),
+    new EnvReader({
+      POPPY_CASSANDRA_CONTACT_POINTS: testCassandraContactPoint(),
+      POPPY_CASSANDRA_KEYSPACE: ks,
+      // Schema changes and TRUNCATE between tests are slow on a busy 2-core machine; the
+      // contract is about results, the 503-on-timeout behaviour has its own outage test.
+      POPPY_CASSANDRA_REQUEST_TIMEOUT_MS: '30000',
+    }),
   );
 }
 
