@@ -139,6 +139,34 @@ describe('provider-cloudfront against moto', () => {
     expect(again.service).toMatchObject({ provider_service_id: service!.provider_service_id, status: 'deployed' });
   }, 20_000);
 
+  it('stores two origins chosen by path, TTLs per path and a geo whitelist, as CloudFront reads them back', async () => {
+    const serviceId = randomUUID();
+    const s: commonV1.ServiceSpec = {
+      ...spec(),
+      origins: [
+        { origin: 'web.example.com', port: 80, ssl: false, rules: [], hostheadertype: 'domain' },
+        { origin: 'img.example.com', port: 8443, ssl: true, rules: [{ name: 'img', request_url: '/images/*' }], hostheadertype: 'origin' },
+      ],
+      caching: [
+        { name: 'default', ttl: 600, rules: [{ name: 'd', request_url: '/*' }] },
+        { name: 'api', ttl: 0, rules: [{ name: 'api', request_url: '/api/*' }] },
+      ],
+      restrictions: [{ name: 'geo', access: 'whitelist', rules: [{ request_url: '/*', geography: 'Japan' }, { request_url: '/*', geography: 'India' }] }],
+    };
+    const { service } = await adapter.client.createService({ project_id: project, service_id: serviceId, spec: s });
+    const { DistributionConfig: c } = await aws.send(new GetDistributionConfigCommand({ Id: service!.provider_service_id }));
+    expect(c?.Origins?.Items?.map((o) => [o.Id, o.DomainName, o.CustomOriginConfig?.HTTPSPort, o.CustomOriginConfig?.OriginProtocolPolicy])).toEqual([
+      ['origin-0', 'web.example.com', 443, 'http-only'],
+      ['origin-1', 'img.example.com', 8443, 'https-only'],
+    ]);
+    expect(c?.DefaultCacheBehavior).toMatchObject({ TargetOriginId: 'origin-0', DefaultTTL: 600 });
+    expect(c?.CacheBehaviors?.Items?.map((b) => [b.PathPattern, b.TargetOriginId, b.DefaultTTL, b.MaxTTL])).toEqual([
+      ['/images/*', 'origin-1', 600, 600],
+      ['/api/*', 'origin-0', 0, 0],
+    ]);
+    expect(c?.Restrictions?.GeoRestriction).toMatchObject({ RestrictionType: 'whitelist', Quantity: 2, Items: ['IN', 'JP'] });
+  }, 20_000);
+
   it('updates with If-Match the ETag it read, and changes the distribution', async () => {
     const serviceId = randomUUID();
     const s = spec();
