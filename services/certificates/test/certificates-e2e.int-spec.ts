@@ -1,7 +1,8 @@
 /**
  * End to end: gateway, catalog, provisioning, provider-mock and the certificates service
  * as real processes, with a real pebble. A service with an https `sni` domain gets a
- * pebble-issued certificate before its provider is configured and reaches `deployed`;
+ * pebble-issued certificate before its provider is configured and reaches `deployed`
+ * (and loses it when deleted);
  * the SSL certificate API (reference §7, §10.7–10.8) answers for it; bad custom uploads
  * are 400s with clear messages.
  */
@@ -89,6 +90,12 @@ describe('certificates end to end', () => {
     const listed = await api('GET', '/v1.0/admin/certificates?status=deployed');
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual(expect.arrayContaining([{ domain_name: domain }]));
+
+    // Decision 10: deleting the service removes its managed certificate.
+    expect((await api('DELETE', `/v1.0/services/${id}`)).status).toBe(202);
+    await until('the service and its certificate to be gone', async () =>
+      (await api('GET', `/v1.0/services/${id}`)).status === 404 && (await api('GET', `/v1.0/ssl_certificate/${domain}`)).status === 404 ? true : undefined,
+    );
   }, 40_000);
 
   it('POST /ssl_certificate issues a managed certificate (202), refuses it twice, and the admin can change its status', async () => {

@@ -1,7 +1,8 @@
 import type { certificatesV1 } from '@poppy/contracts';
 import { isPoppyError, type Service } from '@poppy/domain';
 import { EnvReader } from '@poppy/platform/boot';
-import { ensureServiceCertificates, readCertificateStepConfig, type CertificatesApi } from './certificate-step';
+import { notFound } from '@poppy/domain';
+import { ensureServiceCertificates, readCertificateStepConfig, releaseServiceCertificates, type CertificatesApi } from './certificate-step';
 
 const load = (env: NodeJS.ProcessEnv) => {
   const e = new EnvReader(env);
@@ -13,7 +14,13 @@ const service = (domains: Service['domains']): Service =>
 
 class FakeCertificates implements CertificatesApi {
   calls: certificatesV1.EnsureCertificatesRequest[] = [];
-  constructor(private readonly statuses: Record<string, string>) {}
+  deleted: string[] = [];
+  constructor(private readonly statuses: Record<string, string>, private readonly existing: string[] = []) {}
+  async deleteCertificate(req: certificatesV1.DeleteCertificateRequest): Promise<certificatesV1.DeleteCertificateResponse> {
+    if (!this.existing.includes(req.domain_name)) throw notFound(`certificate could not be found for domain : ${req.domain_name}`);
+    this.deleted.push(`${req.domain_name} ${req.cert_type} ${req.project_id}`);
+    return {};
+  }
   async ensureCertificates(req: certificatesV1.EnsureCertificatesRequest): Promise<certificatesV1.EnsureCertificatesResponse> {
     this.calls.push(req);
     return { statuses: this.statuses, errors: {} };
@@ -56,6 +63,21 @@ describe('ensureServiceCertificates', () => {
     expect(await ensureServiceCertificates({ api, waitMs: 0 }, service([{ domain: 'a.example.com', protocol: 'https', certificate: 'custom' }] as Service['domains']))).toEqual({
       'a.example.com': 'failed',
     });
+  });
+});
+
+describe('releaseServiceCertificates', () => {
+  it('deletes the managed certificates of the service, keeps custom ones, and ignores those already gone', async () => {
+    const api = new FakeCertificates({}, ['a.example.com']);
+    const released = await releaseServiceCertificates({ api, waitMs: 0 }, service([
+      { domain: 'a.example.com', protocol: 'https', certificate: 'sni' },
+      { domain: 'b.example.com', protocol: 'https', certificate: 'san' },
+      { domain: 'c.example.com', protocol: 'https', certificate: 'custom' },
+      { domain: 'shop', protocol: 'https', certificate: 'shared' },
+      { domain: 'd.example.com', protocol: 'http' },
+    ] as Service['domains']));
+    expect(released).toEqual(['a.example.com']);
+    expect(api.deleted).toEqual(['a.example.com sni p1']);
   });
 });
 

@@ -9,12 +9,13 @@
  * such (the service's representation shows it) and does not hold the service back.
  */
 import type { certificatesV1 } from '@poppy/contracts';
-import { unavailable, type Service } from '@poppy/domain';
+import { isPoppyError, unavailable, type Service } from '@poppy/domain';
 import type { EnvReader } from '@poppy/platform/boot';
 
 /** The certificates call provisioning makes (a subset of the generated promise client). */
 export interface CertificatesApi {
   ensureCertificates(req: certificatesV1.EnsureCertificatesRequest): Promise<certificatesV1.EnsureCertificatesResponse>;
+  deleteCertificate(req: certificatesV1.DeleteCertificateRequest): Promise<certificatesV1.DeleteCertificateResponse>;
 }
 
 export interface CertificateStep {
@@ -56,4 +57,24 @@ export async function ensureServiceCertificates(step: CertificateStep | undefine
   const waiting = Object.entries(reply.statuses).filter(([, status]) => status === 'create_in_progress').map(([d]) => d);
   if (waiting.length > 0) throw unavailable(`certificates still being issued for ${waiting.join(', ')}`);
   return reply.statuses;
+}
+
+/**
+ * Decision 10: deleting a service removes the managed (san / sni) certificates of its
+ * domains. Custom ones stay: the customer uploaded them and deletes them through the API.
+ * A certificate already gone is fine; any other error throws (the delete is retried).
+ */
+export async function releaseServiceCertificates(step: CertificateStep | undefined, service: Service): Promise<string[]> {
+  if (!step) return [];
+  const released: string[] = [];
+  for (const d of service.domains) {
+    if (d.protocol !== 'https' || (d.certificate !== 'san' && d.certificate !== 'sni')) continue;
+    try {
+      await step.api.deleteCertificate({ domain_name: d.domain, cert_type: d.certificate, project_id: service.project_id });
+      released.push(d.domain);
+    } catch (error) {
+      if (!(isPoppyError(error) && error.kind === 'not_found')) throw error;
+    }
+  }
+  return released;
 }

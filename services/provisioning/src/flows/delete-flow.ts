@@ -12,6 +12,7 @@
  */
 import { isPoppyError, type ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
+import { releaseServiceCertificates } from '../certificates';
 import { classify } from '../providers';
 import { DONE, failedDetail, loadService, resolveNames, retryLater, settle, WriteBack, type FlowContext, type PendingPart, type ServiceJob } from './flow-support';
 
@@ -70,6 +71,7 @@ export async function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobO
   );
   const remaining = Object.keys(writeBack.details);
   if (remaining.length === 0 && pending.length === 0) {
+    await releaseServiceCertificates(ctx.certificates, service);
     await writeBack.markDeleted();
     return DONE;
   }
