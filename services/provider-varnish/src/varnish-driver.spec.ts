@@ -3,9 +3,13 @@ import { ProviderError } from '@poppy/provider-kit';
 import { VarnishCliError } from './admin/varnish-cli';
 import { VarnishDriver, type VarnishAdmin } from './varnish-driver';
 
-/** A varnishd stand-in: VCLs by name, the active one, the commands seen; rejects VCL containing "reject.invalid". */
+/**
+ * A varnishd stand-in: VCLs by name, labels, the active VCL, the commands seen; rejects a
+ * VCL containing "reject.invalid", refuses to discard what a label or the active VCL uses.
+ */
 class FakeVarnish implements VarnishAdmin {
   vcls = new Map<string, string>([['boot', 'vcl 4.1;']]);
+  labels = new Map<string, string>();
   active = 'boot';
   commands: string[][] = [];
   async run(verb: string, ...args: string[]): Promise<string> {
@@ -15,18 +19,43 @@ class FakeVarnish implements VarnishAdmin {
         return 'PONG';
       case 'vcl.inline':
         if (args[1].includes('reject.invalid')) throw new VarnishCliError('vcl.inline x', 106, "Backend host 'reject.invalid' could not be resolved");
+        for (const label of args[1].match(/return \(vcl\(([^)]+)\)\)/g) ?? []) {
+          const name = /vcl\(([^)]+)\)/.exec(label)![1];
+          if (!this.labels.has(name)) throw new VarnishCliError('vcl.inline x', 106, `unknown label ${name}`);
+        }
         this.vcls.set(args[0], args[1]);
         return 'VCL compiled.';
+      case 'vcl.label':
+        if (!this.vcls.has(args[1])) throw new VarnishCliError('vcl.label', 106, 'no such VCL');
+        this.labels.set(args[0], args[1]);
+        return '';
       case 'vcl.use':
         this.active = args[0];
         return '';
       case 'vcl.discard':
+        if (this.labels.has(args[0])) {
+          if (this.vcls.get(this.active)?.includes(`vcl(${args[0]})`)) throw new VarnishCliError('vcl.discard', 300, 'label in use');
+          this.labels.delete(args[0]);
+          return '';
+        }
+        if (args[0] === this.active || [...this.labels.values()].includes(args[0])) throw new VarnishCliError('vcl.discard', 300, 'in use');
         this.vcls.delete(args[0]);
         return '';
       case 'vcl.list':
-        return JSON.stringify([2, ['vcl.list', '-j'], 0, ...[...this.vcls.keys()].map((name) => ({ status: name === this.active ? 'active' : 'available', name }))]);
+        return JSON.stringify([
+          2,
+          ['vcl.list', '-j'],
+          0,
+          ...[...this.vcls.keys()].map((name) => ({
+            status: name === this.active ? 'active' : 'available',
+            state: 'auto',
+            name,
+            ...([...this.labels.values()].includes(name) ? { labels: 1 } : {}),
+          })),
+          ...[...this.labels.entries()].map(([name, target]) => ({ status: 'available', state: 'label', name, label: { name: target, refs: 1 } })),
+        ]);
       case 'vcl.show':
-        return this.vcls.get(args[0]) ?? '';
+        return this.vcls.get(this.labels.get(args[0]) ?? args[0]) ?? '';
       case 'ban':
         return '';
       default:
@@ -35,6 +64,10 @@ class FakeVarnish implements VarnishAdmin {
   }
   verbs(): string[] {
     return this.commands.map((c) => c[0]);
+  }
+  /** What serves requests: the active router and every labelled VCL. */
+  served(): string {
+    return [this.vcls.get(this.active), ...[...this.labels.values()].map((n) => this.vcls.get(n))].join('\n');
   }
 }
 
@@ -68,8 +101,9 @@ describe('VarnishDriver', () => {
       links: [{ domain: 'a.example.com', href: 'edge.example.net', rel: 'access_url' }],
       domains_certificate_status: {},
     });
-    expect(varnish.active).toMatch(/^poppy_/);
-    expect(varnish.vcls.get(varnish.active)).toContain('req.http.host == {"a.example.com"}');
+    expect(varnish.active).toMatch(/^poppy_router_/);
+    expect(varnish.vcls.get(varnish.active)).toContain('if (req.http.host == {"a.example.com"}) {\n    return (vcl(poppy-s');
+    expect(varnish.labels.size).toBe(1);
     // a replayed create changes nothing
     const loads = varnish.verbs().filter((v) => v === 'vcl.inline').length;
     await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
@@ -88,9 +122,10 @@ describe('VarnishDriver', () => {
     expect((await driver.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).found).toBe(true);
     // the next good change still carries s1 and not s2
     await driver.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') });
-    const vcl = varnish.vcls.get(varnish.active)!;
+    const vcl = varnish.served();
     expect(vcl).toContain('a.example.com');
     expect(vcl).not.toContain('b.example.com');
+    expect(varnish.labels.size).toBe(2);
   });
 
   it('reads the services back from the active VCL after a restart, and removes one on delete', async () => {
@@ -102,7 +137,8 @@ describe('VarnishDriver', () => {
       links: [{ domain: 'a.example.com', href: 'edge.example.net', rel: 'access_url' }],
     });
     await restarted.deleteService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1' });
-    expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
+    expect(varnish.served()).not.toContain('a.example.com');
+    expect(varnish.labels.size).toBe(0);
     expect([...varnish.vcls.keys()]).toEqual(['boot', varnish.active]); // older generated VCLs discarded
   });
 
@@ -134,7 +170,23 @@ describe('VarnishDriver', () => {
     expect(error).toMatchObject({ retryable: true, retryAfterMs: 1500, errorClass: 'varnish.Busy' });
     release();
     await Promise.all([first, second]);
-    expect(varnish.vcls.get(varnish.active)).toContain('b.example.com');
+    expect(varnish.served()).toContain('b.example.com');
+  });
+
+  it('updates a service by re-pointing its label, without a new router when the hosts stay', async () => {
+    const varnish = new FakeVarnish();
+    const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    const router = varnish.active;
+    const changed = { ...spec('a.example.com'), caching: [{ name: 'default', ttl: 77, rules: [{ name: 'd', request_url: '/*' }] }] };
+    await driver.updateService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1', spec: changed });
+    expect(varnish.active).toBe(router);
+    expect(varnish.served()).toContain('set beresp.ttl = 77s;');
+    expect([...varnish.vcls.keys()]).toHaveLength(3); // boot, router, the new service VCL (the old one discarded)
+    await driver.updateService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1', spec: { ...changed, domains: [{ domain: 'z.example.com', protocol: 'http' }] } });
+    expect(varnish.active).not.toBe(router);
+    expect(varnish.vcls.get(varnish.active)).toContain('z.example.com');
+    expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
   });
 });
 
@@ -148,5 +200,6 @@ describe('VarnishDriver and other VCLs', () => {
     await one.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') });
     const vcl = varnish.vcls.get(varnish.active)!;
     for (const d of ['a', 'b', 'c']) expect(vcl).toContain(`${d}.example.com`);
+    expect(varnish.labels.size).toBe(3);
   });
 });

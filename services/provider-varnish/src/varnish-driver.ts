@@ -1,17 +1,25 @@
 /**
  * The self-hosted Varnish edge as a Poppy provider (issue 6).
  *
- * One combined VCL for every service the adapter holds, regenerated and loaded on each
- * change (`vcl.inline` under a fresh name, then `vcl.use`): if the compiler rejects it,
- * nothing was switched and the previous VCL keeps serving. The services are written
- * into the VCL as comments (vcl/vcl-state.ts) and read back from the active VCL on the
- * first call (and again before a change if another VCL became active meanwhile), so the
- * adapter keeps no state of its own and survives restarts. One adapter per varnishd: two
- * adapters changing the same varnishd at once could each load a VCL without the other's
- * change.
+ * One VCL per service, reached through a label (`poppy-<key>`), and a small router VCL,
+ * the active one, that hands each Host to its service's label (vcl/render-vcl.ts):
+ * - create: load the service VCL (`vcl.inline` under a fresh name), label it, load and
+ *   `vcl.use` a router that includes its hosts;
+ * - update: load the new service VCL and re-point the label (atomic); the router is
+ *   reloaded only when the hosts changed;
+ * - delete: load and use a router without it, then discard its label and VCLs.
+ * If the compiler rejects a VCL nothing was switched and the previous configuration keeps
+ * serving. Unused `poppy_*` VCLs are discarded after each change.
  *
- * Changes are serialised (one load at a time); when more than `maxQueuedChanges` wait,
- * the call fails retryable with a retry hint (the edge's "throttling").
+ * The services are written into their VCLs as comments (vcl/vcl-state.ts) and read back
+ * from the labels (`vcl.list -j`, `vcl.show <label>`) on the first call, and again before
+ * a change when the labels or the active VCL changed meanwhile, so the adapter keeps no
+ * state of its own and survives restarts. One adapter per varnishd: two adapters changing
+ * the same varnishd at the same moment could each build a router without the other's
+ * service.
+ *
+ * Changes are serialised (one at a time); when more than `maxQueuedChanges` wait, the call
+ * fails retryable with a retry hint (the edge's "throttling").
  *
  * Purge: hard = a `ban` on the service's hosts and the URL (or all its URLs); soft of one
  * URL = a refresh request to the edge (`X-Poppy-Refresh` with the adapter's token sets
@@ -22,7 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
 import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
-import { renderVcl, urlRegex, type RenderOptions } from './vcl/render-vcl';
+import { renderRouterVcl, renderServiceVcl, serviceHosts, serviceLabel, urlRegex, type RenderOptions } from './vcl/render-vcl';
 import { readVclState, type EdgeService } from './vcl/vcl-state';
 import { EdgeBusyError, fromVendorError } from './varnish-errors';
 
@@ -47,14 +55,31 @@ export interface VarnishDriverOptions extends RenderOptions {
 
 export const VCL_NAME_PREFIX = 'poppy_';
 
-interface VclListEntry {
+
+export interface VclListEntry {
   status: string;
   name: string;
+  /** 'label' for a label. */
+  state?: string;
+  /** For a label: the VCL it points at. */
+  label?: { name: string };
+  /** For a VCL: how many labels point at it. */
+  labels?: number;
 }
 
 export function parseVclList(json: string): VclListEntry[] {
   const parsed = JSON.parse(json) as unknown[];
   return parsed.filter((x): x is VclListEntry => typeof x === 'object' && x !== null && 'name' in x && 'status' in x);
+}
+
+const LABEL_PREFIX = 'poppy-';
+const ROUTER_PREFIX = 'poppy_router_';
+
+/** What identifies the edge's configuration: the active VCL and where each of our labels points. */
+function signatureOf(list: VclListEntry[]): string {
+  const active = list.find((v) => v.status === 'active')?.name ?? '';
+  const labels = list.filter((v) => v.state === 'label' && v.name.startsWith(LABEL_PREFIX)).map((v) => `${v.name}>${v.label?.name ?? ''}`);
+  return [active, ...labels.sort()].join(' ');
 }
 
 export function providerServiceIdFor(serviceId: string): string {
@@ -65,8 +90,8 @@ export class VarnishDriver implements ProviderDriver {
   readonly providerName: string;
   readonly regions: string[] = [];
   private services?: Map<string, EdgeService>;
-  /** The VCL `services` was read from or loaded as. */
-  private activeName?: string;
+  /** signatureOf() the configuration `services` was read from or made. */
+  private signature?: string;
   private chain: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private loads = 0;
@@ -181,37 +206,44 @@ export class VarnishDriver implements ProviderDriver {
   }
 
   /**
-   * The services in the active VCL: read once, then kept in step with every load; with
-   * `recheck`, read again when another VCL became active meanwhile (an operator's
-   * `vcl.use`, another adapter).
+   * The services behind our labels: read once, then kept in step with every change; with
+   * `recheck`, read again when the active VCL or a label changed meanwhile (an operator,
+   * another adapter).
    */
   private async current(recheck = false): Promise<Map<string, EdgeService>> {
     if (this.services && !recheck) return this.services;
-    const list = parseVclList(await this.admin.run('vcl.list', '-j'));
-    const active = list.find((v) => v.status === 'active');
-    if (this.services && active?.name === this.activeName) return this.services;
+    const list = await this.list();
+    const signature = signatureOf(list);
+    if (this.services && signature === this.signature) return this.services;
     const services = new Map<string, EdgeService>();
-    if (active && active.name.startsWith(VCL_NAME_PREFIX)) {
-      for (const s of readVclState(await this.admin.run('vcl.show', active.name))) services.set(s.serviceId, s);
+    for (const entry of list) {
+      if (entry.state !== 'label' || !entry.name.startsWith(LABEL_PREFIX)) continue;
+      for (const s of readVclState(await this.admin.run('vcl.show', entry.name))) services.set(s.serviceId, s);
     }
     this.services = services;
-    this.activeName = active?.name;
+    this.signature = signature;
     return services;
   }
 
-  /** Runs one change after the previous ones; loads a new VCL when it changed something. */
+  private async list(): Promise<VclListEntry[]> {
+    return parseVclList(await this.admin.run('vcl.list', '-j'));
+  }
+
+  /** Runs one change after the previous ones; loads what it changed. */
   private change<R>(serviceId: string, apply: (services: Map<string, EdgeService>) => { result: R; changed: boolean }): Promise<R> {
-    if (!serviceId) return Promise.reject(fromVendorError(unsupported('a request without service_id')));
+    if (!serviceId) return Promise.reject(unsupported('a request without service_id'));
     const max = this.options.maxQueuedChanges ?? 32;
     if (this.queued >= max) return Promise.reject(fromVendorError(new EdgeBusyError(this.queued, this.options.busyRetryAfterMs ?? 2000)));
     this.queued += 1;
     const run = async (): Promise<R> => {
       try {
-        const next = new Map(await this.current(true));
+        const before = await this.current(true);
+        const next = new Map(before);
         const { result, changed } = apply(next);
         if (changed) {
-          this.activeName = await this.activate(renderVcl([...next.values()], this.options));
+          await this.apply(serviceId, before, next);
           this.services = next;
+          this.signature = signatureOf(await this.list());
         }
         return result;
       } catch (error) {
@@ -225,27 +257,60 @@ export class VarnishDriver implements ProviderDriver {
     return promise;
   }
 
-  /** Loads `vcl` under a new name and makes it active; on any failure the active VCL stays. */
-  private async activate(vcl: string): Promise<string> {
+  /** Makes the edge serve `next` where it served `before`, for one changed service. */
+  private async apply(serviceId: string, before: Map<string, EdgeService>, next: Map<string, EdgeService>): Promise<void> {
+    const label = serviceLabel(serviceId);
+    const old = before.get(serviceId);
+    const wanted = next.get(serviceId);
+    const listed = await this.list();
+    const previousTarget = listed.find((v) => v.name === label && v.state === 'label')?.label?.name;
+    if (wanted) {
+      this.loads += 1;
+      const name = uniqueName(`${VCL_NAME_PREFIX}${label.slice(LABEL_PREFIX.length)}_`);
+      await this.admin.run('vcl.inline', name, renderServiceVcl(wanted, this.options));
+      await this.admin.run('vcl.label', label, name);
+    }
+    const hostsChanged = !old || !wanted || JSON.stringify(serviceHosts(old)) !== JSON.stringify(serviceHosts(wanted));
+    if (hostsChanged) {
+      try {
+        await this.useRouter(next);
+      } catch (error) {
+        // Undo the label move: the previous configuration keeps serving as it was.
+        if (wanted && previousTarget) await this.admin.run('vcl.label', label, previousTarget).catch(() => undefined);
+        else if (wanted) await this.admin.run('vcl.discard', label).catch(() => undefined);
+        await this.discardUnused();
+        throw error;
+      }
+    }
+    if (!wanted) await this.admin.run('vcl.discard', label).catch(() => undefined);
+    await this.discardUnused();
+  }
+
+  private async useRouter(services: Map<string, EdgeService>): Promise<void> {
     this.loads += 1;
-    // Unique across adapters and restarts (vcl.inline refuses a name in use).
-    const name = `${VCL_NAME_PREFIX}${Date.now()}_${randomBytes(4).toString('hex')}`;
-    await this.admin.run('vcl.inline', name, vcl);
+    const name = uniqueName(ROUTER_PREFIX);
+    const routes = [...services.values()].map((s) => ({ label: serviceLabel(s.serviceId), hosts: serviceHosts(s) }));
+    await this.admin.run('vcl.inline', name, renderRouterVcl(routes));
     try {
       await this.admin.run('vcl.use', name);
     } catch (error) {
       await this.admin.run('vcl.discard', name).catch(() => undefined);
       throw error;
     }
-    // Older generated VCLs are no longer needed; one still busy is discarded by varnishd later.
-    const list = parseVclList(await this.admin.run('vcl.list', '-j'));
-    for (const old of list) {
-      if (old.status !== 'active' && old.name.startsWith(VCL_NAME_PREFIX)) {
-        await this.admin.run('vcl.discard', old.name).catch(() => undefined);
-      }
-    }
-    return name;
   }
+
+  /** Discards our VCLs that nothing uses any more (old routers, replaced service VCLs); a busy one goes later. */
+  private async discardUnused(): Promise<void> {
+    for (const v of await this.list()) {
+      if (v.state === 'label' || v.status === 'active' || !v.name.startsWith(VCL_NAME_PREFIX) || (v.labels ?? 0) > 0) continue;
+      await this.admin.run('vcl.discard', v.name).catch(() => undefined);
+    }
+  }
+}
+
+/** Unique across adapters and restarts (vcl.inline refuses a name in use). */
+function uniqueName(prefix: string): string {
+  return `${prefix}${Date.now()}_${randomBytes(4).toString('hex')}`;
 }
 
 function unsupported(what: string): ProviderError {
