@@ -50,7 +50,7 @@ const TRACKING_TTL_MS = 60 * 60 * 1000;
 export interface CloudFrontDriverOptions {
   client: CloudFrontClient;
   settings?: DistributionSettings;
-  /** Retry hint of the "not yet" errors (disabling, invalidation in progress). @default 30000 */
+  /** Retry hint of the "not yet" errors (disabling, invalidation in progress). @default 60000 */
   pollHintMs?: number;
   /** Report a purge done only once its invalidation completed. @default true */
   purgeWait?: boolean;
@@ -96,7 +96,7 @@ export class CloudFrontDriver implements ProviderDriver {
   constructor(options: CloudFrontDriverOptions) {
     this.client = options.client;
     this.settings = options.settings ?? {};
-    this.pollHintMs = options.pollHintMs ?? 30_000;
+    this.pollHintMs = options.pollHintMs ?? 60_000;
     this.purgeWait = options.purgeWait ?? true;
   }
 
