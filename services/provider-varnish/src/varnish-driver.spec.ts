@@ -1,6 +1,6 @@
 import type { commonV1 } from '@poppy/contracts';
 import { ProviderError } from '@poppy/provider-kit';
-import { VarnishCliError } from './admin/varnish-cli';
+import { VarnishCliError, VarnishUnreachableError } from './admin/varnish-cli';
 import { VarnishDriver, type VarnishAdmin } from './varnish-driver';
 
 /**
@@ -191,6 +191,33 @@ describe('VarnishDriver', () => {
 });
 
 describe('VarnishDriver and other VCLs', () => {
+  it('does not hold a service whose change stopped before the router switched (adapter died), and a replayed create finishes it', async () => {
+    const varnish = new FakeVarnish();
+    const run = varnish.run.bind(varnish);
+    let dead = false;
+    const dying: VarnishAdmin = {
+      run: async (verb, ...args) => {
+        if (dead) throw new VarnishUnreachableError('adapter died');
+        if (verb === 'vcl.use') {
+          dead = true;
+          throw new VarnishUnreachableError('adapter died');
+        }
+        return run(verb, ...args);
+      },
+    };
+    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({ project_id: 'p', service_id: 's0', spec: spec('z.example.com') });
+    const first = new VarnishDriver(dying, jest.fn(), OPTIONS);
+    expect(await errorOf(first.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') }))).toMatchObject({ retryable: true });
+    expect(varnish.labels.size).toBe(2); // s1 labelled, never routed
+    expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
+    const restarted = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    expect((await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).found).toBe(false);
+    await restarted.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    expect(varnish.vcls.get(varnish.active)).toContain('a.example.com');
+    expect(varnish.vcls.get(varnish.active)).toContain('z.example.com');
+    expect(varnish.labels.size).toBe(2);
+  });
+
   it('reads the services again before a change when another VCL became active meanwhile', async () => {
     const varnish = new FakeVarnish();
     const one = new VarnishDriver(varnish, jest.fn(), OPTIONS);

@@ -215,9 +215,18 @@ export class VarnishDriver implements ProviderDriver {
     const list = await this.list();
     const signature = signatureOf(list);
     if (this.services && signature === this.signature) return this.services;
+    // A label the active router does not route is a change that did not finish (the
+    // adapter died between labelling and switching the router): not served, so not held.
+    const active = list.find((v) => v.status === 'active');
+    let routed: Set<string> | undefined;
+    if (active?.name.startsWith(ROUTER_PREFIX)) {
+      const router = await this.admin.run('vcl.show', active.name);
+      routed = new Set([...router.matchAll(/return \(vcl\(([A-Za-z0-9_-]+)\)\)/g)].map((m) => m[1]));
+    }
     const services = new Map<string, EdgeService>();
     for (const entry of list) {
       if (entry.state !== 'label' || !entry.name.startsWith(LABEL_PREFIX)) continue;
+      if (routed && !routed.has(entry.name)) continue;
       for (const s of readVclState(await this.admin.run('vcl.show', entry.name))) services.set(s.serviceId, s);
     }
     this.services = services;
@@ -277,13 +286,11 @@ export class VarnishDriver implements ProviderDriver {
       } catch (error) {
         // Undo the label move: the previous configuration keeps serving as it was.
         if (wanted && previousTarget) await this.admin.run('vcl.label', label, previousTarget).catch(() => undefined);
-        else if (wanted) await this.admin.run('vcl.discard', label).catch(() => undefined);
-        await this.discardUnused();
+        await this.discardUnused(before);
         throw error;
       }
     }
-    if (!wanted) await this.admin.run('vcl.discard', label).catch(() => undefined);
-    await this.discardUnused();
+    await this.discardUnused(next);
   }
 
   private async useRouter(services: Map<string, EdgeService>): Promise<void> {
@@ -299,8 +306,17 @@ export class VarnishDriver implements ProviderDriver {
     }
   }
 
-  /** Discards our VCLs that nothing uses any more (old routers, replaced service VCLs); a busy one goes later. */
-  private async discardUnused(): Promise<void> {
+  /**
+   * Discards our labels of services not held and the VCLs nothing uses any more (old
+   * routers, replaced service VCLs); one still busy goes at a later change.
+   */
+  private async discardUnused(held: Map<string, EdgeService>): Promise<void> {
+    const keep = new Set([...held.keys()].map(serviceLabel));
+    for (const v of await this.list()) {
+      if (v.state === 'label' && v.name.startsWith(LABEL_PREFIX) && !keep.has(v.name)) {
+        await this.admin.run('vcl.discard', v.name).catch(() => undefined);
+      }
+    }
     for (const v of await this.list()) {
       if (v.state === 'label' || v.status === 'active' || !v.name.startsWith(VCL_NAME_PREFIX) || (v.labels ?? 0) > 0) continue;
       await this.admin.run('vcl.discard', v.name).catch(() => undefined);
