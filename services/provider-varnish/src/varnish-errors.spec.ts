@@ -34,6 +34,7 @@ describe('fromVendorError', () => {
 
   it('does not retry what cannot succeed: a refused secret, a malformed command', () => {
     expect(fromVendorError(new VarnishCliError('auth', 107, 'no'))).toMatchObject({ retryable: false, errorClass: 'varnish.AuthenticationFailed' });
+    expect(fromVendorError(new VarnishCliError('auth', 300, 'refused'))).toMatchObject({ retryable: false, errorClass: 'varnish.AuthenticationFailed' });
     expect(fromVendorError(new VarnishCliError('ban x', 106, 'bad ban'))).toMatchObject({ retryable: false, errorClass: 'varnish.Cli106' });
   });
 

@@ -62,7 +62,7 @@ export function fromVendorError(error: unknown): ProviderError {
   }
   if (error instanceof VarnishCliError) {
     const verb = error.command.split(' ', 1)[0];
-    if (error.status === CLI_STATUS.AUTH) {
+    if (error.status === CLI_STATUS.AUTH || verb === 'auth') {
       return new ProviderError('The Varnish edge refused the adapter (management secret)', {
         retryable: false,
         errorClass: 'varnish.AuthenticationFailed',

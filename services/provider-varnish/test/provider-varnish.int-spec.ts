@@ -4,7 +4,9 @@
  * rejected VCL leaves the previous one serving, an adapter restart reads the services
  * back from varnishd, an unreachable varnishd is a retryable error.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
 import {
@@ -14,7 +16,7 @@ import {
   type ProviderClient,
   type ProviderContractTarget,
 } from '@poppy/provider-kit';
-import { startProcess, startVarnish, type RunningProcess, type Varnish } from '@poppy/testing';
+import { makeTempDir, startProcess, startVarnish, type RunningProcess, type Varnish } from '@poppy/testing';
 
 jest.setTimeout(60_000);
 
@@ -84,6 +86,8 @@ interface VarnishTarget extends ProviderContractTarget {
   varnish: Varnish;
   /** An adapter whose varnishd management port refuses connections. */
   orphan: ProviderClient;
+  /** An adapter with the wrong management secret. */
+  stranger: ProviderClient;
 }
 
 describeProviderContract<VarnishTarget>(
@@ -92,13 +96,18 @@ describeProviderContract<VarnishTarget>(
     const varnish = await startVarnish();
     const adapter = await startAdapter(varnish);
     const orphan = await startAdapter(varnish, { POPPY_VARNISH_ADMIN_ADDRESS: '127.0.0.1:1', POPPY_VARNISH_CLI_TIMEOUT_MS: '2000' });
+    const wrongSecret = path.join(makeTempDir('varnish-wrong-secret'), 'secret');
+    fs.writeFileSync(wrongSecret, 'not the secret\n');
+    const stranger = await startAdapter(varnish, { POPPY_VARNISH_SECRET_FILE: wrongSecret });
     return {
       client: adapter.client,
       varnish,
       orphan: orphan.client,
+      stranger: stranger.client,
       teardown: async () => {
         await adapter.stop();
         await orphan.stop();
+        await stranger.stop();
         await varnish.stop();
       },
     };
@@ -128,6 +137,11 @@ describeProviderContract<VarnishTarget>(
             service_id: randomUUID(),
             spec: { ...contractSpec(randomUUID().slice(0, 8)), origins: [{ origin: '127.0.0.1', port: 443, ssl: true, rules: [], hostheadertype: 'domain' }] },
           }),
+      },
+      {
+        name: 'a varnishd refusing the management secret',
+        retryable: false,
+        call: (target) => target.stranger.createService({ project_id: 'p1', service_id: randomUUID(), spec: contractSpec(randomUUID().slice(0, 8)) }),
       },
       {
         name: 'an unreachable varnishd',
