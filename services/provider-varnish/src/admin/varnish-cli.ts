@@ -43,6 +43,8 @@ interface Pending {
 
 export class VarnishCli {
   private socket?: net.Socket;
+  /** The current socket has passed `auth`: commands may be written to it. */
+  private ready = false;
   private connecting?: Promise<net.Socket>;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly pending: Pending[] = [];
@@ -89,7 +91,7 @@ export class VarnishCli {
   }
 
   private connect(): Promise<net.Socket> {
-    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
+    if (this.socket && this.ready && !this.socket.destroyed) return Promise.resolve(this.socket);
     this.connecting ??= this.open().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
@@ -113,6 +115,7 @@ export class VarnishCli {
       if (this.socket === socket) this.drop(new VarnishUnreachableError(`varnish CLI ${host}:${port} closed the connection`));
     });
     this.socket = socket;
+    this.ready = false;
     const greeting = await this.exchange(socket, undefined);
     if (greeting.status === CLI_STATUS.AUTH) {
       const answer = await this.exchange(socket, authCommand(greeting.body, secret));
@@ -124,6 +127,7 @@ export class VarnishCli {
       socket.destroy();
       throw new VarnishCliError('connect', greeting.status, greeting.body);
     }
+    this.ready = true;
     return socket;
   }
 
@@ -144,6 +148,7 @@ export class VarnishCli {
   private drop(error: Error): void {
     const socket = this.socket;
     this.socket = undefined;
+    this.ready = false;
     socket?.destroy();
     for (const p of this.pending.splice(0)) p.reject(error);
   }
