@@ -5,7 +5,17 @@ const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.cache/', '.nx/', 'libs/contracts/src/gen/', '**/*.js', '!tools/**/*.js'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.cache/',
+      '.nx/',
+      'libs/contracts/src/gen/',
+      '**/*.js',
+      '!tools/**/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,7 +45,21 @@ module.exports = tseslint.config(
   },
   {
     files: ['tools/**/*.js', '*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

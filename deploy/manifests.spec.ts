@@ -9,8 +9,16 @@ import { parseAllDocuments } from 'yaml';
 
 const dir = path.join(__dirname, 'k8s');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-const processes = ['gateway', ...fs.readdirSync(path.join(__dirname, '../services'))].filter((name) =>
-  fs.existsSync(path.join(__dirname, '..', name === 'gateway' ? 'gateway' : `services/${name}`, 'src/main.ts')),
+const processes = ['gateway', ...fs.readdirSync(path.join(__dirname, '../services'))].filter(
+  (name) =>
+    fs.existsSync(
+      path.join(
+        __dirname,
+        '..',
+        name === 'gateway' ? 'gateway' : `services/${name}`,
+        'src/main.ts',
+      ),
+    ),
 );
 
 type Doc = {
@@ -33,19 +41,30 @@ describe('Kubernetes manifests', () => {
   it.each(files)('%s: Deployment, Service, HPA and PDB agree with each other', (file) => {
     const docs = docsOf(file);
     const byKind = Object.fromEntries(docs.map((d) => [d.kind, d]));
-    expect(Object.keys(byKind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
+    expect(Object.keys(byKind).sort()).toEqual([
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
     const deployment = byKind.Deployment;
     const labels = deployment.spec.template.metadata.labels;
-    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) expect(labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels))
+      expect(labels[k]).toBe(v);
     for (const [k, v] of Object.entries(byKind.Service.spec.selector)) expect(labels[k]).toBe(v);
-    for (const [k, v] of Object.entries(byKind.PodDisruptionBudget.spec.selector.matchLabels)) expect(labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(byKind.PodDisruptionBudget.spec.selector.matchLabels))
+      expect(labels[k]).toBe(v);
     expect(byKind.HorizontalPodAutoscaler.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
     const container = deployment.spec.template.spec.containers[0];
     const portNames = container.ports.map((p: { name: string }) => p.name);
     for (const p of byKind.Service.spec.ports) expect(portNames).toContain(p.targetPort);
     for (const probe of [container.readinessProbe, container.livenessProbe]) {
       const port = probe.httpGet?.port ?? probe.grpc?.port;
-      expect(typeof port === 'number' ? container.ports.map((p: { containerPort: number }) => p.containerPort) : portNames).toContain(port);
+      expect(
+        typeof port === 'number'
+          ? container.ports.map((p: { containerPort: number }) => p.containerPort)
+          : portNames,
+      ).toContain(port);
     }
   });
 

@@ -32,10 +32,13 @@ try {
     const y = path.join(fresh, f);
     if (!fs.existsSync(x)) problems.push(`missing from the commit: ${f}`);
     else if (!fs.existsSync(y)) problems.push(`no longer generated: ${f}`);
-    else if (fs.readFileSync(x, 'utf8') !== fs.readFileSync(y, 'utf8')) problems.push(`out of date: ${f}`);
+    else if (fs.readFileSync(x, 'utf8') !== fs.readFileSync(y, 'utf8'))
+      problems.push(`out of date: ${f}`);
   }
   if (problems.length > 0) {
-    process.stderr.write(`generated contracts differ from proto/ — run \`npm run contracts\`:\n  ${problems.join('\n  ')}\n`);
+    process.stderr.write(
+      `generated contracts differ from proto/ — run \`npm run contracts\`:\n  ${problems.join('\n  ')}\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`contracts: buf lint clean, ${a.length} generated files current\n`);

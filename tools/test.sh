@@ -18,6 +18,8 @@ bash tools/infra/varnish.sh install     # varnishd (provider-varnish tests start
 
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
+step "format (prettier)"
+npx prettier --check "**/*.{ts,js,json}" --log-level warn
 step "typecheck"
 npx tsc --noEmit -p tsconfig.json
 step "lint"

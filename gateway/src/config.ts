@@ -35,7 +35,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     defaultCacheTtl: e.int('POPPY_DEFAULT_CACHE_TTL', 86400, { min: 0, max: 31536000 }),
     providers: e.list('POPPY_PROVIDERS', ['mock']),
     dnsDriver: e.string('POPPY_DNS_DRIVER', 'default'),
-    certificatesAddress: e.optionalString('POPPY_CERTIFICATES_ADDRESS') === undefined ? undefined : e.address('POPPY_CERTIFICATES_ADDRESS', ''),
+    certificatesAddress:
+      e.optionalString('POPPY_CERTIFICATES_ADDRESS') === undefined
+        ? undefined
+        : e.address('POPPY_CERTIFICATES_ADDRESS', ''),
     bodyLimit: e.int('POPPY_BODY_LIMIT', 1024 * 1024, { min: 1024 }),
   });
 }

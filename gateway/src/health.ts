@@ -20,7 +20,8 @@ export async function checkHealth(deps: GatewayDeps): Promise<HealthReport> {
   try {
     const health = await deps.catalog.getDependencyHealth({}, { deadlineMs: 2000 });
     if (health.storage) storage = { [health.storage.name]: health.storage.online };
-    if (health.distributed_task) task = { [health.distributed_task.name]: health.distributed_task.online };
+    if (health.distributed_task)
+      task = { [health.distributed_task.name]: health.distributed_task.online };
   } catch {
     // catalog unreachable: storage and task back-end are reported offline
   }

@@ -37,12 +37,17 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
   if (isPoppyError(error)) {
     const status = HTTP_STATUS_BY_KIND[error.kind];
     if (status < 500) return { status, body: { message: messageValue(error.detail) }, log: false };
-    if (status === 503) return { status, body: { message: UNAVAILABLE_MESSAGE, request_id: requestId }, log: true };
+    if (status === 503)
+      return { status, body: { message: UNAVAILABLE_MESSAGE, request_id: requestId }, log: true };
   }
   const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     // Errors fastify raised itself before our handler ran: body too large, bad encoding…
     return { status: statusCode, body: { message: (error as Error).message }, log: false };
   }
-  return { status: 500, body: { message: INTERNAL_ERROR_MESSAGE, request_id: requestId }, log: true };
+  return {
+    status: 500,
+    body: { message: INTERNAL_ERROR_MESSAGE, request_id: requestId },
+    log: true,
+  };
 }

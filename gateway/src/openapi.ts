@@ -6,7 +6,9 @@ import type { RouteDef } from './route-table';
 
 const errorBody = {
   type: 'object',
-  properties: { message: { description: 'A string, or {"errors": [{"message": …}]} for schema errors' } },
+  properties: {
+    message: { description: 'A string, or {"errors": [{"message": …}]} for schema errors' },
+  },
   required: ['message'],
 };
 
@@ -30,11 +32,19 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       tags: route.openapi?.tags ?? [route.url.split('/')[2] ?? 'home'],
       parameters: [...header, ...params],
       ...(route.openapi?.requestSchema
-        ? { requestBody: { required: true, content: { 'application/json': { schema: route.openapi.requestSchema } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: route.openapi.requestSchema } },
+            },
+          }
         : {}),
       responses: {
         [String(success)]: { description: 'Success' },
-        '400': { description: 'Invalid request', content: { 'application/json': { schema: errorBody } } },
+        '400': {
+          description: 'Invalid request',
+          content: { 'application/json': { schema: errorBody } },
+        },
         '404': { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
         '500': { description: 'Unexpected error (carries a request id only)' },
       },

@@ -15,10 +15,15 @@ export async function startGateway(
   });
   shutdown.add('catalog client', () => catalog.close());
   const certificates = config.certificatesAddress
-    ? createPromiseClient(certificatesV1.CertificatesServiceService, config.certificatesAddress, { deadlineMs: config.grpcDeadlineMs })
+    ? createPromiseClient(certificatesV1.CertificatesServiceService, config.certificatesAddress, {
+        deadlineMs: config.grpcDeadlineMs,
+      })
     : undefined;
   if (certificates) shutdown.add('certificates client', () => certificates.close());
-  const app = await buildApp({ catalog: withCoalescedReads(catalog), certificates, config }, logger);
+  const app = await buildApp(
+    { catalog: withCoalescedReads(catalog), certificates, config },
+    logger,
+  );
   await app.listen({ host: config.host, port: config.port });
   shutdown.add('http server', () => app.close());
   const address = app.server.address();

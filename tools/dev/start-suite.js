@@ -16,11 +16,15 @@ let stopping = false;
 
 function start(name) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist', name, 'main.js')], {
-      cwd: root,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', path.join(root, 'dist', name, 'main.js')],
+      {
+        cwd: root,
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     children.push({ name, child });
     let ready = false;
     child.stdout.setEncoding('utf8');
@@ -44,7 +48,9 @@ function start(name) {
 function stopAll(code) {
   if (stopping) return;
   stopping = true;
-  const alive = children.filter(({ child }) => child.exitCode === null && child.signalCode === null).reverse();
+  const alive = children
+    .filter(({ child }) => child.exitCode === null && child.signalCode === null)
+    .reverse();
   let pending = alive.length;
   if (pending === 0) process.exit(code);
   for (const { child } of alive) {

@@ -11,7 +11,8 @@ async function putLimit(ctx: RouteContext): Promise<RouteReply> {
   const projectId = validateProjectId(ctx.params.project_id);
   const body = parseJsonText(ctx.body);
   const limit = (body as { limit?: unknown } | null)?.limit;
-  const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
+  const keys =
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || keys.length !== 1) {
     throw invalid('The body must be {"limit": <integer >= 0>} and nothing else');
   }
@@ -20,6 +21,18 @@ async function putLimit(ctx: RouteContext): Promise<RouteReply> {
 }
 
 export const adminLimitRoutes: RouteDef[] = [
-  { method: 'GET', url: '/v1.0/admin/limits/:project_id', project: true, summary: "Get a project's service limit", handler: getLimit },
-  { method: 'PUT', url: '/v1.0/admin/limits/:project_id', project: true, summary: "Set a project's service limit", handler: putLimit },
+  {
+    method: 'GET',
+    url: '/v1.0/admin/limits/:project_id',
+    project: true,
+    summary: "Get a project's service limit",
+    handler: getLimit,
+  },
+  {
+    method: 'PUT',
+    url: '/v1.0/admin/limits/:project_id',
+    project: true,
+    summary: "Set a project's service limit",
+    handler: putLimit,
+  },
 ];

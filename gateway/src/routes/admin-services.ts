@@ -22,15 +22,23 @@ const actionSchema = {
 
 function parseAction(body: unknown): { project_id?: string; domain?: string; action: string } {
   const b = (body ?? {}) as Record<string, unknown>;
-  const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(b).sort() : [];
+  const keys =
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(b).sort() : [];
   const shapeOk =
     (keys.join() === 'action,project_id' && typeof b.project_id === 'string') ||
     (keys.join() === 'action,domain' && typeof b.domain === 'string');
   if (!shapeOk || !ACTIONS.includes(b.action as string)) {
-    throw invalid('The body must be {"project_id" or "domain": <string>, "action": "enable" | "disable" | "delete"}');
+    throw invalid(
+      'The body must be {"project_id" or "domain": <string>, "action": "enable" | "disable" | "delete"}',
+    );
   }
-  if (b.domain !== undefined && !isValidDomainName(b.domain)) throw invalid(`Domain ${String(b.domain)} is not valid`);
-  return { project_id: b.project_id as string | undefined, domain: b.domain as string | undefined, action: b.action as string };
+  if (b.domain !== undefined && !isValidDomainName(b.domain))
+    throw invalid(`Domain ${String(b.domain)} is not valid`);
+  return {
+    project_id: b.project_id as string | undefined,
+    domain: b.domain as string | undefined,
+    action: b.action as string,
+  };
 }
 
 /** `POST /v1.0/admin/services/action`: enable, disable or delete a project's services or a domain's service. */
@@ -41,7 +49,9 @@ async function serviceAction(ctx: RouteContext): Promise<RouteReply> {
   } catch (e) {
     // Reference §10.2: any failure of the action itself is a 404 with this message.
     if (isPoppyError(e) && e.kind !== 'unavailable' && e.kind !== 'internal') {
-      throw notFound(`Services action ${target.action} on tenant: ${target.project_id ?? 'None'} failed, Reason: ${e.message}`);
+      throw notFound(
+        `Services action ${target.action} on tenant: ${target.project_id ?? 'None'} failed, Reason: ${e.message}`,
+      );
     }
     throw e;
   }

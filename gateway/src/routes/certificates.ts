@@ -4,7 +4,14 @@
  * (202); `custom` ones carry `certificate` (PEM chain, leaf first) and `private_key`, are
  * validated before the 202, and their key is never returned.
  */
-import { CERTIFICATE_STATUSES, invalid, isPoppyError, parseJsonText, unavailable, validateDomainParam } from '@poppy/domain';
+import {
+  CERTIFICATE_STATUSES,
+  invalid,
+  isPoppyError,
+  parseJsonText,
+  unavailable,
+  validateDomainParam,
+} from '@poppy/domain';
 import type { certificatesV1 } from '@poppy/contracts';
 import type { CertificatesClient, RouteContext, RouteDef, RouteReply } from '../route-table';
 
@@ -30,14 +37,19 @@ const statusPatchSchema = {
   maxItems: 1,
   items: {
     type: 'object',
-    properties: { op: { enum: ['replace'] }, path: { enum: ['status'] }, value: { enum: CERTIFICATE_STATUSES } },
+    properties: {
+      op: { enum: ['replace'] },
+      path: { enum: ['status'] },
+      value: { enum: CERTIFICATE_STATUSES },
+    },
     required: ['op', 'path', 'value'],
     additionalProperties: false,
   },
 };
 
 function client(ctx: RouteContext): CertificatesClient {
-  if (!ctx.deps.certificates) throw unavailable('the certificates service is not configured (POPPY_CERTIFICATES_ADDRESS)');
+  if (!ctx.deps.certificates)
+    throw unavailable('the certificates service is not configured (POPPY_CERTIFICATES_ADDRESS)');
   return ctx.deps.certificates;
 }
 
@@ -46,7 +58,8 @@ async function prefixed<T>(prefix: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (isPoppyError(e) && e.kind === 'invalid') throw invalid(`${prefix} Reason: ${String(e.message)}`);
+    if (isPoppyError(e) && e.kind === 'invalid')
+      throw invalid(`${prefix} Reason: ${String(e.message)}`);
     throw e;
   }
 }
@@ -62,21 +75,32 @@ interface CreateBody {
 
 function parseCreate(raw: unknown): CreateBody {
   const problems: string[] = [];
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('The body must be a JSON object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw invalid('The body must be a JSON object');
   const b = raw as Record<string, unknown>;
   const allowed = Object.keys(createSchema.properties);
-  for (const key of Object.keys(b)) if (!allowed.includes(key)) problems.push(`Additional properties are not allowed ('${key}' was unexpected)`);
-  for (const key of createSchema.required) if (b[key] === undefined) problems.push(`'${key}' is a required property`);
-  for (const key of allowed) if (b[key] !== undefined && typeof b[key] !== 'string') problems.push(`'${key}' must be a string`);
+  for (const key of Object.keys(b))
+    if (!allowed.includes(key))
+      problems.push(`Additional properties are not allowed ('${key}' was unexpected)`);
+  for (const key of createSchema.required)
+    if (b[key] === undefined) problems.push(`'${key}' is a required property`);
+  for (const key of allowed)
+    if (b[key] !== undefined && typeof b[key] !== 'string')
+      problems.push(`'${key}' must be a string`);
   if (problems.length === 0) {
-    if (!CERT_TYPES.includes(b.cert_type as string)) problems.push(`cert_type '${String(b.cert_type)}' is not one of ${CERT_TYPES.join(', ')}`);
+    if (!CERT_TYPES.includes(b.cert_type as string))
+      problems.push(`cert_type '${String(b.cert_type)}' is not one of ${CERT_TYPES.join(', ')}`);
     const flavor = b.flavor_id as string;
-    if (flavor.length < 1 || flavor.length > 256) problems.push('flavor_id must be 1 to 256 characters long');
+    if (flavor.length < 1 || flavor.length > 256)
+      problems.push('flavor_id must be 1 to 256 characters long');
     const domain = b.domain_name as string;
-    if (domain.length < 3 || domain.length > 253) problems.push('domain_name must be 3 to 253 characters long');
+    if (domain.length < 3 || domain.length > 253)
+      problems.push('domain_name must be 3 to 253 characters long');
     const custom = b.cert_type === 'custom';
     if (custom && (b.certificate === undefined || b.private_key === undefined)) {
-      problems.push('cert_type custom needs "certificate" (PEM chain, leaf first) and "private_key" (PEM)');
+      problems.push(
+        'cert_type custom needs "certificate" (PEM chain, leaf first) and "private_key" (PEM)',
+      );
     }
     if (!custom && (b.certificate !== undefined || b.private_key !== undefined)) {
       problems.push('"certificate" and "private_key" are accepted only with cert_type custom');
@@ -94,7 +118,8 @@ async function createCertificate(ctx: RouteContext): Promise<RouteReply> {
     try {
       await ctx.deps.catalog.getFlavor({ flavor_id: body.flavor_id });
     } catch (e) {
-      if (isPoppyError(e) && e.kind === 'not_found') throw invalid(`Could not find a flavor with the id '${body.flavor_id}'`);
+      if (isPoppyError(e) && e.kind === 'not_found')
+        throw invalid(`Could not find a flavor with the id '${body.flavor_id}'`);
       throw e;
     }
     await certificates.createCertificate({
@@ -137,7 +162,11 @@ async function deleteCertificate(ctx: RouteContext): Promise<RouteReply> {
   const certType = ctx.query.cert_type ?? 'san';
   const certificates = client(ctx);
   await prefixed('Delete ssl certificate failed.', () =>
-    certificates.deleteCertificate({ domain_name: domain, cert_type: certType, project_id: ctx.projectId }),
+    certificates.deleteCertificate({
+      domain_name: domain,
+      cert_type: certType,
+      project_id: ctx.projectId,
+    }),
   );
   return { status: 202 };
 }
@@ -156,7 +185,10 @@ async function listByStatus(ctx: RouteContext): Promise<RouteReply> {
 async function patchStatus(ctx: RouteContext): Promise<RouteReply> {
   const domain = validateDomainParam(ctx.params.domain_name);
   const body = parseJsonText(ctx.body);
-  const op = Array.isArray(body) && body.length === 1 ? (body[0] as Record<string, unknown> | null) : undefined;
+  const op =
+    Array.isArray(body) && body.length === 1
+      ? (body[0] as Record<string, unknown> | null)
+      : undefined;
   const keys = op && typeof op === 'object' ? Object.keys(op).sort().join() : '';
   if (
     !op ||
@@ -182,9 +214,27 @@ export const certificateRoutes: RouteDef[] = [
     handler: createCertificate,
     openapi: { requestSchema: createSchema, success: 202, tags: ['ssl_certificate'] },
   },
-  { method: 'GET', url: '/v1.0/ssl_certificate/:domain_name', project: true, summary: "Get a domain's SSL certificate", handler: getCertificate },
-  { method: 'DELETE', url: '/v1.0/ssl_certificate/:domain_name', project: true, summary: "Delete a domain's SSL certificate", handler: deleteCertificate },
-  { method: 'GET', url: '/v1.0/admin/certificates', project: true, summary: 'List certificate domains by status', handler: listByStatus },
+  {
+    method: 'GET',
+    url: '/v1.0/ssl_certificate/:domain_name',
+    project: true,
+    summary: "Get a domain's SSL certificate",
+    handler: getCertificate,
+  },
+  {
+    method: 'DELETE',
+    url: '/v1.0/ssl_certificate/:domain_name',
+    project: true,
+    summary: "Delete a domain's SSL certificate",
+    handler: deleteCertificate,
+  },
+  {
+    method: 'GET',
+    url: '/v1.0/admin/certificates',
+    project: true,
+    summary: 'List certificate domains by status',
+    handler: listByStatus,
+  },
   {
     method: 'PATCH',
     url: '/v1.0/admin/certificates/:domain_name',

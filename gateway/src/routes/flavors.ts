@@ -1,10 +1,18 @@
 import { flavorFromWire, flavorToWire } from '@poppy/contracts';
-import { encodeUriRfc3986, parseJsonText, prepareFlavor, renderFlavor, schemas } from '@poppy/domain';
+import {
+  encodeUriRfc3986,
+  parseJsonText,
+  prepareFlavor,
+  renderFlavor,
+  schemas,
+} from '@poppy/domain';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 async function createFlavor(ctx: RouteContext): Promise<RouteReply> {
   const flavor = prepareFlavor(parseJsonText(ctx.body), ctx.deps.config.providers);
-  const created = flavorFromWire((await ctx.deps.catalog.createFlavor({ flavor: flavorToWire(flavor) })).flavor);
+  const created = flavorFromWire(
+    (await ctx.deps.catalog.createFlavor({ flavor: flavorToWire(flavor) })).flavor,
+  );
   return {
     status: 201,
     headers: { location: `${ctx.links.baseUrl}/flavors/${encodeUriRfc3986(created.id)}` },
@@ -14,7 +22,10 @@ async function createFlavor(ctx: RouteContext): Promise<RouteReply> {
 
 async function listFlavors(ctx: RouteContext): Promise<RouteReply> {
   const { flavors } = await ctx.deps.catalog.listFlavors({});
-  return { status: 200, body: { flavors: flavors.map((f) => renderFlavor(flavorFromWire(f), ctx.links.baseUrl)) } };
+  return {
+    status: 200,
+    body: { flavors: flavors.map((f) => renderFlavor(flavorFromWire(f), ctx.links.baseUrl)) },
+  };
 }
 
 async function getFlavor(ctx: RouteContext): Promise<RouteReply> {
@@ -28,7 +39,13 @@ async function deleteFlavor(ctx: RouteContext): Promise<RouteReply> {
 }
 
 export const flavorRoutes: RouteDef[] = [
-  { method: 'GET', url: '/v1.0/flavors', project: true, summary: 'List flavors', handler: listFlavors },
+  {
+    method: 'GET',
+    url: '/v1.0/flavors',
+    project: true,
+    summary: 'List flavors',
+    handler: listFlavors,
+  },
   {
     method: 'POST',
     url: '/v1.0/flavors',
@@ -37,7 +54,13 @@ export const flavorRoutes: RouteDef[] = [
     handler: createFlavor,
     openapi: { requestSchema: schemas.flavorCreate, success: 201, tags: ['flavors'] },
   },
-  { method: 'GET', url: '/v1.0/flavors/:flavor_id', project: true, summary: 'Get a flavor', handler: getFlavor },
+  {
+    method: 'GET',
+    url: '/v1.0/flavors/:flavor_id',
+    project: true,
+    summary: 'Get a flavor',
+    handler: getFlavor,
+  },
   {
     method: 'DELETE',
     url: '/v1.0/flavors/:flavor_id',

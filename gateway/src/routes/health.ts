@@ -10,18 +10,25 @@ const GROUP_OF: Record<Subsystem, keyof HealthReport> = {
 
 async function ping(ctx: RouteContext): Promise<RouteReply> {
   const report = await checkHealth(ctx.deps);
-  const up = [report.storage, report.distributed_task].every((g) => Object.values(g).every(Boolean));
+  const up = [report.storage, report.distributed_task].every((g) =>
+    Object.values(g).every(Boolean),
+  );
   return { status: up ? 204 : 503 };
 }
 
 async function health(ctx: RouteContext): Promise<RouteReply> {
   const report = await checkHealth(ctx.deps);
   const body: Record<string, unknown> = {};
-  for (const [subsystem, group] of Object.entries(GROUP_OF) as Array<[Subsystem, keyof HealthReport]>) {
+  for (const [subsystem, group] of Object.entries(GROUP_OF) as Array<
+    [Subsystem, keyof HealthReport]
+  >) {
     body[group] = Object.fromEntries(
       Object.entries(report[group]).map(([name, online]) => [
         name,
-        { online: String(online), links: { href: `${ctx.links.baseUrl}/health/${subsystem}/${name}`, rel: 'self' } },
+        {
+          online: String(online),
+          links: { href: `${ctx.links.baseUrl}/health/${subsystem}/${name}`, rel: 'self' },
+        },
       ]),
     );
   }
@@ -36,8 +43,20 @@ async function subsystemHealth(ctx: RouteContext): Promise<RouteReply> {
 }
 
 export const healthRoutes: RouteDef[] = [
-  { method: 'GET', url: '/v1.0/ping', project: false, summary: 'Liveness: storage and task back-end', handler: ping },
-  { method: 'GET', url: '/v1.0/health', project: true, summary: 'Health of every dependency', handler: health },
+  {
+    method: 'GET',
+    url: '/v1.0/ping',
+    project: false,
+    summary: 'Liveness: storage and task back-end',
+    handler: ping,
+  },
+  {
+    method: 'GET',
+    url: '/v1.0/health',
+    project: true,
+    summary: 'Health of every dependency',
+    handler: health,
+  },
   {
     method: 'GET',
     url: '/v1.0/health/:subsystem/:name',

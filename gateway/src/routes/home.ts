@@ -26,5 +26,11 @@ export const JSON_HOME = {
 };
 
 export const homeRoutes: RouteDef[] = [
-  { method: 'GET', url: '/v1.0', project: true, summary: 'JSON-home document', handler: async () => ({ status: 200, body: JSON_HOME }) },
+  {
+    method: 'GET',
+    url: '/v1.0',
+    project: true,
+    summary: 'JSON-home document',
+    handler: async () => ({ status: 200, body: JSON_HOME }),
+  },
 ];

@@ -8,4 +8,12 @@ import { homeRoutes } from './home';
 import { serviceRoutes } from './services';
 
 /** Every public route of the gateway (reference §3). */
-export const ROUTES: RouteDef[] = [...homeRoutes, ...healthRoutes, ...serviceRoutes, ...flavorRoutes, ...adminLimitRoutes, ...adminServiceRoutes, ...certificateRoutes];
+export const ROUTES: RouteDef[] = [
+  ...homeRoutes,
+  ...healthRoutes,
+  ...serviceRoutes,
+  ...flavorRoutes,
+  ...adminLimitRoutes,
+  ...adminServiceRoutes,
+  ...certificateRoutes,
+];

@@ -29,21 +29,38 @@ async function orNotFound<T>(call: Promise<T>, message: string): Promise<T> {
 }
 
 async function createService(ctx: RouteContext): Promise<RouteReply> {
-  const spec = prepareServiceSpec(parseJsonText(ctx.body), { defaultCacheTtl: ctx.deps.config.defaultCacheTtl });
-  const { service } = await ctx.deps.catalog.createService({ project_id: ctx.projectId, spec: specToWire(spec) });
+  const spec = prepareServiceSpec(parseJsonText(ctx.body), {
+    defaultCacheTtl: ctx.deps.config.defaultCacheTtl,
+  });
+  const { service } = await ctx.deps.catalog.createService({
+    project_id: ctx.projectId,
+    spec: specToWire(spec),
+  });
   return accepted(`${ctx.links.locationBase}/services/${service!.service_id}`);
 }
 
 async function listServices(ctx: RouteContext): Promise<RouteReply> {
   const { limit, marker } = parseListQuery(ctx.query, ctx.deps.config.maxServicesPerPage);
-  const { services } = await ctx.deps.catalog.listServices({ project_id: ctx.projectId, marker, limit });
+  const { services } = await ctx.deps.catalog.listServices({
+    project_id: ctx.projectId,
+    marker,
+    limit,
+  });
   const links =
     services.length >= limit
-      ? [{ href: `${ctx.links.baseUrl}/services?marker=${services[services.length - 1].service_id}&limit=${limit}`, rel: 'next' }]
+      ? [
+          {
+            href: `${ctx.links.baseUrl}/services?marker=${services[services.length - 1].service_id}&limit=${limit}`,
+            rel: 'next',
+          },
+        ]
       : [];
   return {
     status: 200,
-    body: { links, services: services.map((s) => renderService(serviceFromWire(s), ctx.links.baseUrl)) },
+    body: {
+      links,
+      services: services.map((s) => renderService(serviceFromWire(s), ctx.links.baseUrl)),
+    },
   };
 }
 
@@ -82,12 +99,23 @@ async function deleteService(ctx: RouteContext): Promise<RouteReply> {
 async function purgeService(ctx: RouteContext): Promise<RouteReply> {
   const serviceId = parseServiceId(ctx.params.service_id);
   const { url, hard } = parsePurgeQuery(ctx.query);
-  await ctx.deps.catalog.purgeService({ project_id: ctx.projectId, service_id: serviceId, url, hard });
+  await ctx.deps.catalog.purgeService({
+    project_id: ctx.projectId,
+    service_id: serviceId,
+    url,
+    hard,
+  });
   return accepted(`${ctx.links.locationBase}/services/${serviceId}`);
 }
 
 export const serviceRoutes: RouteDef[] = [
-  { method: 'GET', url: '/v1.0/services', project: true, summary: 'List services (paginated by marker)', handler: listServices },
+  {
+    method: 'GET',
+    url: '/v1.0/services',
+    project: true,
+    summary: 'List services (paginated by marker)',
+    handler: listServices,
+  },
   {
     method: 'POST',
     url: '/v1.0/services',
@@ -96,7 +124,13 @@ export const serviceRoutes: RouteDef[] = [
     handler: createService,
     openapi: { requestSchema: schemas.serviceCreate, success: 202, tags: ['services'] },
   },
-  { method: 'GET', url: '/v1.0/services/:service_id', project: true, summary: 'Get a service', handler: getService },
+  {
+    method: 'GET',
+    url: '/v1.0/services/:service_id',
+    project: true,
+    summary: 'Get a service',
+    handler: getService,
+  },
   {
     method: 'PATCH',
     url: '/v1.0/services/:service_id',
@@ -105,7 +139,13 @@ export const serviceRoutes: RouteDef[] = [
     handler: patchService,
     openapi: { requestSchema: schemas.servicePatch, success: 202, tags: ['services'] },
   },
-  { method: 'DELETE', url: '/v1.0/services/:service_id', project: true, summary: 'Delete a service', handler: deleteService },
+  {
+    method: 'DELETE',
+    url: '/v1.0/services/:service_id',
+    project: true,
+    summary: 'Delete a service',
+    handler: deleteService,
+  },
   {
     method: 'DELETE',
     url: '/v1.0/services/:service_id/assets',

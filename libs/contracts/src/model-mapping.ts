@@ -38,16 +38,15 @@ export function specFromWire(spec: wire.ServiceSpec | undefined): ServiceSpec {
   return {
     name: spec.name,
     domains: spec.domains.map((d) => dropUndefined({ ...d }) as Domain),
-    origins: spec.origins.map(
-      (o) =>
-        dropUndefined({
-          origin: o.origin,
-          port: o.port,
-          ssl: o.ssl,
-          rules: o.rules.map((r) => ({ name: r.name, request_url: r.request_url })),
-          hostheadertype: o.hostheadertype as ServiceSpec['origins'][number]['hostheadertype'],
-          hostheadervalue: o.hostheadervalue,
-        }),
+    origins: spec.origins.map((o) =>
+      dropUndefined({
+        origin: o.origin,
+        port: o.port,
+        ssl: o.ssl,
+        rules: o.rules.map((r) => ({ name: r.name, request_url: r.request_url })),
+        hostheadertype: o.hostheadertype as ServiceSpec['origins'][number]['hostheadertype'],
+        hostheadervalue: o.hostheadervalue,
+      }),
     ),
     caching: spec.caching.map((c) => ({
       name: c.name,

@@ -85,7 +85,12 @@ export const SERVICE_STATUSES = [
 ] as const;
 export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
 
-export const CERTIFICATE_STATUSES = ['create_in_progress', 'deployed', 'failed', 'cancelled'] as const;
+export const CERTIFICATE_STATUSES = [
+  'create_in_progress',
+  'deployed',
+  'failed',
+  'cancelled',
+] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
 export type OperatorStatus = 'enabled' | 'disabled';

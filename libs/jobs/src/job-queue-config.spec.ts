@@ -4,7 +4,9 @@ import { readJobQueueConfig } from './job-queue-config';
 
 const read = (env: Record<string, string>, durable?: string) => {
   const e = new EnvReader(env);
-  return e.done({ queue: readJobQueueConfig(e, { dataDir: '/data', connectionName: 'test', durable }) }).queue;
+  return e.done({
+    queue: readJobQueueConfig(e, { dataDir: '/data', connectionName: 'test', durable }),
+  }).queue;
 };
 
 describe('readJobQueueConfig', () => {
@@ -13,7 +15,9 @@ describe('readJobQueueConfig', () => {
   });
 
   it('reads the NATS settings, with the durable of the consumer when given', () => {
-    expect(read({ POPPY_QUEUE: 'nats', POPPY_NATS_URL: 'nats://a:4222,nats://b:4222' }, 'workers')).toEqual({
+    expect(
+      read({ POPPY_QUEUE: 'nats', POPPY_NATS_URL: 'nats://a:4222,nats://b:4222' }, 'workers'),
+    ).toEqual({
       driver: 'nats',
       servers: ['nats://a:4222', 'nats://b:4222'],
       stream: 'POPPY_JOBS',
@@ -24,7 +28,9 @@ describe('readJobQueueConfig', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(() => read({ POPPY_QUEUE: 'kafka' })).toThrow("POPPY_QUEUE: 'kafka' is not one of sqlite, nats");
+    expect(() => read({ POPPY_QUEUE: 'kafka' })).toThrow(
+      "POPPY_QUEUE: 'kafka' is not one of sqlite, nats",
+    );
     expect(() => read({ POPPY_QUEUE: 'nats', POPPY_NATS_URL: 'http://x:1,nats://y' })).toThrow(
       /expected nats:\/\/host:port, got 'http:\/\/x:1'[\s\S]*got 'nats:\/\/y'/,
     );

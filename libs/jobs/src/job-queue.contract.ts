@@ -482,7 +482,10 @@ export function describeJobQueueContract(
       'calls onTerminated without running the handler again when the worker of the last attempt dies',
       async () => {
         const leaseMs = 500;
-        const { doomed, survivor, job } = await jobRunningOnDoomedWorker({ leaseMs, maxAttempts: 1 });
+        const { doomed, survivor, job } = await jobRunningOnDoomedWorker({
+          leaseMs,
+          maxAttempts: 1,
+        });
         await doomed.close();
 
         const rec = recorder();

@@ -9,6 +9,7 @@ describe('EnvReader', () => {
       telemetryExporter: 'none',
       otlpEndpoint: 'http://127.0.0.1:4318',
       metricsPort: 0,
+      metricsHost: '127.0.0.1',
       grpcDeadlineMs: 5000,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -34,7 +35,9 @@ describe('EnvReader', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(5);
-    expect(problems.join('\n')).toMatch(/POPPY_LOG_LEVEL.*POPPY_METRICS_PORT.*POPPY_GRPC_DEADLINE_MS.*POPPY_FLAG.*POPPY_ADDR/s);
+    expect(problems.join('\n')).toMatch(
+      /POPPY_LOG_LEVEL.*POPPY_METRICS_PORT.*POPPY_GRPC_DEADLINE_MS.*POPPY_FLAG.*POPPY_ADDR/s,
+    );
   });
 
   it('reads lists, booleans and integers', () => {

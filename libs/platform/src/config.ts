@@ -36,7 +36,10 @@ export class EnvReader {
       return fallback;
     }
     const value = Number(raw);
-    if ((range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)) {
+    if (
+      (range.min !== undefined && value < range.min) ||
+      (range.max !== undefined && value > range.max)
+    ) {
       this.problems.push(
         `${name}: ${value} is out of range [${range.min ?? '-∞'}, ${range.max ?? '∞'}]`,
       );
@@ -76,7 +79,8 @@ export class EnvReader {
   /** host:port, e.g. 127.0.0.1:50051. */
   address(name: string, fallback: string): string {
     const value = this.string(name, fallback);
-    if (!/^[^\s:]+:\d{1,5}$/.test(value)) this.problems.push(`${name}: expected host:port, got '${value}'`);
+    if (!/^[^\s:]+:\d{1,5}$/.test(value))
+      this.problems.push(`${name}: expected host:port, got '${value}'`);
     return value;
   }
 
@@ -107,6 +111,8 @@ export interface CommonConfig {
   otlpEndpoint: string;
   /** Prometheus scrape port for this process; 0 = no endpoint. @default 0 (POPPY_METRICS_PORT) */
   metricsPort: number;
+  /** Address of the Prometheus endpoint (0.0.0.0 in a pod). @default '127.0.0.1' (POPPY_METRICS_HOST) */
+  metricsHost: string;
   /** Deadline of an internal gRPC call. @default 5000 (POPPY_GRPC_DEADLINE_MS) */
   grpcDeadlineMs: number;
 }
@@ -117,6 +123,7 @@ export function readCommonConfig(env: EnvReader): CommonConfig {
     telemetryExporter: env.oneOf('POPPY_OTEL_EXPORTER', TELEMETRY_EXPORTERS, 'none'),
     otlpEndpoint: env.string('POPPY_OTEL_ENDPOINT', 'http://127.0.0.1:4318'),
     metricsPort: env.int('POPPY_METRICS_PORT', 0, { min: 0, max: 65535 }),
+    metricsHost: env.string('POPPY_METRICS_HOST', '127.0.0.1'),
     grpcDeadlineMs: env.int('POPPY_GRPC_DEADLINE_MS', 5000, { min: 1 }),
   };
 }

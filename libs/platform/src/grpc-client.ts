@@ -53,8 +53,12 @@ export function createPromiseClient<D extends ServiceDefinition>(
     promised[name] = (request: unknown, call: CallOptions = {}) =>
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (call.deadlineMs ?? options.deadlineMs);
-        methods[name].call(client, request, call.metadata ?? new Metadata(), { deadline }, (err, res) =>
-          err ? reject(fromGrpcError(err)) : resolve(res),
+        methods[name].call(
+          client,
+          request,
+          call.metadata ?? new Metadata(),
+          { deadline },
+          (err, res) => (err ? reject(fromGrpcError(err)) : resolve(res)),
         );
       });
   }

@@ -37,7 +37,10 @@ export function bindUnaryService<D extends ServiceDefinition>(
   const implementation: UntypedServiceImplementation = {};
   for (const method of Object.keys(definition) as Array<keyof D & string>) {
     const handler = handlers[method];
-    implementation[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+    implementation[method] = (
+      call: ServerUnaryCall<unknown, unknown>,
+      callback: sendUnaryData<unknown>,
+    ) => {
       handler(call.request as RequestOf<D[typeof method]>).then(
         (response) => callback(null, response),
         (error: unknown) => {
@@ -66,13 +69,19 @@ export async function startGrpcServer(options: {
   services: GrpcServiceBinding[];
   logger: Logger;
 }): Promise<RunningGrpcServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024, 'grpc.enable_channelz': 0 });
-  for (const { definition, implementation } of options.services) server.addService(definition, implementation);
+  const server = new Server({
+    'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    'grpc.enable_channelz': 0,
+  });
+  for (const { definition, implementation } of options.services)
+    server.addService(definition, implementation);
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
+    server.bindAsync(
+      `${options.host}:${options.port}`,
+      ServerCredentials.createInsecure(),
+      (err, bound) => (err ? reject(err) : resolve(bound)),
     ),
   );
   options.logger.info({ port }, 'gRPC server listening');

@@ -3,6 +3,7 @@
  * and metrics. Off by default (exporter 'none'). Must run before the modules it
  * instruments (@grpc/grpc-js, http) are loaded: main.ts starts it, then imports the rest.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK is loaded lazily (below) */
 import type { CommonConfig } from './config';
 
 export interface Telemetry {
@@ -14,8 +15,8 @@ export function startTelemetry(serviceName: string, config: CommonConfig): Telem
     return { shutdown: async () => undefined };
   }
   // Loaded lazily so a process with telemetry off never pays for the SDK.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { NodeSDK } =
+    require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { GrpcInstrumentation } =
     require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
   const { HttpInstrumentation } =
@@ -24,14 +25,13 @@ export function startTelemetry(serviceName: string, config: CommonConfig): Telem
     require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const traceBase =
     require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  /* eslint-enable @typescript-eslint/no-require-imports */
 
   let spanProcessors: import('@opentelemetry/sdk-trace-base').SpanProcessor[] = [];
   if (config.telemetryExporter === 'console') {
     spanProcessors = [new traceBase.SimpleSpanProcessor(new traceBase.ConsoleSpanExporter())];
   } else if (config.telemetryExporter === 'otlp') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const { OTLPTraceExporter } =
+      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     spanProcessors = [
       new traceBase.BatchSpanProcessor(
         new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
@@ -40,9 +40,9 @@ export function startTelemetry(serviceName: string, config: CommonConfig): Telem
   }
   let metricReader: import('@opentelemetry/sdk-metrics').MetricReader | undefined;
   if (config.metricsPort > 0) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
-    metricReader = new PrometheusExporter({ port: config.metricsPort, host: '127.0.0.1' });
+    const { PrometheusExporter } =
+      require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+    metricReader = new PrometheusExporter({ port: config.metricsPort, host: config.metricsHost });
   }
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': serviceName }),

@@ -1,5 +1,9 @@
 export { ProviderError, isProviderError, type ProviderErrorOptions } from './provider-error';
-export { PROVIDER_OPERATIONS, type ProviderDriver, type ProviderOperation } from './provider-driver';
+export {
+  PROVIDER_OPERATIONS,
+  type ProviderDriver,
+  type ProviderOperation,
+} from './provider-driver';
 export {
   CLASS_METADATA_KEY,
   DETAIL_METADATA_KEY,
@@ -24,7 +28,11 @@ export {
   type ProviderAdapterOptions,
   type RunningProviderAdapter,
 } from './provider-adapter';
-export { createProviderClient, type ProviderCallOptions, type ProviderClient } from './provider-client';
+export {
+  createProviderClient,
+  type ProviderCallOptions,
+  type ProviderClient,
+} from './provider-client';
 // The contract suite (jest): every adapter's integration test runs it. Nothing runs on import.
 export {
   defaultContractSpec,

@@ -9,7 +9,11 @@ import { service as healthService } from 'grpc-health-check';
 import type { providerV1 } from '@poppy/contracts';
 import { createLogger, createPromiseClient } from '@poppy/platform';
 import { createProviderClient, type ProviderClient } from './provider-client';
-import { PROVIDER_SERVICE_NAME, startProviderAdapter, type RunningProviderAdapter } from './provider-adapter';
+import {
+  PROVIDER_SERVICE_NAME,
+  startProviderAdapter,
+  type RunningProviderAdapter,
+} from './provider-adapter';
 import type { ProviderDriver } from './provider-driver';
 import { ProviderError } from './provider-error';
 import { INTERNAL_ERROR_CLASS, INTERNAL_ERROR_MESSAGE } from './provider-errors';
@@ -30,7 +34,9 @@ const spec = (name: string) => ({
   log_delivery: undefined,
 });
 
-type Behaviour = (req: providerV1.CreateServiceRequest) => Promise<providerV1.CreateServiceResponse>;
+type Behaviour = (
+  req: providerV1.CreateServiceRequest,
+) => Promise<providerV1.CreateServiceResponse>;
 
 function scriptedDriver(): ProviderDriver & { behaviour: Behaviour } {
   const notUsed = () => Promise.reject(new ProviderError('not used by this test'));
@@ -60,7 +66,12 @@ describe('provider adapter and client over gRPC', () => {
   let client: ProviderClient;
 
   beforeAll(async () => {
-    adapter = await startProviderAdapter(driver, { host: '127.0.0.1', port: 0, logger, meter: meterProvider.getMeter('test') });
+    adapter = await startProviderAdapter(driver, {
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+      meter: meterProvider.getMeter('test'),
+    });
     client = createProviderClient(`127.0.0.1:${adapter.port}`, { deadlineMs: 2000 });
   });
   afterAll(async () => {
@@ -69,7 +80,8 @@ describe('provider adapter and client over gRPC', () => {
     await meterProvider.shutdown();
   });
 
-  const create = (name = 'svc') => client.createService({ project_id: 'p', service_id: 's-1', spec: spec(name) });
+  const create = (name = 'svc') =>
+    client.createService({ project_id: 'p', service_id: 's-1', spec: spec(name) });
 
   async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
     const error = await promise.then(
@@ -81,7 +93,11 @@ describe('provider adapter and client over gRPC', () => {
   }
 
   it('describes the driver', async () => {
-    await expect(client.describe()).resolves.toEqual({ provider_name: 'Scripted', alive: true, regions: ['North America'] });
+    await expect(client.describe()).resolves.toEqual({
+      provider_name: 'Scripted',
+      alive: true,
+      regions: ['North America'],
+    });
   });
 
   it('returns what the driver returned, with the request it was given', async () => {
@@ -94,7 +110,9 @@ describe('provider adapter and client over gRPC', () => {
     });
     const response = await create('renamed');
     expect(response.service?.provider_service_id).toBe('id-s-1-renamed');
-    expect(response.service?.links).toEqual([{ domain: 'www.example.com', href: 'edge.example.net', rel: 'access_url' }]);
+    expect(response.service?.links).toEqual([
+      { domain: 'www.example.com', href: 'edge.example.net', rel: 'access_url' },
+    ]);
   });
 
   it('carries a retryable error with retry-after, detail and class', async () => {
@@ -122,7 +140,11 @@ describe('provider adapter and client over gRPC', () => {
       throw new ProviderError('domain not allowed');
     };
     const error = await rejection(create());
-    expect(error).toMatchObject({ message: 'domain not allowed', retryable: false, errorClass: 'ProviderError' });
+    expect(error).toMatchObject({
+      message: 'domain not allowed',
+      retryable: false,
+      errorClass: 'ProviderError',
+    });
     expect(error.retryAfterMs).toBeUndefined();
     expect((error.cause as { code: number }).code).toBe(GrpcStatus.FAILED_PRECONDITION);
   });
@@ -132,8 +154,14 @@ describe('provider adapter and client over gRPC', () => {
       throw new TypeError('secret-token-123 cannot be read');
     };
     const error = await rejection(create());
-    expect(error).toMatchObject({ message: INTERNAL_ERROR_MESSAGE, retryable: false, errorClass: INTERNAL_ERROR_CLASS });
-    expect(JSON.stringify({ ...error, message: error.message, detail: error.detail })).not.toContain('secret-token-123');
+    expect(error).toMatchObject({
+      message: INTERNAL_ERROR_MESSAGE,
+      retryable: false,
+      errorClass: INTERNAL_ERROR_CLASS,
+    });
+    expect(
+      JSON.stringify({ ...error, message: error.message, detail: error.detail }),
+    ).not.toContain('secret-token-123');
     expect((error.cause as { code: number }).code).toBe(GrpcStatus.INTERNAL);
   });
 
@@ -148,7 +176,12 @@ describe('provider adapter and client over gRPC', () => {
   it('turns a missed deadline into a retryable error', async () => {
     driver.behaviour = () => new Promise(() => undefined);
     const started = Date.now();
-    const error = await rejection(client.createService({ project_id: 'p', service_id: 's', spec: spec('x') }, { deadlineMs: 200 }));
+    const error = await rejection(
+      client.createService(
+        { project_id: 'p', service_id: 's', spec: spec('x') },
+        { deadlineMs: 200 },
+      ),
+    );
     expect(Date.now() - started).toBeLessThan(1500);
     expect(error).toMatchObject({ retryable: true, errorClass: 'grpc.DEADLINE_EXCEEDED' });
   });
@@ -164,9 +197,16 @@ describe('provider adapter and client over gRPC', () => {
   });
 
   it('serves grpc.health.v1 for the server and for the provider service', async () => {
-    const health = createPromiseClient(healthService as unknown as ServiceDefinition, `127.0.0.1:${adapter.port}`, {
-      deadlineMs: 2000,
-    }) as unknown as { Check(req: { service: string }): Promise<{ status: unknown }>; close(): void };
+    const health = createPromiseClient(
+      healthService as unknown as ServiceDefinition,
+      `127.0.0.1:${adapter.port}`,
+      {
+        deadlineMs: 2000,
+      },
+    ) as unknown as {
+      Check(req: { service: string }): Promise<{ status: unknown }>;
+      close(): void;
+    };
     try {
       for (const service of ['', PROVIDER_SERVICE_NAME]) {
         expect(String((await health.Check({ service })).status)).toMatch(/^(SERVING|1)$/);
@@ -183,7 +223,8 @@ describe('provider adapter and client over gRPC', () => {
       for (const scope of resourceMetrics.scopeMetrics)
         for (const metric of scope.metrics)
           if (metric.descriptor.name === name)
-            for (const p of metric.dataPoints) found[`${p.attributes.operation}/${p.attributes.outcome}`] = p.value;
+            for (const p of metric.dataPoints)
+              found[`${p.attributes.operation}/${p.attributes.outcome}`] = p.value;
       return found;
     };
     const before = await points(PROVIDER_CALLS_METRIC);
@@ -201,6 +242,8 @@ describe('provider adapter and client over gRPC', () => {
     expect(after['createService/error']).toBe(count('createService/error') + 1);
     expect(after['describeProvider/ok']).toBe(count('describeProvider/ok') + 1);
     const durations = await points(PROVIDER_CALL_DURATION_METRIC);
-    expect((durations['createService/ok'] as { count: number }).count).toBe(after['createService/ok']);
+    expect((durations['createService/ok'] as { count: number }).count).toBe(
+      after['createService/ok'],
+    );
   });
 });

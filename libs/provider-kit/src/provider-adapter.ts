@@ -36,7 +36,10 @@ export function providerGrpcService(
   const implementation: UntypedServiceImplementation = {};
   for (const method of Object.keys(providerV1.ProviderServiceService)) {
     const handler = handlers[method];
-    implementation[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+    implementation[method] = (
+      call: ServerUnaryCall<unknown, unknown>,
+      callback: sendUnaryData<unknown>,
+    ) => {
       const started = performance.now();
       let settled: Promise<unknown>;
       try {
@@ -99,7 +102,13 @@ export async function startProviderAdapter(
   const server = await startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [providerGrpcService(driver, logger, createProviderMetrics(driver.providerName, options.meter))],
+    services: [
+      providerGrpcService(
+        driver,
+        logger,
+        createProviderMetrics(driver.providerName, options.meter),
+      ),
+    ],
     logger,
   });
   // Per-service health too, so probes can ask for the provider service by name.

@@ -13,12 +13,30 @@ export type ProviderCallOptions = Pick<CallOptions, 'deadlineMs' | 'metadata'>;
 
 export interface ProviderClient {
   describe(options?: ProviderCallOptions): Promise<providerV1.DescribeProviderResponse>;
-  createService(req: providerV1.CreateServiceRequest, options?: ProviderCallOptions): Promise<providerV1.CreateServiceResponse>;
-  updateService(req: providerV1.UpdateServiceRequest, options?: ProviderCallOptions): Promise<providerV1.UpdateServiceResponse>;
-  deleteService(req: providerV1.DeleteServiceRequest, options?: ProviderCallOptions): Promise<providerV1.DeleteServiceResponse>;
-  purgeService(req: providerV1.PurgeServiceRequest, options?: ProviderCallOptions): Promise<providerV1.PurgeServiceResponse>;
-  getService(req: providerV1.GetServiceRequest, options?: ProviderCallOptions): Promise<providerV1.GetServiceResponse>;
-  getMetrics(req: providerV1.GetMetricsRequest, options?: ProviderCallOptions): Promise<providerV1.GetMetricsResponse>;
+  createService(
+    req: providerV1.CreateServiceRequest,
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.CreateServiceResponse>;
+  updateService(
+    req: providerV1.UpdateServiceRequest,
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.UpdateServiceResponse>;
+  deleteService(
+    req: providerV1.DeleteServiceRequest,
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.DeleteServiceResponse>;
+  purgeService(
+    req: providerV1.PurgeServiceRequest,
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.PurgeServiceResponse>;
+  getService(
+    req: providerV1.GetServiceRequest,
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.GetServiceResponse>;
+  getMetrics(
+    req: providerV1.GetMetricsRequest,
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.GetMetricsResponse>;
   createCertificate(
     req: providerV1.CreateCertificateRequest,
     options?: ProviderCallOptions,
@@ -31,7 +49,11 @@ export interface ProviderClient {
 }
 
 function isServiceError(value: unknown): value is ServiceError {
-  return value instanceof Error && typeof (value as Partial<ServiceError>).code === 'number' && 'metadata' in value;
+  return (
+    value instanceof Error &&
+    typeof (value as Partial<ServiceError>).code === 'number' &&
+    'metadata' in value
+  );
 }
 
 /** The platform client reports PoppyError with the gRPC error as its cause; unwrap it. */
@@ -47,7 +69,10 @@ function toProviderError(error: unknown): ProviderError {
   });
 }
 
-export function createProviderClient(address: string, options: { deadlineMs: number }): ProviderClient {
+export function createProviderClient(
+  address: string,
+  options: { deadlineMs: number },
+): ProviderClient {
   const grpc = createPromiseClient(providerV1.ProviderServiceService, address, options);
   const wrap =
     <Req, Res>(call: (req: Req, options?: CallOptions) => Promise<Res>) =>

@@ -33,6 +33,10 @@ export interface ProviderDriver {
   purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse>;
   getService(req: providerV1.GetServiceRequest): Promise<providerV1.GetServiceResponse>;
   getMetrics(req: providerV1.GetMetricsRequest): Promise<providerV1.GetMetricsResponse>;
-  createCertificate(req: providerV1.CreateCertificateRequest): Promise<providerV1.CreateCertificateResponse>;
-  deleteCertificate(req: providerV1.DeleteCertificateRequest): Promise<providerV1.DeleteCertificateResponse>;
+  createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse>;
+  deleteCertificate(
+    req: providerV1.DeleteCertificateRequest,
+  ): Promise<providerV1.DeleteCertificateResponse>;
 }

@@ -11,7 +11,11 @@ import {
   providerErrorToGrpc,
 } from './provider-errors';
 
-function serviceError(code: GrpcStatus, details: string, entries: Record<string, string> = {}): ServiceError {
+function serviceError(
+  code: GrpcStatus,
+  details: string,
+  entries: Record<string, string> = {},
+): ServiceError {
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(entries)) metadata.set(k, v);
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata });
@@ -39,7 +43,12 @@ describe('provider error mapping', () => {
 
   it('puts retry-after, detail and class in metadata, encoded as printable ASCII', () => {
     const { grpcError } = providerErrorToGrpc(
-      new ProviderError('slow down', { retryable: true, retryAfterMs: 1234.4, detail: 'line 1\nlínea 2 100%', errorClass: 'x.Y' }),
+      new ProviderError('slow down', {
+        retryable: true,
+        retryAfterMs: 1234.4,
+        detail: 'line 1\nlínea 2 100%',
+        errorClass: 'x.Y',
+      }),
     );
     const md = grpcError.metadata!;
     expect(md.get(RETRY_AFTER_METADATA_KEY)).toEqual(['1234']);
@@ -76,11 +85,21 @@ describe('provider error mapping', () => {
         [CLASS_METADATA_KEY]: 'fastly.RateLimited',
       }),
     );
-    expect(error).toMatchObject({ retryable: true, retryAfterMs: 250, detail: 'a\nb', errorClass: 'fastly.RateLimited' });
-    expect(providerErrorFromGrpc(serviceError(GrpcStatus.UNAVAILABLE, 'x', { [RETRY_AFTER_METADATA_KEY]: 'soon' })).retryAfterMs).toBeUndefined();
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 250,
+      detail: 'a\nb',
+      errorClass: 'fastly.RateLimited',
+    });
+    expect(
+      providerErrorFromGrpc(
+        serviceError(GrpcStatus.UNAVAILABLE, 'x', { [RETRY_AFTER_METADATA_KEY]: 'soon' }),
+      ).retryAfterMs,
+    ).toBeUndefined();
   });
 
   it('round-trips text with percent signs and non-ASCII through the metadata encoding', () => {
-    for (const text of ['100%', '%41', 'tab\there', 'é€𝄞', '']) expect(decodeMetadataText(encodeMetadataText(text))).toBe(text);
+    for (const text of ['100%', '%41', 'tab\there', 'é€𝄞', ''])
+      expect(decodeMetadataText(encodeMetadataText(text))).toBe(text);
   });
 });

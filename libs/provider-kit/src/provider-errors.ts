@@ -43,14 +43,21 @@ export function decodeMetadataText(text: string): string {
 }
 
 /** A thrown value → the gRPC error an adapter answers with. `unexpected` says the driver had a bug. */
-export function providerErrorToGrpc(error: unknown): { grpcError: Partial<ServiceError>; unexpected: boolean } {
+export function providerErrorToGrpc(error: unknown): {
+  grpcError: Partial<ServiceError>;
+  unexpected: boolean;
+} {
   const metadata = new Metadata();
   if (error instanceof ProviderError) {
     metadata.set(CLASS_METADATA_KEY, encodeMetadataText(error.errorClass ?? DEFAULT_ERROR_CLASS));
     if (error.retryAfterMs !== undefined && Number.isFinite(error.retryAfterMs)) {
       metadata.set(RETRY_AFTER_METADATA_KEY, String(Math.max(0, Math.round(error.retryAfterMs))));
     }
-    if (error.detail) metadata.set(DETAIL_METADATA_KEY, encodeMetadataText(error.detail.slice(0, MAX_DETAIL_CHARS)));
+    if (error.detail)
+      metadata.set(
+        DETAIL_METADATA_KEY,
+        encodeMetadataText(error.detail.slice(0, MAX_DETAIL_CHARS)),
+      );
     return {
       grpcError: {
         code: error.retryable ? GrpcStatus.UNAVAILABLE : GrpcStatus.FAILED_PRECONDITION,
@@ -62,7 +69,10 @@ export function providerErrorToGrpc(error: unknown): { grpcError: Partial<Servic
   }
   // The cause goes to the adapter's log, never over the wire (it may hold credentials or URLs).
   metadata.set(CLASS_METADATA_KEY, INTERNAL_ERROR_CLASS);
-  return { grpcError: { code: GrpcStatus.INTERNAL, details: INTERNAL_ERROR_MESSAGE, metadata }, unexpected: true };
+  return {
+    grpcError: { code: GrpcStatus.INTERNAL, details: INTERNAL_ERROR_MESSAGE, metadata },
+    unexpected: true,
+  };
 }
 
 function firstText(metadata: Metadata | undefined, key: string): string | undefined {
@@ -79,12 +89,16 @@ export function providerErrorFromGrpc(error: ServiceError): ProviderError {
   const errorClass = firstText(metadata, CLASS_METADATA_KEY);
   const retryAfter = firstText(metadata, RETRY_AFTER_METADATA_KEY);
   const detail = firstText(metadata, DETAIL_METADATA_KEY);
-  const retryAfterMs = retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterMs =
+    retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
   return new ProviderError(error.details || error.message, {
     retryable: RETRYABLE_GRPC_STATUSES.has(error.code),
     retryAfterMs,
     detail: detail === undefined ? undefined : decodeMetadataText(detail),
-    errorClass: errorClass === undefined ? `grpc.${GrpcStatus[error.code] ?? error.code}` : decodeMetadataText(errorClass),
+    errorClass:
+      errorClass === undefined
+        ? `grpc.${GrpcStatus[error.code] ?? error.code}`
+        : decodeMetadataText(errorClass),
     cause: error,
   });
 }

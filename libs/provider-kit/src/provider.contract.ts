@@ -58,7 +58,15 @@ export function defaultContractSpec(n: string): commonV1.ServiceSpec {
       { domain: `www.${n}.contract.example.com`, protocol: 'http' },
       { domain: `static.${n}.contract.example.com`, protocol: 'http' },
     ],
-    origins: [{ origin: 'origin.contract.example.com', port: 80, ssl: false, rules: [], hostheadertype: 'domain' }],
+    origins: [
+      {
+        origin: 'origin.contract.example.com',
+        port: 80,
+        ssl: false,
+        rules: [],
+        hostheadertype: 'domain',
+      },
+    ],
     caching: [{ name: 'default', ttl: 3600, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
     flavor_id: 'contract',
@@ -66,7 +74,11 @@ export function defaultContractSpec(n: string): commonV1.ServiceSpec {
   };
 }
 
-function checkLinks(promise: LinkPromise, spec: commonV1.ServiceSpec, links: providerV1.ProviderLink[]): void {
+function checkLinks(
+  promise: LinkPromise,
+  spec: commonV1.ServiceSpec,
+  links: providerV1.ProviderLink[],
+): void {
   if (typeof promise === 'function') {
     promise(spec, links);
     return;
@@ -85,7 +97,8 @@ async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError
     (value: unknown) => ({ value }),
     (error: unknown) => ({ error }),
   );
-  if (!('error' in outcome)) throw new Error(`expected a ProviderError, got ${JSON.stringify(outcome.value)}`);
+  if (!('error' in outcome))
+    throw new Error(`expected a ProviderError, got ${JSON.stringify(outcome.value)}`);
   expect(outcome.error).toBeInstanceOf(ProviderError);
   return outcome.error as ProviderError;
 }
@@ -119,92 +132,140 @@ export function describeProviderContract<T extends ProviderContractTarget>(
       const n = randomUUID().slice(0, 8);
       return { serviceId: randomUUID(), spec: makeSpec(n) };
     }
-    async function created(serviceId: string, spec: commonV1.ServiceSpec): Promise<providerV1.ProvisionedService> {
-      const response = await target.client.createService({ project_id: project, service_id: serviceId, spec });
+    async function created(
+      serviceId: string,
+      spec: commonV1.ServiceSpec,
+    ): Promise<providerV1.ProvisionedService> {
+      const response = await target.client.createService({
+        project_id: project,
+        service_id: serviceId,
+        spec,
+      });
       expect(response.service).toBeDefined();
       expect(response.service!.provider_service_id).not.toBe('');
       return response.service!;
     }
 
-    it('describes itself with a name', async () => {
-      const described = await target.client.describe();
-      if (options.providerName !== undefined) expect(described.provider_name).toBe(options.providerName);
-      else expect(described.provider_name).not.toBe('');
-      expect(described.alive).toBe(true);
-      expect(Array.isArray(described.regions)).toBe(true);
-    }, timeout);
+    it(
+      'describes itself with a name',
+      async () => {
+        const described = await target.client.describe();
+        if (options.providerName !== undefined)
+          expect(described.provider_name).toBe(options.providerName);
+        else expect(described.provider_name).not.toBe('');
+        expect(described.alive).toBe(true);
+        expect(Array.isArray(described.regions)).toBe(true);
+      },
+      timeout,
+    );
 
-    it('creates idempotently: the same service_id gives the same vendor object', async () => {
-      const { serviceId, spec } = fresh();
-      const first = await created(serviceId, spec);
-      const second = await created(serviceId, spec);
-      expect(second.provider_service_id).toBe(first.provider_service_id);
-      const other = await created(fresh().serviceId, spec);
-      expect(other.provider_service_id).not.toBe(first.provider_service_id);
-    }, timeout);
+    it(
+      'creates idempotently: the same service_id gives the same vendor object',
+      async () => {
+        const { serviceId, spec } = fresh();
+        const first = await created(serviceId, spec);
+        const second = await created(serviceId, spec);
+        expect(second.provider_service_id).toBe(first.provider_service_id);
+        const other = await created(fresh().serviceId, spec);
+        expect(other.provider_service_id).not.toBe(first.provider_service_id);
+      },
+      timeout,
+    );
 
-    it('returns the links it promises on create', async () => {
-      const { serviceId, spec } = fresh();
-      checkLinks(links, spec, (await created(serviceId, spec)).links);
-    }, timeout);
+    it(
+      'returns the links it promises on create',
+      async () => {
+        const { serviceId, spec } = fresh();
+        checkLinks(links, spec, (await created(serviceId, spec)).links);
+      },
+      timeout,
+    );
 
-    it('updates the object create made, keeping its id and its links', async () => {
-      const { serviceId, spec } = fresh();
-      const original = await created(serviceId, spec);
-      const changed: commonV1.ServiceSpec = {
-        ...spec,
-        name: `${spec.name}-renamed`,
-        caching: [...spec.caching, { name: 'images', ttl: 60, rules: [{ name: 'images', request_url: '/images/*' }] }],
-      };
-      const response = await target.client.updateService({
-        project_id: project,
-        service_id: serviceId,
-        provider_service_id: original.provider_service_id,
-        spec: changed,
-      });
-      expect(response.service?.provider_service_id).toBe(original.provider_service_id);
-      checkLinks(links, changed, response.service!.links);
-    }, timeout);
-
-    it('deletes, and a second delete of the same object succeeds too', async () => {
-      const { serviceId, spec } = fresh();
-      const { provider_service_id } = await created(serviceId, spec);
-      const request = { project_id: project, service_id: serviceId, provider_service_id };
-      await expect(target.client.deleteService(request)).resolves.toEqual({ provider_service_id });
-      await expect(target.client.deleteService(request)).resolves.toEqual({ provider_service_id });
-    }, timeout);
-
-    it('finds a created object with get, and no longer after delete', async () => {
-      const { serviceId, spec } = fresh();
-      const { provider_service_id } = await created(serviceId, spec);
-      const request = { project_id: project, service_id: serviceId, provider_service_id };
-      if (options.getFindsCreated ?? true) expect((await target.client.getService(request)).found).toBe(true);
-      await target.client.deleteService(request);
-      expect((await target.client.getService(request)).found).toBe(false);
-    }, timeout);
-
-    it('purges and returns the purged URL', async () => {
-      const { serviceId, spec } = fresh();
-      const { provider_service_id } = await created(serviceId, spec);
-      for (const { url, hard } of purges) {
-        const response = await target.client.purgeService({
+    it(
+      'updates the object create made, keeping its id and its links',
+      async () => {
+        const { serviceId, spec } = fresh();
+        const original = await created(serviceId, spec);
+        const changed: commonV1.ServiceSpec = {
+          ...spec,
+          name: `${spec.name}-renamed`,
+          caching: [
+            ...spec.caching,
+            { name: 'images', ttl: 60, rules: [{ name: 'images', request_url: '/images/*' }] },
+          ],
+        };
+        const response = await target.client.updateService({
           project_id: project,
           service_id: serviceId,
-          provider_service_id,
-          spec,
-          hard,
-          purge_url: url,
+          provider_service_id: original.provider_service_id,
+          spec: changed,
         });
-        expect(response).toEqual({ provider_service_id, purge_url: url });
-      }
-    }, timeout);
+        expect(response.service?.provider_service_id).toBe(original.provider_service_id);
+        checkLinks(links, changed, response.service!.links);
+      },
+      timeout,
+    );
+
+    it(
+      'deletes, and a second delete of the same object succeeds too',
+      async () => {
+        const { serviceId, spec } = fresh();
+        const { provider_service_id } = await created(serviceId, spec);
+        const request = { project_id: project, service_id: serviceId, provider_service_id };
+        await expect(target.client.deleteService(request)).resolves.toEqual({
+          provider_service_id,
+        });
+        await expect(target.client.deleteService(request)).resolves.toEqual({
+          provider_service_id,
+        });
+      },
+      timeout,
+    );
+
+    it(
+      'finds a created object with get, and no longer after delete',
+      async () => {
+        const { serviceId, spec } = fresh();
+        const { provider_service_id } = await created(serviceId, spec);
+        const request = { project_id: project, service_id: serviceId, provider_service_id };
+        if (options.getFindsCreated ?? true)
+          expect((await target.client.getService(request)).found).toBe(true);
+        await target.client.deleteService(request);
+        expect((await target.client.getService(request)).found).toBe(false);
+      },
+      timeout,
+    );
+
+    it(
+      'purges and returns the purged URL',
+      async () => {
+        const { serviceId, spec } = fresh();
+        const { provider_service_id } = await created(serviceId, spec);
+        for (const { url, hard } of purges) {
+          const response = await target.client.purgeService({
+            project_id: project,
+            service_id: serviceId,
+            provider_service_id,
+            spec,
+            hard,
+            purge_url: url,
+          });
+          expect(response).toEqual({ provider_service_id, purge_url: url });
+        }
+      },
+      timeout,
+    );
 
     for (const errorCase of options.errorCases ?? []) {
-      it(`reports ${errorCase.name} as a ProviderError with retryable=${errorCase.retryable}`, async () => {
-        const error = await providerErrorOf(errorCase.call(target));
-        expect(error.retryable).toBe(errorCase.retryable);
-        expect(error.message).not.toBe('');
-      }, timeout);
+      it(
+        `reports ${errorCase.name} as a ProviderError with retryable=${errorCase.retryable}`,
+        async () => {
+          const error = await providerErrorOf(errorCase.call(target));
+          expect(error.retryable).toBe(errorCase.retryable);
+          expect(error.message).not.toBe('');
+        },
+        timeout,
+      );
     }
   });
 }

@@ -4,8 +4,12 @@ describe('backoffDelayMs', () => {
   const opts = { initialMs: 100, maxMs: 1000 };
 
   it('grows by the factor from initialMs and stops at maxMs', () => {
-    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelayMs(a, opts))).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect([1, 2, 3].map((a) => backoffDelayMs(a, { ...opts, factor: 3 }))).toEqual([100, 300, 900]);
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelayMs(a, opts))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
+    expect([1, 2, 3].map((a) => backoffDelayMs(a, { ...opts, factor: 3 }))).toEqual([
+      100, 300, 900,
+    ]);
   });
 
   it('treats attempts below 1 as the first', () => {
@@ -35,8 +39,10 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs({ retryAfterMs: 'soon' }, 2, opts)).toBe(200);
   });
 
-  it("waits as long as the vendor asked when that is longer, up to maxRetryAfterMs", () => {
+  it('waits as long as the vendor asked when that is longer, up to maxRetryAfterMs', () => {
     expect(retryDelayMs({ retryAfterMs: 2500 }, 1, opts)).toBe(2500);
-    expect(retryDelayMs({ retryAfterMs: 120_000 }, 1, { ...opts, maxRetryAfterMs: 30_000 })).toBe(30_000);
+    expect(retryDelayMs({ retryAfterMs: 120_000 }, 1, { ...opts, maxRetryAfterMs: 30_000 })).toBe(
+      30_000,
+    );
   });
 });

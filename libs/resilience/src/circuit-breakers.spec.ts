@@ -4,7 +4,12 @@
  * the state as log lines and as the poppy_circuit_breaker_state gauge.
  */
 import { ProviderError } from '@poppy/provider-kit';
-import { BREAKER_STATE_METRIC, BreakerOpenError, CircuitBreakers, type CircuitBreakerOptions } from './circuit-breakers';
+import {
+  BREAKER_STATE_METRIC,
+  BreakerOpenError,
+  CircuitBreakers,
+  type CircuitBreakerOptions,
+} from './circuit-breakers';
 import { capturingLogger, collectingMeter } from './test-support';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -46,13 +51,15 @@ describe('CircuitBreakers', () => {
   /** Timers may fire late on a busy machine: wait for the state rather than for a fixed time. */
   async function waitForState(key: string, state: string): Promise<void> {
     for (let waited = 0; breakers.states()[key] !== state; waited += 10) {
-      if (waited > 3000) throw new Error(`breaker ${key} is ${breakers.states()[key]}, not ${state}, after 3 s`);
+      if (waited > 3000)
+        throw new Error(`breaker ${key} is ${breakers.states()[key]}, not ${state}, after 3 s`);
       await sleep(10);
     }
   }
 
   async function openBreaker(key: string): Promise<void> {
-    for (let i = 0; i < options.volumeThreshold; i += 1) await failureOf(breakers.call(key, vendorDown));
+    for (let i = 0; i < options.volumeThreshold; i += 1)
+      await failureOf(breakers.call(key, vendorDown));
     expect(breakers.states()[key]).toBe('open');
   }
 
@@ -65,7 +72,8 @@ describe('CircuitBreakers', () => {
   });
 
   it('stays closed below the volume threshold even when every call fails', async () => {
-    for (let i = 0; i < options.volumeThreshold - 1; i += 1) await failureOf(breakers.call('Mock', vendorDown));
+    for (let i = 0; i < options.volumeThreshold - 1; i += 1)
+      await failureOf(breakers.call('Mock', vendorDown));
     expect(breakers.states().Mock).toBe('closed');
   });
 
@@ -88,7 +96,9 @@ describe('CircuitBreakers', () => {
     await expect(breakers.call('Mock', ok)).resolves.toBe('ok');
     expect(breakers.states().Mock).toBe('closed');
 
-    const transitions = log.lines.filter((l) => l.breaker === 'Mock').map((l) => [l.level, l.state]);
+    const transitions = log.lines
+      .filter((l) => l.breaker === 'Mock')
+      .map((l) => [l.level, l.state]);
     expect(transitions).toEqual([
       [40, 'open'],
       [30, 'halfOpen'],
@@ -100,7 +110,14 @@ describe('CircuitBreakers', () => {
     await openBreaker('Mock');
     await waitForState('Mock', 'halfOpen');
     let release!: () => void;
-    const probe = breakers.call('Mock', () => new Promise<never>((_, reject) => (release = () => reject(new ProviderError('still down', { retryable: true })))));
+    const probe = breakers.call(
+      'Mock',
+      () =>
+        new Promise<never>(
+          (_, reject) =>
+            (release = () => reject(new ProviderError('still down', { retryable: true }))),
+        ),
+    );
     const second = await failureOf(breakers.call('Mock', ok));
     expect(second).toBeInstanceOf(BreakerOpenError);
     release();
@@ -121,7 +138,11 @@ describe('CircuitBreakers', () => {
     await openBreaker('Mock');
     await expect(breakers.call('Mock2', ok)).resolves.toBe('ok');
     await expect(breakers.call('Mock:createService', ok)).resolves.toBe('ok');
-    expect(breakers.states()).toEqual({ Mock: 'open', Mock2: 'closed', 'Mock:createService': 'closed' });
+    expect(breakers.states()).toEqual({
+      Mock: 'open',
+      Mock2: 'closed',
+      'Mock:createService': 'closed',
+    });
   });
 
   it('fails a call slower than timeoutMs with a retryable ProviderError, and counts it', async () => {
@@ -133,7 +154,9 @@ describe('CircuitBreakers', () => {
     expect(error).toMatchObject({ retryable: true, errorClass: 'breaker.Timeout' });
 
     await Promise.all(
-      Array.from({ length: options.volumeThreshold }, () => failureOf(breakers.call('Slow', () => new Promise(() => undefined)))),
+      Array.from({ length: options.volumeThreshold }, () =>
+        failureOf(breakers.call('Slow', () => new Promise(() => undefined))),
+      ),
     );
     expect(breakers.states().Slow).toBe('open');
   });

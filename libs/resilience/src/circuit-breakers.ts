@@ -7,7 +7,12 @@
  * Open and half-open breakers reject at once with BreakerOpenError (retryable), which
  * says when to come back; the caller retries that part of its job later.
  */
-import { metrics, type Meter, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
+import {
+  metrics,
+  type Meter,
+  type ObservableGauge,
+  type ObservableResult,
+} from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import { ProviderError } from '@poppy/provider-kit';
 import type { Logger } from 'pino';
@@ -15,7 +20,11 @@ import type { Logger } from 'pino';
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
 /** Gauge values of poppy_circuit_breaker_state. */
-export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, halfOpen: 1, open: 2 };
+export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = {
+  closed: 0,
+  halfOpen: 1,
+  open: 2,
+};
 export const BREAKER_STATE_METRIC = 'poppy_circuit_breaker_state';
 
 export class BreakerOpenError extends Error {
@@ -52,14 +61,19 @@ interface Entry {
 const HALF_OPEN_RETRY_MS = 100;
 
 function countsAsFailure(error: unknown): boolean {
-  return !(typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false);
+  return !(
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { retryable?: unknown }).retryable === false
+  );
 }
 
 export class CircuitBreakers {
   private readonly entries = new Map<string, Entry>();
   private readonly gauge: ObservableGauge;
   private readonly observe = (result: ObservableResult) => {
-    for (const [key, state] of Object.entries(this.states())) result.observe(BREAKER_STATE_VALUE[state], { breaker: key });
+    for (const [key, state] of Object.entries(this.states()))
+      result.observe(BREAKER_STATE_VALUE[state], { breaker: key });
   };
   private closed = false;
 
@@ -116,12 +130,23 @@ export class CircuitBreakers {
       entry.openedAt = Date.now();
       const { fires, failures, timeouts } = breaker.stats;
       this.logger.warn(
-        { breaker: key, state: 'open', fires, failures, timeouts, resetTimeoutMs: this.options.resetTimeoutMs },
+        {
+          breaker: key,
+          state: 'open',
+          fires,
+          failures,
+          timeouts,
+          resetTimeoutMs: this.options.resetTimeoutMs,
+        },
         'circuit breaker opened',
       );
     });
-    breaker.on('halfOpen', () => this.logger.info({ breaker: key, state: 'halfOpen' }, 'circuit breaker half-open'));
-    breaker.on('close', () => this.logger.info({ breaker: key, state: 'closed' }, 'circuit breaker closed'));
+    breaker.on('halfOpen', () =>
+      this.logger.info({ breaker: key, state: 'halfOpen' }, 'circuit breaker half-open'),
+    );
+    breaker.on('close', () =>
+      this.logger.info({ breaker: key, state: 'closed' }, 'circuit breaker closed'),
+    );
     this.entries.set(key, entry);
     return entry;
   }
@@ -134,7 +159,11 @@ export class CircuitBreakers {
         : Math.max(0, entry.openedAt + this.options.resetTimeoutMs - Date.now());
       return new BreakerOpenError(key, retryAfterMs);
     }
-    if (code === 'ETIMEDOUT' && error instanceof Error && error.message.startsWith('Timed out after')) {
+    if (
+      code === 'ETIMEDOUT' &&
+      error instanceof Error &&
+      error.message.startsWith('Timed out after')
+    ) {
       return new ProviderError(`'${key}' did not answer within ${this.options.timeoutMs} ms`, {
         retryable: true,
         errorClass: 'breaker.Timeout',

@@ -13,7 +13,8 @@ export function capturingLogger(): { logger: Logger; lines: CapturedLog[] } {
   const lines: CapturedLog[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as CapturedLog);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as CapturedLog);
       done();
     },
   });
@@ -37,7 +38,8 @@ export function collectingMeter() {
       for (const scope of resourceMetrics.scopeMetrics) {
         for (const metric of scope.metrics) {
           if (metric.descriptor.name !== name) continue;
-          for (const point of metric.dataPoints) values[String(point.attributes[attribute])] = point.value as number;
+          for (const point of metric.dataPoints)
+            values[String(point.attributes[attribute])] = point.value as number;
         }
       }
       return values;

@@ -20,20 +20,30 @@ const SCRIPT = path.join(REPO_ROOT, 'tools/infra/cassandra.sh');
 
 function script(args: string[], timeoutMs = 240_000): string {
   try {
-    return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    return execFileSync('bash', [SCRIPT, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+    throw new Error(
+      `tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`,
+    );
   }
 }
 
 /** The same, without blocking the event loop (tests that keep traffic flowing meanwhile). */
 async function scriptAsync(args: string[], timeoutMs = 240_000): Promise<string> {
   try {
-    return (await promisify(execFile)('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: timeoutMs })).stdout;
+    return (
+      await promisify(execFile)('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: timeoutMs })
+    ).stdout;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+    throw new Error(
+      `tools/infra/cassandra.sh ${args.join(' ')} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`,
+    );
   }
 }
 
@@ -44,7 +54,8 @@ export function testCassandraContactPoint(): string {
   if (shared) return shared;
   const fromEnv = process.env.POPPY_TEST_CASSANDRA?.trim();
   if (fromEnv) {
-    if (!/^[^\s:]+:\d+$/.test(fromEnv)) throw new Error(`POPPY_TEST_CASSANDRA must be host:port, got '${fromEnv}'`);
+    if (!/^[^\s:]+:\d+$/.test(fromEnv))
+      throw new Error(`POPPY_TEST_CASSANDRA must be host:port, got '${fromEnv}'`);
     shared = fromEnv;
     return shared;
   }
@@ -88,7 +99,11 @@ export function cassandraNode(port: number): CassandraNode {
 export async function dropTestKeyspace(contactPoint: string, keyspace: string): Promise<void> {
   const { Client } = await import('cassandra-driver');
   const [host, port] = contactPoint.split(':');
-  const client = new Client({ contactPoints: [host], localDataCenter: 'datacenter1', protocolOptions: { port: Number(port) } });
+  const client = new Client({
+    contactPoints: [host],
+    localDataCenter: 'datacenter1',
+    protocolOptions: { port: Number(port) },
+  });
   try {
     await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   } finally {

@@ -57,7 +57,9 @@ async function freePort(): Promise<number> {
 
 async function answers(endpoint: string): Promise<boolean> {
   try {
-    const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${endpoint}/moto-api/data.json`, {
+      signal: AbortSignal.timeout(1000),
+    });
     return res.ok;
   } catch {
     return false;
@@ -85,14 +87,19 @@ export async function startMotoServer(): Promise<MotoServer> {
   proc.once('error', (err) => (spawnFailure = err));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (spawnFailure) throw new Error(`moto_server failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
+    if (spawnFailure)
+      throw new Error(`moto_server failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`moto_server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`);
+      throw new Error(
+        `moto_server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`,
+      );
     }
     if (await answers(endpoint)) break;
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`moto_server not ready on ${endpoint} after ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(
+        `moto_server not ready on ${endpoint} after ${READY_TIMEOUT_MS} ms:\n${output}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -46,7 +46,8 @@ let exitHookInstalled = false;
 
 function assertBinary(bin: string, args: string[]): void {
   const probe = spawnSync(bin, args, { encoding: 'utf8' });
-  if (probe.error) throw new Error(`${bin} is not available (${probe.error.message}); ${INSTALL_HINT}`);
+  if (probe.error)
+    throw new Error(`${bin} is not available (${probe.error.message}); ${INSTALL_HINT}`);
 }
 
 export async function freeLoopbackPort(): Promise<number> {
@@ -65,7 +66,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-function launch(bin: string, args: string[], env: NodeJS.ProcessEnv, sink: (s: string) => void): ChildProcess {
+function launch(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  sink: (s: string) => void,
+): ChildProcess {
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
@@ -100,12 +106,32 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
   const keyFile = path.join(dir, 'key.pem');
   const tls = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
     { encoding: 'utf8' },
   );
-  if (tls.status !== 0) throw new Error(`openssl could not make pebble's listener certificate: ${tls.stderr}`);
-  const [acmePort, mgmtPort, dnsPort, challMgmtPort, tlsPort] = await Promise.all([1, 2, 3, 4, 5].map(() => freeLoopbackPort()));
+  if (tls.status !== 0)
+    throw new Error(`openssl could not make pebble's listener certificate: ${tls.stderr}`);
+  const [acmePort, mgmtPort, dnsPort, challMgmtPort, tlsPort] = await Promise.all(
+    [1, 2, 3, 4, 5].map(() => freeLoopbackPort()),
+  );
   const challengeHttpPort = options.challengeHttpPort ?? (await freeLoopbackPort());
   const configFile = path.join(dir, 'pebble.json');
   fs.writeFileSync(
@@ -125,12 +151,37 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
   );
   let output = '';
   const sink = (s: string) => (output += s);
-  const challtestsrvArgs = ['-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-    '-management', `127.0.0.1:${challMgmtPort}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''];
-  const dns = options.dnsServer ? undefined : launch('pebble-challtestsrv', challtestsrvArgs, process.env, sink);
-  const env: NodeJS.ProcessEnv = { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' };
+  const challtestsrvArgs = [
+    '-dns01',
+    `127.0.0.1:${dnsPort}`,
+    '-http01',
+    '',
+    '-https01',
+    '',
+    '-tlsalpn01',
+    '',
+    '-management',
+    `127.0.0.1:${challMgmtPort}`,
+    '-defaultIPv4',
+    '127.0.0.1',
+    '-defaultIPv6',
+    '',
+  ];
+  const dns = options.dnsServer
+    ? undefined
+    : launch('pebble-challtestsrv', challtestsrvArgs, process.env, sink);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PEBBLE_VA_NOSLEEP: '1',
+    PEBBLE_WFE_NONCEREJECT: '0',
+  };
   if (options.alwaysValid) env.PEBBLE_VA_ALWAYS_VALID = '1';
-  const acme = launch('pebble', ['-config', configFile, '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`], env, sink);
+  const acme = launch(
+    'pebble',
+    ['-config', configFile, '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`],
+    env,
+    sink,
+  );
   const processes = dns ? [acme, dns] : [acme];
   const listenerCaPem = fs.readFileSync(certFile, 'utf8');
   const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
@@ -146,14 +197,21 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
     for (const proc of processes) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         await stop();
-        throw new Error(`pebble exited (${proc.spawnfile}: ${proc.exitCode ?? proc.signalCode}) before it was ready; ${INSTALL_HINT}\n${output}`);
+        throw new Error(
+          `pebble exited (${proc.spawnfile}: ${proc.exitCode ?? proc.signalCode}) before it was ready; ${INSTALL_HINT}\n${output}`,
+        );
       }
     }
-    const ok = await httpsGet(directoryUrl, listenerCaPem).then((r) => r.status === 200, () => false);
+    const ok = await httpsGet(directoryUrl, listenerCaPem).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`pebble not ready at ${directoryUrl} after ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(
+        `pebble not ready at ${directoryUrl} after ${READY_TIMEOUT_MS} ms:\n${output}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

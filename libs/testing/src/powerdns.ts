@@ -34,8 +34,11 @@ export interface PowerDnsServer {
 }
 
 const binary = () => process.env.POPPY_PDNS_SERVER_BIN ?? 'pdns_server';
-const SCHEMA = process.env.POPPY_PDNS_SQLITE_SCHEMA ?? '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql';
-const INSTALL_HINT = 'run `tools/infra/pdns.sh install` (Debian packages pdns-server, pdns-backend-sqlite3)';
+const SCHEMA =
+  process.env.POPPY_PDNS_SQLITE_SCHEMA ??
+  '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql';
+const INSTALL_HINT =
+  'run `tools/infra/pdns.sh install` (Debian packages pdns-server, pdns-backend-sqlite3)';
 const READY_TIMEOUT_MS = 20_000;
 
 const running = new Set<ChildProcess>();
@@ -43,8 +46,12 @@ let exitHookInstalled = false;
 
 function assertInstalled(bin: string): void {
   const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (probe.error) throw new Error(`pdns_server is not available (${bin}: ${probe.error.message}); ${INSTALL_HINT}`);
-  if (!fs.existsSync(SCHEMA)) throw new Error(`the PowerDNS sqlite3 schema is missing (${SCHEMA}); ${INSTALL_HINT}`);
+  if (probe.error)
+    throw new Error(
+      `pdns_server is not available (${bin}: ${probe.error.message}); ${INSTALL_HINT}`,
+    );
+  if (!fs.existsSync(SCHEMA))
+    throw new Error(`the PowerDNS sqlite3 schema is missing (${SCHEMA}); ${INSTALL_HINT}`);
 }
 
 async function freePort(): Promise<number> {
@@ -116,7 +123,13 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
     output = '';
     const proc = spawn(
       bin,
-      [`--config-dir=${dataDir}`, '--daemon=no', '--guardian=no', '--disable-syslog', '--write-pid=no'],
+      [
+        `--config-dir=${dataDir}`,
+        '--daemon=no',
+        '--guardian=no',
+        '--disable-syslog',
+        '--write-pid=no',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -128,16 +141,21 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
     proc.once('error', (err) => (spawnFailure = err));
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (spawnFailure) throw new Error(`pdns_server failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
+      if (spawnFailure)
+        throw new Error(`pdns_server failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
       if (proc.exitCode !== null || proc.signalCode !== null) {
         child = undefined;
-        throw new Error(`pdns_server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`);
+        throw new Error(
+          `pdns_server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`,
+        );
       }
       if (await apiAnswers()) return;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         child = undefined;
-        throw new Error(`pdns_server not ready (API ${apiUrl}) after ${READY_TIMEOUT_MS} ms:\n${output}`);
+        throw new Error(
+          `pdns_server not ready (API ${apiUrl}) after ${READY_TIMEOUT_MS} ms:\n${output}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

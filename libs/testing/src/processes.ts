@@ -153,7 +153,8 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   if (prov) {
     queueEnv.POPPY_QUEUE = prov.queue ?? 'sqlite';
     if (prov.queue === 'nats') {
-      if (!prov.natsUrl) throw new Error('startSuite: provisioning.natsUrl is required with queue nats');
+      if (!prov.natsUrl)
+        throw new Error('startSuite: provisioning.natsUrl is required with queue nats');
       queueEnv.POPPY_NATS_URL = prov.natsUrl;
     }
     queueEnv.POPPY_PROVIDERS = (prov.providers ?? [{ id: 'mock' }]).map((p) => p.id).join(',');
@@ -165,7 +166,9 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     ...env,
   });
   const providers: Record<string, RunningProcess> = {};
-  const dns = options.dns ? await startProcess('dns', { POPPY_DNS_PORT: '0', ...env, ...(options.dns.env ?? {}) }) : undefined;
+  const dns = options.dns
+    ? await startProcess('dns', { POPPY_DNS_PORT: '0', ...env, ...(options.dns.env ?? {}) })
+    : undefined;
   let startProvisioning = async (): Promise<RunningProcess> => {
     throw new Error('startSuite: started without provisioning');
   };

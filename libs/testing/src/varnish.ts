@@ -34,7 +34,9 @@ export interface Varnish {
   stop(): Promise<void>;
 }
 
-const binary = () => process.env.POPPY_VARNISHD_BIN ?? (fs.existsSync('/usr/sbin/varnishd') ? '/usr/sbin/varnishd' : 'varnishd');
+const binary = () =>
+  process.env.POPPY_VARNISHD_BIN ??
+  (fs.existsSync('/usr/sbin/varnishd') ? '/usr/sbin/varnishd' : 'varnishd');
 const INSTALL_HINT = 'run `tools/infra/varnish.sh install` (Debian package varnish)';
 const READY_TIMEOUT_MS = 20_000;
 
@@ -102,15 +104,23 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
   const adminPort = await freePort();
   const args = [
     '-F',
-    '-j', 'none',
-    '-a', `127.0.0.1:${httpPort}`,
-    '-T', `127.0.0.1:${adminPort}`,
-    '-S', secretFile,
-    '-n', workDir,
-    '-f', bootFile,
-    '-s', `malloc,${options.memoryMb ?? 64}m`,
+    '-j',
+    'none',
+    '-a',
+    `127.0.0.1:${httpPort}`,
+    '-T',
+    `127.0.0.1:${adminPort}`,
+    '-S',
+    secretFile,
+    '-n',
+    workDir,
+    '-f',
+    bootFile,
+    '-s',
+    `malloc,${options.memoryMb ?? 64}m`,
     // A failed backend fetch should fail fast in tests.
-    '-p', 'connect_timeout=2',
+    '-p',
+    'connect_timeout=2',
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -122,14 +132,19 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
   child.once('error', (err) => (spawnFailure = err));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (spawnFailure) throw new Error(`varnishd failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
+    if (spawnFailure)
+      throw new Error(`varnishd failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`varnishd exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
+      throw new Error(
+        `varnishd exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`,
+      );
     }
     if ((await greets(adminPort)) && output.includes('Child launched OK')) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`varnishd not ready on 127.0.0.1:${adminPort} after ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(
+        `varnishd not ready on 127.0.0.1:${adminPort} after ${READY_TIMEOUT_MS} ms:\n${output}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -142,7 +157,11 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
     workDir,
     output: () => output,
     adm: (...cmd: string[]) => {
-      const r = spawnSync('varnishadm', ['-T', `127.0.0.1:${adminPort}`, '-S', secretFile, ...cmd], { encoding: 'utf8' });
+      const r = spawnSync(
+        'varnishadm',
+        ['-T', `127.0.0.1:${adminPort}`, '-S', secretFile, ...cmd],
+        { encoding: 'utf8' },
+      );
       if (r.error) throw r.error;
       return `${r.stdout}${r.stderr}`;
     },

@@ -15,7 +15,15 @@ function spec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
     name: 'site',
     domains: [{ domain: 'www.site.com', protocol: 'http' }],
-    origins: [{ origin: 'origin.site.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    origins: [
+      {
+        origin: 'origin.site.com',
+        port: 80,
+        ssl: false,
+        rules: [{ name: 'default', request_url: '/*' }],
+        hostheadertype: 'domain',
+      },
+    ],
     caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
     flavor_id: 'mock',
@@ -25,7 +33,12 @@ function spec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
 }
 
 const deployed: Record<string, ProviderDetail> = {
-  Mock: { id: 'm-1', access_urls: [{ domain: 'www.site.com', provider_url: 'p.net', operator_url: 'p.net' }], status: 'deployed', domains_certificate_status: {} },
+  Mock: {
+    id: 'm-1',
+    access_urls: [{ domain: 'www.site.com', provider_url: 'p.net', operator_url: 'p.net' }],
+    status: 'deployed',
+    domains_certificate_status: {},
+  },
 };
 
 let store: SqliteCatalogStore;
@@ -33,7 +46,12 @@ let catalog: Catalog;
 
 beforeEach(async () => {
   store = new SqliteCatalogStore(path.join(dir, `c-${n++}.sqlite`));
-  catalog = new Catalog(store, { providers: ['mock'], maxServicesPerProject: 20, defaultCacheTtl: 86400, sharedSslShards: SHARDS });
+  catalog = new Catalog(store, {
+    providers: ['mock'],
+    maxServicesPerProject: 20,
+    defaultCacheTtl: 86400,
+    sharedSslShards: SHARDS,
+  });
   await catalog.ensureFlavor('mock', 'mock');
 });
 afterEach(() => store.close());
@@ -41,9 +59,19 @@ afterEach(() => store.close());
 describe('Catalog.createService', () => {
   it('stores the service create_in_progress with a create job for generation 1', async () => {
     const service = await catalog.createService('p', spec());
-    expect(service).toMatchObject({ project_id: 'p', operator_status: 'enabled', provider_details: {}, generation: 1 });
+    expect(service).toMatchObject({
+      project_id: 'p',
+      operator_status: 'enabled',
+      provider_details: {},
+      generation: 1,
+    });
     const [job] = await store.listPendingJobs(10);
-    expect(job).toMatchObject({ kind: 'create', service_id: service.service_id, generation: 1, job_id: `${service.service_id}:1:create` });
+    expect(job).toMatchObject({
+      kind: 'create',
+      service_id: service.service_id,
+      generation: 1,
+      job_id: `${service.service_id}:1:create`,
+    });
   });
 
   it('refuses an unknown flavor with Poppy’s message', async () => {
@@ -56,19 +84,28 @@ describe('Catalog.createService', () => {
   it('uses the project’s own limit over the default', async () => {
     await catalog.setProjectLimit('p', 1);
     await catalog.createService('p', spec());
-    await expect(catalog.createService('p', spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }))).rejects.toMatchObject({
+    await expect(
+      catalog.createService(
+        'p',
+        spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
+      ),
+    ).rejects.toMatchObject({
       kind: 'limit_exceeded',
       detail: 'Maximum Services Limit of 1 reached!',
     });
   });
 
   it('gives a shared-SSL label a shard, and refuses it once every shard holds it', async () => {
-    const shared = spec({ domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }] });
+    const shared = spec({
+      domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }],
+    });
     const a = await catalog.createService('p', shared);
     const b = await catalog.createService('q', shared);
     const names = [a.domains[0].domain, b.domains[0].domain].sort();
     expect(names).toEqual(SHARDS.map((s) => `mysite.${s}`));
-    await expect(catalog.createService('r', shared)).rejects.toMatchObject({ detail: 'Domain mysite has already been taken' });
+    await expect(catalog.createService('r', shared)).rejects.toMatchObject({
+      detail: 'Domain mysite has already been taken',
+    });
   });
 });
 
@@ -89,23 +126,33 @@ describe('Catalog.patchService', () => {
     expect(patched.generation).toBe(2);
     expect(patched.domains).toEqual([{ domain: 'www.moved.com', protocol: 'http' }]);
     expect(patched.provider_details.Mock.status).toBe('update_in_progress');
-    expect((await store.findDomainOwner('www.site.com'))).toBeUndefined();
+    expect(await store.findDomainOwner('www.site.com')).toBeUndefined();
     const jobs = await store.listPendingJobs(10);
     expect(jobs.map((j) => j.kind)).toEqual(['create', 'update']);
     expect((jobs[1].payload.previous as ServiceSpec).domains[0].domain).toBe('www.site.com');
   });
 
   it('keeps the full name of a shared-SSL domain the service already holds', async () => {
-    const s = await catalog.createService('p', spec({ domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }] }));
+    const s = await catalog.createService(
+      'p',
+      spec({ domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }] }),
+    );
     await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
-    const patched = await catalog.patchService('p', s.service_id, [{ op: 'replace', path: '/name', value: 'renamed' }]);
+    const patched = await catalog.patchService('p', s.service_id, [
+      { op: 'replace', path: '/name', value: 'renamed' },
+    ]);
     expect(patched.domains[0].domain).toBe(s.domains[0].domain);
   });
 
   it('refuses a disabled service', async () => {
     const s = await catalog.createService('p', spec());
-    await store.replaceService({ ...s, operator_status: 'disabled', provider_details: deployed, generation: 2 }, 1);
-    await expect(catalog.patchService('p', s.service_id, [])).rejects.toMatchObject({ detail: `Service ${s.service_id} is disabled` });
+    await store.replaceService(
+      { ...s, operator_status: 'disabled', provider_details: deployed, generation: 2 },
+      1,
+    );
+    await expect(catalog.patchService('p', s.service_id, [])).rejects.toMatchObject({
+      detail: `Service ${s.service_id} is disabled`,
+    });
   });
 });
 
@@ -120,12 +167,17 @@ describe('Catalog.deleteService and write-back', () => {
     // A create outcome arriving late (generation 1) is ignored.
     expect(await catalog.updateProvisioning('p', s.service_id, 1, deployed, false)).toBe(false);
     expect(await catalog.updateProvisioning('p', s.service_id, 2, {}, true)).toBe(true);
-    await expect(catalog.getService('p', s.service_id)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(catalog.getService('p', s.service_id)).rejects.toMatchObject({
+      kind: 'not_found',
+    });
   });
 
   it('applies a batch of write-backs in order, ignoring the stale ones', async () => {
     const a = await catalog.createService('p', spec());
-    const b = await catalog.createService('p', spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }));
+    const b = await catalog.createService(
+      'p',
+      spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
+    );
     const applied = await catalog.updateProvisioningBatch([
       { projectId: 'p', serviceId: a.service_id, generation: 1, details: deployed, deleted: false },
       { projectId: 'p', serviceId: b.service_id, generation: 7, details: deployed, deleted: false },
@@ -133,12 +185,16 @@ describe('Catalog.deleteService and write-back', () => {
     ]);
     expect(applied).toEqual([true, false, true]);
     expect((await catalog.getService('p', a.service_id)).provider_details).toEqual(deployed);
-    await expect(catalog.getService('p', b.service_id)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(catalog.getService('p', b.service_id)).rejects.toMatchObject({
+      kind: 'not_found',
+    });
   });
 
   it('answers not found for another project’s service', async () => {
     const s = await catalog.createService('p', spec());
-    await expect(catalog.deleteService('q', s.service_id)).rejects.toMatchObject({ detail: `No service found: ${s.service_id}` });
+    await expect(catalog.deleteService('q', s.service_id)).rejects.toMatchObject({
+      detail: `No service found: ${s.service_id}`,
+    });
   });
 });
 
@@ -158,15 +214,24 @@ describe('Catalog.purgeService', () => {
     const soft = await catalog.purgeService('p', s.service_id, '/*', false);
     expect(soft.provider_details.Mock.status).toBe('update_in_progress');
     const purges = (await store.listPendingJobs(10)).filter((j) => j.kind === 'purge');
-    expect(purges.map((j) => j.payload)).toEqual([{ url: '/img/*', hard: true }, { url: '/*', hard: false }]);
+    expect(purges.map((j) => j.payload)).toEqual([
+      { url: '/img/*', hard: true },
+      { url: '/*', hard: false },
+    ]);
   });
 });
 
 describe('Catalog.runServiceAction', () => {
   it('disables every service of a project with one disable job each, keeping the generation', async () => {
     const a = await catalog.createService('p', spec());
-    const b = await catalog.createService('p', spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }));
-    await catalog.createService('q', spec({ domains: [{ domain: 'www.third.com', protocol: 'http' }] }));
+    const b = await catalog.createService(
+      'p',
+      spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
+    );
+    await catalog.createService(
+      'q',
+      spec({ domains: [{ domain: 'www.third.com', protocol: 'http' }] }),
+    );
     const refs = await catalog.runServiceAction({ project_id: 'p' }, 'disable');
     expect(refs.map((r) => r.service_id).sort()).toEqual([a.service_id, b.service_id].sort());
     const disabled = await catalog.getService('p', a.service_id);
@@ -181,20 +246,35 @@ describe('Catalog.runServiceAction', () => {
     await catalog.runServiceAction({ domain: 'www.site.com' }, 'enable');
     expect((await catalog.getService('p', s.service_id)).operator_status).toBe('enabled');
     await catalog.runServiceAction({ domain: 'www.site.com' }, 'delete');
-    expect((await store.listPendingJobs(20)).some((j) => j.kind === 'delete' && j.service_id === s.service_id)).toBe(true);
+    expect(
+      (await store.listPendingJobs(20)).some(
+        (j) => j.kind === 'delete' && j.service_id === s.service_id,
+      ),
+    ).toBe(true);
   });
 
   it('refuses an unknown action, an unknown domain, and a target with both or neither key', async () => {
-    await expect(catalog.runServiceAction({ project_id: 'p' }, 'explode')).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(catalog.runServiceAction({ project_id: 'p' }, 'explode')).rejects.toMatchObject({
+      kind: 'invalid',
+    });
     await expect(catalog.runServiceAction({}, 'enable')).rejects.toMatchObject({ kind: 'invalid' });
-    await expect(catalog.runServiceAction({ project_id: 'p', domain: 'www.site.com' }, 'enable')).rejects.toMatchObject({ kind: 'invalid' });
-    await expect(catalog.runServiceAction({ domain: 'www.nobody.com' }, 'enable')).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(
+      catalog.runServiceAction({ project_id: 'p', domain: 'www.site.com' }, 'enable'),
+    ).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(
+      catalog.runServiceAction({ domain: 'www.nobody.com' }, 'enable'),
+    ).rejects.toMatchObject({ kind: 'not_found' });
   });
 });
 
 describe('flavors', () => {
   it('refuses a provider this deployment does not run', async () => {
-    await expect(catalog.createFlavor({ id: 'x-flavor', providers: [{ provider: 'akamai', provider_url: 'http://a' }] })).rejects.toMatchObject({
+    await expect(
+      catalog.createFlavor({
+        id: 'x-flavor',
+        providers: [{ provider: 'akamai', provider_url: 'http://a' }],
+      }),
+    ).rejects.toMatchObject({
       kind: 'invalid',
     });
   });
@@ -203,6 +283,13 @@ describe('flavors', () => {
 describe('allocateSharedSslDomain', () => {
   it('skips shards where the name is taken', async () => {
     const taken = new Set([`a.${SHARDS[0]}`]);
-    expect(await allocateSharedSslDomain('a', SHARDS, async (d) => taken.has(d), () => 0)).toBe(`a.${SHARDS[1]}`);
+    expect(
+      await allocateSharedSslDomain(
+        'a',
+        SHARDS,
+        async (d) => taken.has(d),
+        () => 0,
+      ),
+    ).toBe(`a.${SHARDS[1]}`);
   });
 });

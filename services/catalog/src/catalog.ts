@@ -34,13 +34,21 @@ export interface CatalogOptions {
 /** Optimistic concurrency: a read-modify-write that lost a race is retried this often. */
 const MAX_WRITE_ATTEMPTS = 5;
 
-function withProviderStatus(details: Record<string, ProviderDetail>, status: ProviderStatus): Record<string, ProviderDetail> {
+function withProviderStatus(
+  details: Record<string, ProviderDetail>,
+  status: ProviderStatus,
+): Record<string, ProviderDetail> {
   const out: Record<string, ProviderDetail> = {};
   for (const [name, detail] of Object.entries(details)) out[name] = { ...detail, status };
   return out;
 }
 
-export function jobFor(service: Service, kind: JobKind, payload: Record<string, unknown> = {}, suffix = ''): OutboxJob {
+export function jobFor(
+  service: Service,
+  kind: JobKind,
+  payload: Record<string, unknown> = {},
+  suffix = '',
+): OutboxJob {
   // The request's W3C trace context rides with the job (the relay turns it into message
   // headers), so the provisioning work shows up in the request's trace.
   const trace: Record<string, string> = {};
@@ -84,7 +92,9 @@ export class Catalog {
         domains.push(d);
         continue;
       }
-      const full = held.get(d.domain) ?? (await allocateSharedSslDomain(d.domain, this.options.sharedSslShards, this.isClaimed));
+      const full =
+        held.get(d.domain) ??
+        (await allocateSharedSslDomain(d.domain, this.options.sharedSslShards, this.isClaimed));
       domains.push({ ...d, domain: full });
     }
     return { ...spec, domains };
@@ -94,7 +104,8 @@ export class Catalog {
     // The gateway validated already; the catalog owns the invariant, so it checks again.
     validateServiceDocument(toServiceDocument(spec));
     await this.requireFlavor(spec.flavor_id);
-    const limit = (await this.store.getProjectLimit(projectId)) ?? this.options.maxServicesPerProject;
+    const limit =
+      (await this.store.getProjectLimit(projectId)) ?? this.options.maxServicesPerProject;
     const service: Service = {
       service_id: randomUUID(),
       project_id: projectId,
@@ -105,7 +116,15 @@ export class Catalog {
     };
     // The spec rides along so a worker's first attempt needs no read-back (stale runs are caught by the generation).
     const { name, domains, origins, caching, restrictions, flavor_id, log_delivery } = service;
-    const desired: ServiceSpec = { name, domains, origins, caching, restrictions, flavor_id, log_delivery };
+    const desired: ServiceSpec = {
+      name,
+      domains,
+      origins,
+      caching,
+      restrictions,
+      flavor_id,
+      log_delivery,
+    };
     await this.store.createService(service, jobFor(service, 'create', { spec: desired }), limit);
     return service;
   }
@@ -132,7 +151,8 @@ export class Catalog {
       if (!current) throw missing();
       const { next, job } = await change(current);
       if (await this.store.replaceService(next, current.generation, job)) return next;
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw invalid(`Service ${serviceId} is being changed concurrently, try again`);
+      if (attempt >= MAX_WRITE_ATTEMPTS)
+        throw invalid(`Service ${serviceId} is being changed concurrently, try again`);
     }
   }
 
@@ -142,12 +162,15 @@ export class Catalog {
       serviceId,
       () => notFound('Service not found'),
       async (current) => {
-        if (current.operator_status === 'disabled') throw invalid(`Service ${serviceId} is disabled`);
+        if (current.operator_status === 'disabled')
+          throw invalid(`Service ${serviceId} is disabled`);
         const status = aggregateServiceStatus(current.provider_details);
         if (status !== 'deployed' && status !== 'failed') {
           throw invalid(`Service ${serviceId} neither deployed nor failed`);
         }
-        const patched = applyServicePatch(current, operations, { defaultCacheTtl: this.options.defaultCacheTtl });
+        const patched = applyServicePatch(current, operations, {
+          defaultCacheTtl: this.options.defaultCacheTtl,
+        });
         await this.requireFlavor(patched.flavor_id);
         const next: Service = {
           ...current,
@@ -173,12 +196,20 @@ export class Catalog {
           generation: current.generation + 1,
         };
         // The provider details as they were before: the delete job needs the vendor ids.
-        return { next, job: jobFor(next, 'delete', { provider_details: current.provider_details }) };
+        return {
+          next,
+          job: jobFor(next, 'delete', { provider_details: current.provider_details }),
+        };
       },
     );
   }
 
-  async purgeService(projectId: string, serviceId: string, url: string, hard: boolean): Promise<Service> {
+  async purgeService(
+    projectId: string,
+    serviceId: string,
+    url: string,
+    hard: boolean,
+  ): Promise<Service> {
     return this.rewrite(
       projectId,
       serviceId,
@@ -190,7 +221,10 @@ export class Catalog {
         // A purge changes no desired state: same generation, so an update in flight keeps its write-back.
         const next: Service = hard
           ? current
-          : { ...current, provider_details: withProviderStatus(current.provider_details, 'update_in_progress') };
+          : {
+              ...current,
+              provider_details: withProviderStatus(current.provider_details, 'update_in_progress'),
+            };
         const suffix = `:${randomUUID()}`;
         return { next, job: jobFor(next, 'purge', { url, hard }, suffix) };
       },
@@ -202,7 +236,11 @@ export class Catalog {
    * stored at once with an enable/disable job (DNS re-pointing). Like a purge it keeps the
    * generation, so a create or update in flight still gets its write-back.
    */
-  async setOperatorStatus(projectId: string, serviceId: string, state: 'enabled' | 'disabled'): Promise<Service> {
+  async setOperatorStatus(
+    projectId: string,
+    serviceId: string,
+    state: 'enabled' | 'disabled',
+  ): Promise<Service> {
     return this.rewrite(
       projectId,
       serviceId,
@@ -234,7 +272,11 @@ export class Catalog {
     const apply = (ref: ServiceRef): Promise<Service> =>
       action === 'delete'
         ? this.deleteService(ref.project_id, ref.service_id)
-        : this.setOperatorStatus(ref.project_id, ref.service_id, action === 'enable' ? 'enabled' : 'disabled');
+        : this.setOperatorStatus(
+            ref.project_id,
+            ref.service_id,
+            action === 'enable' ? 'enabled' : 'disabled',
+          );
     if (target.domain !== undefined) {
       const service = await this.getServiceByDomain(target.domain);
       const ref = { project_id: service.project_id, service_id: service.service_id };
@@ -242,7 +284,7 @@ export class Catalog {
       return [ref];
     }
     const done: ServiceRef[] = [];
-    for (let marker: string | undefined; ; ) {
+    for (let marker: string | undefined; ;) {
       const page = await this.store.listServices(target.project_id!, marker, 10);
       for (const service of page) {
         const ref = { project_id: service.project_id, service_id: service.service_id };
@@ -261,7 +303,13 @@ export class Catalog {
   async createFlavor(raw: Flavor): Promise<Flavor> {
     // Re-checked here against the providers this deployment runs (reference §8.1).
     const flavor = prepareFlavor(
-      { id: raw.id, providers: raw.providers.map((p) => ({ provider: p.provider, links: [{ href: p.provider_url, rel: 'provider_url' }] })) },
+      {
+        id: raw.id,
+        providers: raw.providers.map((p) => ({
+          provider: p.provider,
+          links: [{ href: p.provider_url, rel: 'provider_url' }],
+        })),
+      },
       this.options.providers,
     );
     await this.store.createFlavor(flavor);
@@ -286,7 +334,10 @@ export class Catalog {
   async ensureFlavor(flavorId: string, provider: string): Promise<boolean> {
     if (await this.store.getFlavor(flavorId)) return false;
     try {
-      await this.store.createFlavor({ id: flavorId, providers: [{ provider, provider_url: `${provider}.localhost` }] });
+      await this.store.createFlavor({
+        id: flavorId,
+        providers: [{ provider, provider_url: `${provider}.localhost` }],
+      });
       return true;
     } catch {
       return false; // created concurrently by another catalog
@@ -318,10 +369,19 @@ export class Catalog {
 
   /** Several job outcomes, each applied or ignored as by updateProvisioning, in order. */
   async updateProvisioningBatch(
-    updates: Array<{ projectId: string; serviceId: string; generation: number; details: Record<string, ProviderDetail>; deleted: boolean }>,
+    updates: Array<{
+      projectId: string;
+      serviceId: string;
+      generation: number;
+      details: Record<string, ProviderDetail>;
+      deleted: boolean;
+    }>,
   ): Promise<boolean[]> {
     const applied: boolean[] = [];
-    for (const u of updates) applied.push(await this.updateProvisioning(u.projectId, u.serviceId, u.generation, u.details, u.deleted));
+    for (const u of updates)
+      applied.push(
+        await this.updateProvisioning(u.projectId, u.serviceId, u.generation, u.details, u.deleted),
+      );
     return applied;
   }
 

@@ -18,7 +18,15 @@ function spec(domain: string): ServiceSpec {
   return {
     name: 'site',
     domains: [{ domain, protocol: 'http' }],
-    origins: [{ origin: 'origin.site.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    origins: [
+      {
+        origin: 'origin.site.com',
+        port: 80,
+        ssl: false,
+        rules: [{ name: 'default', request_url: '/*' }],
+        hostheadertype: 'domain',
+      },
+    ],
     caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
     flavor_id: 'mock',
@@ -64,7 +72,12 @@ afterEach(async () => {
 
 describe('OutboxRelay', () => {
   it('publishes each pending job once with its job id and the service it is about, and marks it relayed', async () => {
-    const catalog = new Catalog(store, { providers: ['mock'], maxServicesPerProject: 20, defaultCacheTtl: 86400, sharedSslShards: ['s.example.net'] });
+    const catalog = new Catalog(store, {
+      providers: ['mock'],
+      maxServicesPerProject: 20,
+      defaultCacheTtl: 86400,
+      sharedSslShards: ['s.example.net'],
+    });
     await catalog.ensureFlavor('mock', 'mock');
     const a = await catalog.createService('p', spec('www.a.com'));
     const b = await catalog.createService('p', spec('www.b.com'));
@@ -75,7 +88,9 @@ describe('OutboxRelay', () => {
     expect(await store.listPendingJobs(10)).toEqual([]);
     const seen = await collect(q);
     await waitUntil(() => seen.length === 2);
-    expect(seen.map((d) => d.job.id).sort()).toEqual([`${a.service_id}:1:create`, `${b.service_id}:1:create`].sort());
+    expect(seen.map((d) => d.job.id).sort()).toEqual(
+      [`${a.service_id}:1:create`, `${b.service_id}:1:create`].sort(),
+    );
     expect(seen.find((d) => d.job.payload.service_id === a.service_id)?.job).toMatchObject({
       kind: 'create',
       payload: { project_id: 'p', service_id: a.service_id, generation: 1 },
@@ -83,13 +98,21 @@ describe('OutboxRelay', () => {
   });
 
   it('re-publishing after a crash between publish and mark delivers nothing twice', async () => {
-    const catalog = new Catalog(store, { providers: ['mock'], maxServicesPerProject: 20, defaultCacheTtl: 86400, sharedSslShards: ['s.example.net'] });
+    const catalog = new Catalog(store, {
+      providers: ['mock'],
+      maxServicesPerProject: 20,
+      defaultCacheTtl: 86400,
+      sharedSslShards: ['s.example.net'],
+    });
     await catalog.ensureFlavor('mock', 'mock');
     await catalog.createService('p', spec('www.a.com'));
     const q = queue();
     // The first relay "crashes" after publishing: the mark never happens.
     const crashing = new OutboxRelay(
-      { listPendingJobs: (n) => store.listPendingJobs(n), markJobsRelayed: async () => Promise.reject(new Error('crash')) },
+      {
+        listPendingJobs: (n) => store.listPendingJobs(n),
+        markJobsRelayed: async () => Promise.reject(new Error('crash')),
+      },
       async () => q,
       'sqlite',
       logger,
@@ -117,18 +140,25 @@ describe('OutboxRelay', () => {
       logger,
       { pollIntervalMs: 5, maxBackoffMs: 20 },
     );
-    const catalog = new Catalog(notifyingStore(store, () => relay.kick()), {
-      providers: ['mock'],
-      maxServicesPerProject: 20,
-      defaultCacheTtl: 86400,
-      sharedSslShards: ['s.example.net'],
-    });
+    const catalog = new Catalog(
+      notifyingStore(store, () => relay.kick()),
+      {
+        providers: ['mock'],
+        maxServicesPerProject: 20,
+        defaultCacheTtl: 86400,
+        sharedSslShards: ['s.example.net'],
+      },
+    );
     await catalog.ensureFlavor('mock', 'mock');
     relay.start();
     opened.push({ close: () => relay.stop() });
     const s = await catalog.createService('p', spec('www.a.com'));
     await waitUntil(() => relay.health().lastError !== undefined);
-    expect(relay.health()).toMatchObject({ name: 'nats', online: false, lastError: 'connection refused' });
+    expect(relay.health()).toMatchObject({
+      name: 'nats',
+      online: false,
+      lastError: 'connection refused',
+    });
     expect(await store.listPendingJobs(10)).toHaveLength(1);
     reachable = true;
     await waitUntil(() => relay.health().online);
@@ -153,6 +183,13 @@ describe('OutboxRelay', () => {
       created_at: '2026-01-01T00:00:00.000Z',
     });
     expect(job.headers).toEqual({ traceparent });
-    expect(job.payload).toEqual({ url: '/x', hard: true, project_id: 'p', service_id: 's', generation: 2, created_at: '2026-01-01T00:00:00.000Z' });
+    expect(job.payload).toEqual({
+      url: '/x',
+      hard: true,
+      project_id: 'p',
+      service_id: 's',
+      generation: 2,
+      created_at: '2026-01-01T00:00:00.000Z',
+    });
   });
 });

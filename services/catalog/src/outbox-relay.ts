@@ -91,7 +91,12 @@ export class OutboxRelay {
   }
 
   health(): RelayHealth {
-    return { name: this.driverName, online: this.online, relayed: this.relayed, lastError: this.lastError };
+    return {
+      name: this.driverName,
+      online: this.online,
+      relayed: this.relayed,
+      lastError: this.lastError,
+    };
   }
 
   /**
@@ -106,13 +111,18 @@ export class OutboxRelay {
     // Concurrent publishes: order between services does not matter, and the jobs of one
     // service are told apart by generation, not by arrival order.
     const results = await Promise.allSettled(pending.map((job) => queue.publish(toQueueJob(job))));
-    const published = pending.filter((_, i) => results[i].status === 'fulfilled').map((job) => job.job_id);
+    const published = pending
+      .filter((_, i) => results[i].status === 'fulfilled')
+      .map((job) => job.job_id);
     if (published.length > 0) await this.store.markJobsRelayed(published);
     this.relayed += published.length;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       if (published.length === 0) throw failed.reason;
-      this.logger.warn({ err: failed.reason, failed: pending.length - published.length }, 'some outbox jobs were not published, retrying');
+      this.logger.warn(
+        { err: failed.reason, failed: pending.length - published.length },
+        'some outbox jobs were not published, retrying',
+      );
     }
     return published.length;
   }
@@ -124,7 +134,10 @@ export class OutboxRelay {
       try {
         const count = await this.relayOnce();
         if (!this.online || this.failures > 0) {
-          this.logger.info({ queue: this.driverName, afterFailures: this.failures }, 'outbox relay connected to the job queue');
+          this.logger.info(
+            { queue: this.driverName, afterFailures: this.failures },
+            'outbox relay connected to the job queue',
+          );
         }
         this.online = true;
         this.failures = 0;
@@ -138,7 +151,10 @@ export class OutboxRelay {
         delay = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(this.failures, 10));
         // Every failure at first, then one line in ten: an outage must not flood the log.
         if (this.failures <= 3 || this.failures % 10 === 0) {
-          this.logger.warn({ err, failures: this.failures, retryInMs: delay }, 'outbox relay cannot reach the job queue');
+          this.logger.warn(
+            { err, failures: this.failures, retryInMs: delay },
+            'outbox relay cannot reach the job queue',
+          );
         }
       }
       if (this.stopped) break;
@@ -181,7 +197,10 @@ export function notifyingStore(store: CatalogStore, onJobRecorded: () => void): 
       if (typeof value !== 'function') return value;
       if (prop === 'createService' || prop === 'replaceService') {
         return async (...args: unknown[]) => {
-          const result = (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
+          const result = (await (value as (...a: unknown[]) => Promise<unknown>).apply(
+            target,
+            args,
+          )) as unknown;
           onJobRecorded();
           return result;
         };

@@ -17,7 +17,9 @@ export async function openStore(config: CatalogConfig, logger?: Logger): Promise
       fs.mkdirSync(config.dataDir, { recursive: true });
       return new SqliteCatalogStore(path.join(config.dataDir, 'catalog.sqlite'));
     case 'cassandra':
-      return CassandraCatalogStore.open(config.cassandra, (msg) => logger?.info({ keyspace: config.cassandra.keyspace }, msg));
+      return CassandraCatalogStore.open(config.cassandra, (msg) =>
+        logger?.info({ keyspace: config.cassandra.keyspace }, msg),
+      );
   }
 }
 
@@ -28,13 +30,25 @@ export async function startCatalog(
 ): Promise<void> {
   const store = await openStore(config, logger);
   shutdown.add('storage', () => store.close());
-  const relay = new OutboxRelay(store, () => createJobQueue(config.queue, { logger }), config.queue.driver, logger, {
-    pollIntervalMs: config.outboxPollMs,
-  });
+  const relay = new OutboxRelay(
+    store,
+    () => createJobQueue(config.queue, { logger }),
+    config.queue.driver,
+    logger,
+    {
+      pollIntervalMs: config.outboxPollMs,
+    },
+  );
   relay.start();
   shutdown.add('outbox relay', () => relay.stop());
-  const catalog = new Catalog(notifyingStore(store, () => relay.kick()), config);
-  if (config.defaultFlavor && (await catalog.ensureFlavor(config.defaultFlavor, config.providers[0]))) {
+  const catalog = new Catalog(
+    notifyingStore(store, () => relay.kick()),
+    config,
+  );
+  if (
+    config.defaultFlavor &&
+    (await catalog.ensureFlavor(config.defaultFlavor, config.providers[0]))
+  ) {
     logger.info({ flavor: config.defaultFlavor }, 'created the default flavor');
   }
   const server = await startGrpcServer({

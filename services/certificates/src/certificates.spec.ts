@@ -13,11 +13,17 @@ class FakeIssuer implements Issuer {
   readonly name = 'ACME';
   fail = false;
   issued: string[] = [];
-  constructor(private readonly ca: TestCert, private readonly validDays = 90) {}
+  constructor(
+    private readonly ca: TestCert,
+    private readonly validDays = 90,
+  ) {}
   async issue(domain: string): Promise<IssuedCertificate> {
     if (this.fail) throw new Error('CA said no');
     this.issued.push(domain);
-    const leaf = await makeLeaf(this.ca, { names: [domain], notAfter: new Date(Date.now() + this.validDays * DAY) });
+    const leaf = await makeLeaf(this.ca, {
+      names: [domain],
+      notAfter: new Date(Date.now() + this.validDays * DAY),
+    });
     return { certificatePem: leaf.pem, privateKeyPem: leaf.keyPem };
   }
 }
@@ -48,7 +54,12 @@ describe('Certificates', () => {
   afterEach(() => store.close());
 
   it('records a managed certificate create_in_progress, then deployed once issued, never showing the key', async () => {
-    const created = await certs.create({ domain_name: 'www.example.com', cert_type: 'sni', flavor_id: 'cdn', project_id: 'p1' });
+    const created = await certs.create({
+      domain_name: 'www.example.com',
+      cert_type: 'sni',
+      flavor_id: 'cdn',
+      project_id: 'p1',
+    });
     expect(created.status).toBe('create_in_progress');
     await certs.idle();
     const got = await certs.get('www.example.com');
@@ -60,25 +71,51 @@ describe('Certificates', () => {
   });
 
   it('refuses the same domain, type and flavor twice (reference §7.2)', async () => {
-    await certs.create({ domain_name: 'www.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p1' });
-    expect(await kindOf(certs.create({ domain_name: 'www.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p2' }))).toBe(
-      'invalid: Certificate already exists for www.example.com ',
-    );
+    await certs.create({
+      domain_name: 'www.example.com',
+      cert_type: 'san',
+      flavor_id: 'cdn',
+      project_id: 'p1',
+    });
+    expect(
+      await kindOf(
+        certs.create({
+          domain_name: 'www.example.com',
+          cert_type: 'san',
+          flavor_id: 'cdn',
+          project_id: 'p2',
+        }),
+      ),
+    ).toBe('invalid: Certificate already exists for www.example.com ');
     await certs.idle();
   });
 
   it('refuses a root or malformed domain and an unknown cert_type', async () => {
-    expect(await kindOf(certs.create({ domain_name: 'nodot', cert_type: 'san', flavor_id: 'cdn', project_id: 'p' }))).toBe(
-      'invalid: nodot must be a valid non-root domain',
-    );
-    expect(await kindOf(certs.create({ domain_name: 'a.example.com', cert_type: 'dedicated', flavor_id: 'cdn', project_id: 'p' }))).toMatch(
-      /^invalid: cert_type 'dedicated' is not one of san, sni, custom/,
-    );
+    expect(
+      await kindOf(
+        certs.create({ domain_name: 'nodot', cert_type: 'san', flavor_id: 'cdn', project_id: 'p' }),
+      ),
+    ).toBe('invalid: nodot must be a valid non-root domain');
+    expect(
+      await kindOf(
+        certs.create({
+          domain_name: 'a.example.com',
+          cert_type: 'dedicated',
+          flavor_id: 'cdn',
+          project_id: 'p',
+        }),
+      ),
+    ).toMatch(/^invalid: cert_type 'dedicated' is not one of san, sni, custom/);
   });
 
   it('records a failed issuance as failed with the CA error', async () => {
     issuer.fail = true;
-    await certs.create({ domain_name: 'www.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p1' });
+    await certs.create({
+      domain_name: 'www.example.com',
+      cert_type: 'san',
+      flavor_id: 'cdn',
+      project_id: 'p1',
+    });
     await certs.idle();
     const got = await certs.get('www.example.com');
     expect(got.status).toBe('failed');
@@ -87,23 +124,39 @@ describe('Certificates', () => {
   });
 
   it('deletes only the owner project certificate; an unknown one is a 404 (Decision 11)', async () => {
-    await certs.create({ domain_name: 'www.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p1' });
+    await certs.create({
+      domain_name: 'www.example.com',
+      cert_type: 'san',
+      flavor_id: 'cdn',
+      project_id: 'p1',
+    });
     await certs.idle();
     expect(await kindOf(certs.delete('www.example.com', 'san', 'p2'))).toMatch(/^not_found/);
     expect(await kindOf(certs.delete('www.example.com', 'sni', 'p1'))).toMatch(/^not_found/);
     expect(await kindOf(certs.delete('www.example.com', 'san', 'p1'))).toBe('ok');
-    expect(await kindOf(certs.get('www.example.com'))).toBe('not_found: certificate could not be found for domain : www.example.com');
+    expect(await kindOf(certs.get('www.example.com'))).toBe(
+      'not_found: certificate could not be found for domain : www.example.com',
+    );
   });
 
   it('admin status change updates the record and its issuer status; a bad status is a 400 (reference §10.8)', async () => {
-    await certs.create({ domain_name: 'www.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p1' });
+    await certs.create({
+      domain_name: 'www.example.com',
+      cert_type: 'san',
+      flavor_id: 'cdn',
+      project_id: 'p1',
+    });
     await certs.idle();
     const updated = await certs.updateStatus('www.example.com', 'cancelled');
     expect(updated.status).toBe('cancelled');
     expect(updated.cert_details.ACME.extra_info.status).toBe('cancelled');
     expect(await certs.listByStatus('cancelled')).toEqual(['www.example.com']);
-    expect(await kindOf(certs.updateStatus('www.example.com', 'bogus'))).toMatch(/^invalid: Status 'bogus' is not one of/);
-    expect(await kindOf(certs.updateStatus('nope.example.com', 'failed'))).toBe('not_found: Certificate could not be found for domain: nope.example.com');
+    expect(await kindOf(certs.updateStatus('www.example.com', 'bogus'))).toMatch(
+      /^invalid: Status 'bogus' is not one of/,
+    );
+    expect(await kindOf(certs.updateStatus('nope.example.com', 'failed'))).toBe(
+      'not_found: Certificate could not be found for domain: nope.example.com',
+    );
   });
 
   it('ensure issues what a service lacks, waits for it, and reports shared as deployed and a missing custom upload as failed', async () => {
@@ -118,17 +171,38 @@ describe('Certificates', () => {
         { domain_name: 'c.example.com', cert_type: 'custom' },
       ],
     });
-    expect(result.statuses).toEqual({ 'a.example.com': 'deployed', 'b.example.com': 'deployed', shop: 'deployed', 'c.example.com': 'failed' });
-    expect(result.errors['c.example.com']).toMatch(/No custom certificate was uploaded for c.example.com/);
-    const again = await certs.ensure({ project_id: 'p1', flavor_id: 'cdn', waitMs: 5000, domains: [{ domain_name: 'a.example.com', cert_type: 'sni' }] });
+    expect(result.statuses).toEqual({
+      'a.example.com': 'deployed',
+      'b.example.com': 'deployed',
+      shop: 'deployed',
+      'c.example.com': 'failed',
+    });
+    expect(result.errors['c.example.com']).toMatch(
+      /No custom certificate was uploaded for c.example.com/,
+    );
+    const again = await certs.ensure({
+      project_id: 'p1',
+      flavor_id: 'cdn',
+      waitMs: 5000,
+      domains: [{ domain_name: 'a.example.com', cert_type: 'sni' }],
+    });
     expect(again.statuses['a.example.com']).toBe('deployed');
     expect(issuer.issued).toEqual(['a.example.com', 'b.example.com']);
   });
 
   it('ensure answers create_in_progress when issuance outlasts the wait', async () => {
-    const slow: Issuer = { name: 'ACME', issue: () => new Promise((resolve) => setTimeout(() => resolve(issuer.issue('slow.example.com')), 300)) };
+    const slow: Issuer = {
+      name: 'ACME',
+      issue: () =>
+        new Promise((resolve) => setTimeout(() => resolve(issuer.issue('slow.example.com')), 300)),
+    };
     certs = new Certificates({ store, issuer: slow, logger });
-    const result = await certs.ensure({ project_id: 'p', flavor_id: 'cdn', waitMs: 20, domains: [{ domain_name: 'slow.example.com', cert_type: 'sni' }] });
+    const result = await certs.ensure({
+      project_id: 'p',
+      flavor_id: 'cdn',
+      waitMs: 20,
+      domains: [{ domain_name: 'slow.example.com', cert_type: 'sni' }],
+    });
     expect(result.statuses['slow.example.com']).toBe('create_in_progress');
     await certs.idle();
     expect((await certs.get('slow.example.com')).status).toBe('deployed');
@@ -138,7 +212,12 @@ describe('Certificates', () => {
     it('re-issues managed certificates due within the window and leaves the others', async () => {
       issuer = new FakeIssuer(ca, 10);
       certs = new Certificates({ store, issuer, logger });
-      await certs.create({ domain_name: 'soon.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p' });
+      await certs.create({
+        domain_name: 'soon.example.com',
+        cert_type: 'san',
+        flavor_id: 'cdn',
+        project_id: 'p',
+      });
       await certs.idle();
       const before = (await store.get('soon.example.com'))!.not_after;
       issuer = new FakeIssuer(ca, 90);
@@ -146,24 +225,47 @@ describe('Certificates', () => {
       const result = await renewDue(renewing, store, { withinDays: 30, logger });
       expect(result).toEqual({ renewed: ['soon.example.com'], notRenewed: [] });
       expect((await store.get('soon.example.com'))!.not_after).toBeGreaterThan(before);
-      expect(await renewDue(renewing, store, { withinDays: 30, logger })).toEqual({ renewed: [], notRenewed: [] });
+      expect(await renewDue(renewing, store, { withinDays: 30, logger })).toEqual({
+        renewed: [],
+        notRenewed: [],
+      });
     });
 
     it('reports what it could not renew, keeping a still-valid certificate deployed with the error', async () => {
       issuer = new FakeIssuer(ca, 10);
       certs = new Certificates({ store, issuer, logger });
-      await certs.create({ domain_name: 'soon.example.com', cert_type: 'san', flavor_id: 'cdn', project_id: 'p' });
+      await certs.create({
+        domain_name: 'soon.example.com',
+        cert_type: 'san',
+        flavor_id: 'cdn',
+        project_id: 'p',
+      });
       await certs.idle();
       issuer.fail = true;
-      const leaf = await makeLeaf(ca, { names: ['up.example.com'], notAfter: new Date(Date.now() + 5 * DAY) });
-      await certs.create({ domain_name: 'up.example.com', cert_type: 'custom', flavor_id: 'cdn', project_id: 'p', certificate_pem: leaf.pem, private_key_pem: leaf.keyPem });
+      const leaf = await makeLeaf(ca, {
+        names: ['up.example.com'],
+        notAfter: new Date(Date.now() + 5 * DAY),
+      });
+      await certs.create({
+        domain_name: 'up.example.com',
+        cert_type: 'custom',
+        flavor_id: 'cdn',
+        project_id: 'p',
+        certificate_pem: leaf.pem,
+        private_key_pem: leaf.keyPem,
+      });
       const result = await renewDue(certs, store, { withinDays: 30, logger });
       expect(result.renewed).toEqual([]);
-      expect(result.notRenewed.map((n) => n.domain).sort()).toEqual(['soon.example.com', 'up.example.com']);
+      expect(result.notRenewed.map((n) => n.domain).sort()).toEqual([
+        'soon.example.com',
+        'up.example.com',
+      ]);
       const soon = await certs.get('soon.example.com');
       expect(soon.status).toBe('deployed');
       expect(soon.error_message).toBe('certificate issuance failed: CA said no');
-      expect((await certs.get('up.example.com')).error_message).toMatch(/^custom certificate expires on .*; upload a new one$/);
+      expect((await certs.get('up.example.com')).error_message).toMatch(
+        /^custom certificate expires on .*; upload a new one$/,
+      );
     });
   });
 });

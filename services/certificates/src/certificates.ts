@@ -5,11 +5,21 @@
  * validated on upload and recorded deployed, or refused with a 400 message.
  */
 import * as x509 from './x509';
-import { CERTIFICATE_STATUSES, invalid, isValidDomainName, notFound, type CertificateStatus } from '@poppy/domain';
+import {
+  CERTIFICATE_STATUSES,
+  invalid,
+  isValidDomainName,
+  notFound,
+  type CertificateStatus,
+} from '@poppy/domain';
 import type { Logger } from '@poppy/platform';
 import type { Issuer } from './acme/issuer';
 import { validateCustomCertificate } from './custom-certificate';
-import type { CertificateRecord, CertificateStore, StoredCertType } from './store/certificate-store';
+import type {
+  CertificateRecord,
+  CertificateStore,
+  StoredCertType,
+} from './store/certificate-store';
 
 export const STORED_CERT_TYPES: readonly StoredCertType[] = ['san', 'sni', 'custom'];
 const CUSTOM_ISSUER = 'Custom';
@@ -53,7 +63,8 @@ export function parseStatus(status: string): CertificateStatus {
 
 function validDomain(domainName: string): string {
   const d = (domainName ?? '').trim().toLowerCase();
-  if (!isValidDomainName(d) || !d.includes('.')) throw invalid(`${domainName} must be a valid non-root domain`);
+  if (!isValidDomainName(d) || !d.includes('.'))
+    throw invalid(`${domainName} must be a valid non-root domain`);
   return d;
 }
 
@@ -82,7 +93,12 @@ export class Certificates {
     if (!input.flavor_id) throw invalid('flavor_id is required');
     if (!input.project_id) throw invalid('project_id is required');
     const existing = await this.options.store.get(domain);
-    if (existing && existing.cert_type === certType && existing.flavor_id === input.flavor_id && certType !== 'custom') {
+    if (
+      existing &&
+      existing.cert_type === certType &&
+      existing.flavor_id === input.flavor_id &&
+      certType !== 'custom'
+    ) {
       throw invalid(`Certificate already exists for ${domain} `);
     }
     const base: CertificateRecord = {
@@ -100,7 +116,11 @@ export class Certificates {
     };
     if (certType === 'custom') {
       const valid = await validateCustomCertificate(
-        { domainName: domain, certificatePem: input.certificate_pem ?? '', privateKeyPem: input.private_key_pem ?? '' },
+        {
+          domainName: domain,
+          certificatePem: input.certificate_pem ?? '',
+          privateKeyPem: input.private_key_pem ?? '',
+        },
         this.now(),
       );
       const record: CertificateRecord = {
@@ -112,12 +132,19 @@ export class Certificates {
         cert_details: {
           [CUSTOM_ISSUER]: {
             cert_domain: domain,
-            extra_info: { status: 'deployed', not_after: valid.notAfter.toISOString(), hostnames: valid.hostnames.join(',') },
+            extra_info: {
+              status: 'deployed',
+              not_after: valid.notAfter.toISOString(),
+              hostnames: valid.hostnames.join(','),
+            },
           },
         },
       };
       await this.options.store.put(record);
-      this.options.logger.info({ domain, notAfter: valid.notAfter.toISOString() }, 'custom certificate stored');
+      this.options.logger.info(
+        { domain, notAfter: valid.notAfter.toISOString() },
+        'custom certificate stored',
+      );
       return publicView(record);
     }
     await this.options.store.put(base);
@@ -156,7 +183,12 @@ export class Certificates {
     const details = structuredClone(record.cert_details);
     const first = Object.keys(details)[0];
     if (first) details[first].extra_info.status = next;
-    const updated = { ...record, status: next, cert_details: details, updated_at: this.now().getTime() };
+    const updated = {
+      ...record,
+      status: next,
+      cert_details: details,
+      updated_at: this.now().getTime(),
+    };
     await this.options.store.put(updated);
     return publicView(updated);
   }
@@ -173,7 +205,12 @@ export class Certificates {
       const domain = domain_name.trim().toLowerCase();
       const record = await this.options.store.get(domain);
       if (cert_type === 'custom') continue;
-      if (!record || record.status === 'failed' || record.status === 'cancelled' || record.cert_type !== cert_type) {
+      if (
+        !record ||
+        record.status === 'failed' ||
+        record.status === 'cancelled' ||
+        record.cert_type !== cert_type
+      ) {
         if (record?.cert_type === 'custom' && record.status === 'deployed') continue;
         await this.options.store.put({
           domain_name: domain,
@@ -213,7 +250,8 @@ export class Certificates {
       const record = await this.options.store.get(domain);
       if (!record) {
         result.statuses[domain] = 'failed';
-        result.errors[domain] = `No custom certificate was uploaded for ${domain} (POST /v1.0/ssl_certificate with cert_type custom)`;
+        result.errors[domain] =
+          `No custom certificate was uploaded for ${domain} (POST /v1.0/ssl_certificate with cert_type custom)`;
         continue;
       }
       result.statuses[domain] = record.status;
@@ -228,7 +266,10 @@ export class Certificates {
     if (running) return running;
     const issuer = this.options.issuer;
     if (!issuer) {
-      this.options.logger.warn({ domain }, 'no ACME directory configured (POPPY_ACME_DIRECTORY_URL): certificate stays create_in_progress');
+      this.options.logger.warn(
+        { domain },
+        'no ACME directory configured (POPPY_ACME_DIRECTORY_URL): certificate stays create_in_progress',
+      );
       return Promise.resolve();
     }
     const job = this.issue(issuer, domain).finally(() => this.inflight.delete(domain));
@@ -259,7 +300,10 @@ export class Certificates {
         error_message: '',
         updated_at: nowMs,
         cert_details: {
-          [issuer.name]: { cert_domain: domain, extra_info: { status: 'deployed', not_after: notAfter.toISOString(), action: 'issued' } },
+          [issuer.name]: {
+            cert_domain: domain,
+            extra_info: { status: 'deployed', not_after: notAfter.toISOString(), action: 'issued' },
+          },
         },
       });
       return;
@@ -275,7 +319,11 @@ export class Certificates {
       cert_details: {
         [issuer.name]: {
           cert_domain: current.cert_details[issuer.name]?.cert_domain ?? '',
-          extra_info: { ...current.cert_details[issuer.name]?.extra_info, status: stillValid ? current.status : 'failed', action: `issuance failed: ${failure}` },
+          extra_info: {
+            ...current.cert_details[issuer.name]?.extra_info,
+            status: stillValid ? current.status : 'failed',
+            action: `issuance failed: ${failure}`,
+          },
         },
       },
     });

@@ -33,10 +33,13 @@ export interface CertificatesConfig extends CommonConfig {
   maxWaitMs: number;
 }
 
-export function loadCertificatesConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CertificatesConfig> {
+export function loadCertificatesConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<CertificatesConfig> {
   const e = new EnvReader(env);
   const directoryUrl = e.string('POPPY_ACME_DIRECTORY_URL', '');
-  if (directoryUrl && !/^https?:\/\/\S+$/.test(directoryUrl)) e.problem(`POPPY_ACME_DIRECTORY_URL: expected an http(s) URL, got '${directoryUrl}'`);
+  if (directoryUrl && !/^https?:\/\/\S+$/.test(directoryUrl))
+    e.problem(`POPPY_ACME_DIRECTORY_URL: expected an http(s) URL, got '${directoryUrl}'`);
   const caFile = e.optionalString('POPPY_ACME_CA_FILE');
   const config: CertificatesConfig = {
     ...readCommonConfig(e),
@@ -48,7 +51,10 @@ export function loadCertificatesConfig(env: NodeJS.ProcessEnv = process.env): Re
       caFile: caFile === undefined ? undefined : path.resolve(caFile),
       email: e.optionalString('POPPY_ACME_EMAIL'),
       challenge: e.oneOf('POPPY_ACME_CHALLENGE', ['http-01', 'dns-01'] as const, 'http-01'),
-      dnsAddress: e.optionalString('POPPY_DNS_ADDRESS') === undefined ? undefined : e.address('POPPY_DNS_ADDRESS', ''),
+      dnsAddress:
+        e.optionalString('POPPY_DNS_ADDRESS') === undefined
+          ? undefined
+          : e.address('POPPY_DNS_ADDRESS', ''),
       httpHost: e.string('POPPY_ACME_HTTP_HOST', '127.0.0.1'),
       httpPort: e.int('POPPY_ACME_HTTP_PORT', 5002, { min: 0, max: 65535 }),
     },
@@ -56,6 +62,7 @@ export function loadCertificatesConfig(env: NodeJS.ProcessEnv = process.env): Re
     renewIntervalMs: e.int('POPPY_CERT_RENEW_INTERVAL_MS', 3_600_000, { min: 0 }),
     maxWaitMs: e.int('POPPY_CERT_MAX_WAIT_MS', 30_000, { min: 0, max: 600_000 }),
   };
-  if (config.acme.challenge === 'dns-01' && !config.acme.dnsAddress) e.problem('POPPY_DNS_ADDRESS is required when POPPY_ACME_CHALLENGE=dns-01');
+  if (config.acme.challenge === 'dns-01' && !config.acme.dnsAddress)
+    e.problem('POPPY_DNS_ADDRESS is required when POPPY_ACME_CHALLENGE=dns-01');
   return e.done(config);
 }

@@ -38,7 +38,8 @@ function leafHostnames(leaf: x509.X509Certificate): string[] {
 
 function parseChain(pem: string): x509.X509Certificate[] {
   const blocks = pem.match(PEM_CERT) ?? [];
-  if (blocks.length === 0) throw invalid('The certificate must be PEM text with at least one "BEGIN CERTIFICATE" block');
+  if (blocks.length === 0)
+    throw invalid('The certificate must be PEM text with at least one "BEGIN CERTIFICATE" block');
   return blocks.map((block, i) => {
     try {
       return new x509.X509Certificate(block);
@@ -64,8 +65,10 @@ export async function validateCustomCertificate(
   input: { domainName: string; certificatePem: string; privateKeyPem: string },
   now: Date = new Date(),
 ): Promise<ValidatedCustomCertificate> {
-  if (!input.certificatePem?.trim()) throw invalid('A custom certificate needs "certificate": the PEM chain, leaf first');
-  if (!input.privateKeyPem?.trim()) throw invalid('A custom certificate needs "private_key": the PEM private key of the leaf');
+  if (!input.certificatePem?.trim())
+    throw invalid('A custom certificate needs "certificate": the PEM chain, leaf first');
+  if (!input.privateKeyPem?.trim())
+    throw invalid('A custom certificate needs "private_key": the PEM private key of the leaf');
   const chain = parseChain(input.certificatePem);
   const leaf = chain[0];
   const key = parsePrivateKey(input.privateKeyPem);
@@ -82,19 +85,24 @@ export async function validateCustomCertificate(
 
   const keySpki = crypto.createPublicKey(key).export({ type: 'spki', format: 'der' });
   if (!Buffer.from(leaf.publicKey.rawData).equals(keySpki)) {
-    throw invalid('The private key does not match the certificate (the first certificate of the chain)');
+    throw invalid(
+      'The private key does not match the certificate (the first certificate of the chain)',
+    );
   }
 
   const hostnames = leafHostnames(leaf);
   if (!hostnames.some((name) => hostnameMatches(name, input.domainName))) {
-    throw invalid(`The certificate does not cover ${input.domainName}: it is for ${hostnames.join(', ') || 'no DNS name'}`);
+    throw invalid(
+      `The certificate does not cover ${input.domainName}: it is for ${hostnames.join(', ') || 'no DNS name'}`,
+    );
   }
 
   for (let i = 0; i + 1 < chain.length; i++) {
     const child = chain[i];
     const parent = chain[i + 1];
     const signed =
-      child.issuer === parent.subject && (await child.verify({ publicKey: parent.publicKey, signatureOnly: true }).catch(() => false));
+      child.issuer === parent.subject &&
+      (await child.verify({ publicKey: parent.publicKey, signatureOnly: true }).catch(() => false));
     if (!signed) {
       throw invalid(
         `The chain is out of order or incomplete: certificate ${i + 1} (${child.subject}) is not signed by certificate ${i + 2} (${parent.subject}); give the leaf first, then each issuer`,

@@ -5,5 +5,6 @@ import { loadCertificatesConfig } from './config';
 runService({
   name: 'certificates',
   loadConfig: loadCertificatesConfig,
-  start: async (config, logger, shutdown) => (await import('./start')).startCertificates(config, logger, shutdown),
+  start: async (config, logger, shutdown) =>
+    (await import('./start')).startCertificates(config, logger, shutdown),
 });

@@ -11,7 +11,9 @@ import type { Certificates } from './certificates';
 import type { CertificateStore } from './store/certificate-store';
 
 const meter = metrics.getMeter('poppy-certificates');
-const renewals = meter.createCounter('poppy_certificates_renewals', { description: 'Certificates renewed by the sweep' });
+const renewals = meter.createCounter('poppy_certificates_renewals', {
+  description: 'Certificates renewed by the sweep',
+});
 const renewalFailures = meter.createCounter('poppy_certificates_renewal_failures', {
   description: 'Certificates due for renewal that the sweep could not renew, by cert_type',
 });
@@ -52,6 +54,7 @@ export async function renewDue(
     renewalFailures.add(1, { cert_type: type });
     options.logger.warn({ domain, reason }, 'certificate due for renewal was not renewed');
   }
-  if (due.length > 0) options.logger.info({ due: due.length, renewed: result.renewed.length }, 'renewal sweep done');
+  if (due.length > 0)
+    options.logger.info({ due: due.length, renewed: result.renewed.length }, 'renewal sweep done');
   return result;
 }

@@ -17,19 +17,31 @@ export function certificateToWire(c: PublicCertificate): certificatesV1.Certific
   };
 }
 
-export function certificatesGrpcService(certificates: Certificates, logger: Logger, maxWaitMs: number): GrpcServiceBinding {
+export function certificatesGrpcService(
+  certificates: Certificates,
+  logger: Logger,
+  maxWaitMs: number,
+): GrpcServiceBinding {
   return bindUnaryService(
     certificatesV1.CertificatesServiceService,
     {
-      createCertificate: async (req) => ({ certificate: certificateToWire(await certificates.create(req)) }),
-      getCertificate: async (req) => ({ certificate: certificateToWire(await certificates.get(req.domain_name)) }),
+      createCertificate: async (req) => ({
+        certificate: certificateToWire(await certificates.create(req)),
+      }),
+      getCertificate: async (req) => ({
+        certificate: certificateToWire(await certificates.get(req.domain_name)),
+      }),
       deleteCertificate: async (req) => {
         await certificates.delete(req.domain_name, req.cert_type, req.project_id);
         return {};
       },
-      listCertificatesByStatus: async (req) => ({ domain_names: await certificates.listByStatus(req.status) }),
+      listCertificatesByStatus: async (req) => ({
+        domain_names: await certificates.listByStatus(req.status),
+      }),
       updateCertificateStatus: async (req) => ({
-        certificate: certificateToWire(await certificates.updateStatus(req.domain_name, req.status)),
+        certificate: certificateToWire(
+          await certificates.updateStatus(req.domain_name, req.status),
+        ),
       }),
       ensureCertificates: async (req) =>
         certificates.ensure({

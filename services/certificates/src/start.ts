@@ -3,7 +3,11 @@ import path from 'node:path';
 import { dnsV1 } from '@poppy/contracts';
 import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { AcmeIssuer } from './acme/acme-issuer';
-import { DnsChallengeResponder, HttpChallengeResponder, type ChallengeResponder } from './acme/challenge-responders';
+import {
+  DnsChallengeResponder,
+  HttpChallengeResponder,
+  type ChallengeResponder,
+} from './acme/challenge-responders';
 import { ChallengeServer } from './acme/challenge-server';
 import type { Issuer } from './acme/issuer';
 import { Certificates } from './certificates';
@@ -12,7 +16,11 @@ import { SqliteCertificateStore } from './drivers/sqlite/sqlite-certificate-stor
 import { renewDue } from './renewal';
 import { certificatesGrpcService } from './server';
 
-export async function startCertificates(config: CertificatesConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
+export async function startCertificates(
+  config: CertificatesConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = new SqliteCertificateStore(path.join(config.dataDir, 'certificates.sqlite'));
   shutdown.add('storage', () => store.close());
@@ -21,7 +29,9 @@ export async function startCertificates(config: CertificatesConfig, logger: Logg
   if (config.acme.directoryUrl) {
     let responder: ChallengeResponder;
     if (config.acme.challenge === 'dns-01') {
-      const dns = createPromiseClient(dnsV1.DnsServiceService, config.acme.dnsAddress!, { deadlineMs: config.grpcDeadlineMs * 4 });
+      const dns = createPromiseClient(dnsV1.DnsServiceService, config.acme.dnsAddress!, {
+        deadlineMs: config.grpcDeadlineMs * 4,
+      });
       shutdown.add('dns client', () => dns.close());
       responder = new DnsChallengeResponder(dns);
     } else {
@@ -44,8 +54,8 @@ export async function startCertificates(config: CertificatesConfig, logger: Logg
   shutdown.add('issuance in flight', () => certificates.idle());
   if (config.renewIntervalMs > 0) {
     const timer = setInterval(() => {
-      renewDue(certificates, store, { withinDays: config.renewWithinDays, logger }).catch((err: unknown) =>
-        logger.error({ err }, 'renewal sweep failed'),
+      renewDue(certificates, store, { withinDays: config.renewWithinDays, logger }).catch(
+        (err: unknown) => logger.error({ err }, 'renewal sweep failed'),
       );
     }, config.renewIntervalMs);
     timer.unref();
@@ -59,5 +69,13 @@ export async function startCertificates(config: CertificatesConfig, logger: Logg
   });
   shutdown.add('grpc server', () => server.stop());
   // Harnesses that start the service on port 0 read the bound port from this line.
-  logger.info({ port: server.port, acme: config.acme.directoryUrl || 'off', challenge: config.acme.challenge, challengePort }, 'certificates ready');
+  logger.info(
+    {
+      port: server.port,
+      acme: config.acme.directoryUrl || 'off',
+      challenge: config.acme.challenge,
+      challengePort,
+    },
+    'certificates ready',
+  );
 }

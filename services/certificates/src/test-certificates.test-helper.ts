@@ -18,7 +18,10 @@ async function keyPem(keys: crypto.webcrypto.CryptoKeyPair): Promise<string> {
 }
 
 function generateKeys(): Promise<crypto.webcrypto.CryptoKeyPair> {
-  return crypto.webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<crypto.webcrypto.CryptoKeyPair>;
+  return crypto.webcrypto.subtle.generateKey(ALG, true, [
+    'sign',
+    'verify',
+  ]) as Promise<crypto.webcrypto.CryptoKeyPair>;
 }
 
 export async function makeCa(name = 'Test CA'): Promise<TestCert> {
@@ -50,7 +53,13 @@ export async function makeLeaf(
     signingKey: issuer.keys.privateKey,
     signingAlgorithm: ALG,
     extensions:
-      options.names.length > 0 ? [new x509.SubjectAlternativeNameExtension(options.names.map((value) => ({ type: 'dns' as const, value })))] : [],
+      options.names.length > 0
+        ? [
+            new x509.SubjectAlternativeNameExtension(
+              options.names.map((value) => ({ type: 'dns' as const, value })),
+            ),
+          ]
+        : [],
   });
   return { cert, keys, pem: cert.toString('pem'), keyPem: await keyPem(keys) };
 }

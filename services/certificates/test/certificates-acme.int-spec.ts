@@ -7,16 +7,30 @@ import crypto from 'node:crypto';
 import { certificatesV1 } from '@poppy/contracts';
 import { isPoppyError } from '@poppy/domain';
 import { createPromiseClient, type PromiseClient } from '@poppy/platform';
-import { makeTempDir, startPebble, startProcess, type Pebble, type RunningProcess } from '@poppy/testing';
+import {
+  makeTempDir,
+  startPebble,
+  startProcess,
+  type Pebble,
+  type RunningProcess,
+} from '@poppy/testing';
 
 type Client = PromiseClient<typeof certificatesV1.CertificatesServiceService>;
 
-async function waitForStatus(client: Client, domain: string, status: string, timeoutMs = 20_000): Promise<certificatesV1.Certificate> {
+async function waitForStatus(
+  client: Client,
+  domain: string,
+  status: string,
+  timeoutMs = 20_000,
+): Promise<certificatesV1.Certificate> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const { certificate } = await client.getCertificate({ domain_name: domain });
     if (certificate!.status === status) return certificate!;
-    if (Date.now() > end) throw new Error(`${domain} is ${certificate!.status} (${certificate!.error_message}), not ${status}`);
+    if (Date.now() > end)
+      throw new Error(
+        `${domain} is ${certificate!.status} (${certificate!.error_message}), not ${status}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -36,7 +50,11 @@ describe('certificates service against pebble', () => {
       POPPY_ACME_CA_FILE: pebble.listenerCaFile,
       POPPY_ACME_HTTP_PORT: String(pebble.challengeHttpPort),
     });
-    client = createPromiseClient(certificatesV1.CertificatesServiceService, `127.0.0.1:${service.port}`, { deadlineMs: 20_000 });
+    client = createPromiseClient(
+      certificatesV1.CertificatesServiceService,
+      `127.0.0.1:${service.port}`,
+      { deadlineMs: 20_000 },
+    );
   }, 30_000);
 
   afterAll(async () => {
@@ -45,14 +63,21 @@ describe('certificates service against pebble', () => {
     await pebble?.stop();
   });
 
-  it('issues an sni certificate through a real HTTP-01 validation; the chain verifies against pebble\'s root', async () => {
+  it("issues an sni certificate through a real HTTP-01 validation; the chain verifies against pebble's root", async () => {
     const domain = `www.${unique}.example.com`;
     const { certificate } = await client.createCertificate({
-      domain_name: domain, cert_type: 'sni', flavor_id: 'cdn', project_id: 'p1', certificate_pem: '', private_key_pem: '',
+      domain_name: domain,
+      cert_type: 'sni',
+      flavor_id: 'cdn',
+      project_id: 'p1',
+      certificate_pem: '',
+      private_key_pem: '',
     });
     expect(certificate!.status).toBe('create_in_progress');
     const deployed = await waitForStatus(client, domain, 'deployed');
-    const chain = deployed.certificate_pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    const chain = deployed.certificate_pem.match(
+      /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+    )!;
     const leaf = new crypto.X509Certificate(chain[0]);
     expect(leaf.checkHost(domain)).toBe(domain);
     const root = new crypto.X509Certificate(await pebble.issuingRootPem());
@@ -68,17 +93,30 @@ describe('certificates service against pebble', () => {
     const a = `a.${unique}.example.org`;
     const b = `b.${unique}.example.org`;
     const reply = await client.ensureCertificates({
-      project_id: 'p1', service_id: 's1', flavor_id: 'cdn', wait_ms: 15_000,
-      domains: [{ domain_name: a, cert_type: 'san' }, { domain_name: b, cert_type: 'sni' }, { domain_name: 'shop', cert_type: 'shared' }],
+      project_id: 'p1',
+      service_id: 's1',
+      flavor_id: 'cdn',
+      wait_ms: 15_000,
+      domains: [
+        { domain_name: a, cert_type: 'san' },
+        { domain_name: b, cert_type: 'sni' },
+        { domain_name: 'shop', cert_type: 'shared' },
+      ],
     });
     if (reply.statuses[a] !== 'deployed') process.stderr.write(service.output() + pebble.output());
     expect(reply.statuses).toEqual({ [a]: 'deployed', [b]: 'deployed', shop: 'deployed' });
-    expect((await client.listCertificatesByStatus({ status: 'deployed' })).domain_names).toEqual(expect.arrayContaining([a, b]));
+    expect((await client.listCertificatesByStatus({ status: 'deployed' })).domain_names).toEqual(
+      expect.arrayContaining([a, b]),
+    );
   }, 20_000);
 
   it('answers a clear INVALID_ARGUMENT for a bad status and NOT_FOUND for an unknown domain', async () => {
-    await expect(client.listCertificatesByStatus({ status: 'nope' })).rejects.toMatchObject({ kind: 'invalid' });
-    const missing = await client.getCertificate({ domain_name: `none.${unique}.example.com` }).catch((e: unknown) => e);
+    await expect(client.listCertificatesByStatus({ status: 'nope' })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
+    const missing = await client
+      .getCertificate({ domain_name: `none.${unique}.example.com` })
+      .catch((e: unknown) => e);
     expect(isPoppyError(missing) && missing.kind).toBe('not_found');
   });
 });

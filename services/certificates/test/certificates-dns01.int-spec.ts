@@ -44,7 +44,11 @@ describe('certificates with DNS-01 through the dns service and PowerDNS', () => 
       POPPY_ACME_CHALLENGE: 'dns-01',
       POPPY_DNS_ADDRESS: `127.0.0.1:${dns.port}`,
     });
-    client = createPromiseClient(certificatesV1.CertificatesServiceService, `127.0.0.1:${service.port}`, { deadlineMs: 30_000 });
+    client = createPromiseClient(
+      certificatesV1.CertificatesServiceService,
+      `127.0.0.1:${service.port}`,
+      { deadlineMs: 30_000 },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -58,9 +62,16 @@ describe('certificates with DNS-01 through the dns service and PowerDNS', () => 
   it('issues a certificate validated by a TXT record that pebble reads from PowerDNS, then withdraws the record', async () => {
     const domain = `www.${unique}.com`;
     const reply = await client.ensureCertificates({
-      project_id: 'p1', service_id: 's1', flavor_id: 'cdn', wait_ms: 25_000, domains: [{ domain_name: domain, cert_type: 'san' }],
+      project_id: 'p1',
+      service_id: 's1',
+      flavor_id: 'cdn',
+      wait_ms: 25_000,
+      domains: [{ domain_name: domain, cert_type: 'san' }],
     });
-    if (reply.statuses[domain] !== 'deployed') process.stderr.write(`${JSON.stringify(reply)}\n${service.output()}\n${pebble.output()}\n${dns.output()}`);
+    if (reply.statuses[domain] !== 'deployed')
+      process.stderr.write(
+        `${JSON.stringify(reply)}\n${service.output()}\n${pebble.output()}\n${dns.output()}`,
+      );
     expect(reply.statuses).toEqual({ [domain]: 'deployed' });
     const { certificate } = await client.getCertificate({ domain_name: domain });
     expect(certificate!.certificate_pem).toContain('BEGIN CERTIFICATE');

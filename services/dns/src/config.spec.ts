@@ -25,7 +25,10 @@ describe('loadDnsConfig', () => {
   });
 
   it('route53 with a local endpoint (moto)', () => {
-    const c = loadDnsConfig({ POPPY_DNS_BACKEND: 'route53', POPPY_ROUTE53_ENDPOINT: 'http://127.0.0.1:5000' });
+    const c = loadDnsConfig({
+      POPPY_DNS_BACKEND: 'route53',
+      POPPY_ROUTE53_ENDPOINT: 'http://127.0.0.1:5000',
+    });
     expect(c.route53).toEqual({ endpoint: 'http://127.0.0.1:5000', region: 'us-east-1' });
   });
 });

@@ -13,7 +13,12 @@ export interface DnsServiceConfig extends CommonConfig {
   /** Naming, sharding, targets, TTLs and retries (POPPY_DNS_*; see README). */
   operator: OperatorDnsConfig;
   /** The breaker around backend calls (POPPY_DNS_CALL_TIMEOUT_MS, POPPY_DNS_BREAKER_*). */
-  breaker: { timeoutMs: number; errorThresholdPercentage: number; resetTimeoutMs: number; volumeThreshold: number };
+  breaker: {
+    timeoutMs: number;
+    errorThresholdPercentage: number;
+    resetTimeoutMs: number;
+    volumeThreshold: number;
+  };
   /** Read when backend is powerdns (POPPY_POWERDNS_API_URL, _API_KEY, _SERVER_ID, _NAMESERVERS). */
   powerdns: { apiUrl: string; apiKey: string; serverId: string; nameservers: string[] };
   /** Read when backend is route53 (POPPY_ROUTE53_ENDPOINT, _REGION); credentials from the AWS chain. */
@@ -22,7 +27,11 @@ export interface DnsServiceConfig extends CommonConfig {
 
 export function loadDnsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<DnsServiceConfig> {
   const e = new EnvReader(env);
-  const backend = e.oneOf('POPPY_DNS_BACKEND', ['manual', 'powerdns', 'route53'] as const, 'manual');
+  const backend = e.oneOf(
+    'POPPY_DNS_BACKEND',
+    ['manual', 'powerdns', 'route53'] as const,
+    'manual',
+  );
   const suffix = e.string('POPPY_DNS_ZONE_SUFFIX', 'poppycdn.net');
   const retry = {
     attempts: e.int('POPPY_DNS_RETRIES', 5, { min: 1, max: 50 }),
@@ -64,9 +73,13 @@ export function loadDnsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Dn
       region: e.string('POPPY_ROUTE53_REGION', 'us-east-1'),
     },
   };
-  if (backend === 'powerdns' && !config.powerdns.apiUrl) e.problem('POPPY_POWERDNS_API_URL is required when POPPY_DNS_BACKEND=powerdns');
-  if (backend === 'powerdns' && !config.powerdns.apiKey) e.problem('POPPY_POWERDNS_API_KEY is required when POPPY_DNS_BACKEND=powerdns');
-  if (retry.maxMs < retry.initialMs) e.problem('POPPY_DNS_BACKOFF_MAX_MS must not be below POPPY_DNS_BACKOFF_INITIAL_MS');
-  if (!/^[a-z0-9.-]+$/i.test(suffix)) e.problem(`POPPY_DNS_ZONE_SUFFIX: '${suffix}' is not a DNS name`);
+  if (backend === 'powerdns' && !config.powerdns.apiUrl)
+    e.problem('POPPY_POWERDNS_API_URL is required when POPPY_DNS_BACKEND=powerdns');
+  if (backend === 'powerdns' && !config.powerdns.apiKey)
+    e.problem('POPPY_POWERDNS_API_KEY is required when POPPY_DNS_BACKEND=powerdns');
+  if (retry.maxMs < retry.initialMs)
+    e.problem('POPPY_DNS_BACKOFF_MAX_MS must not be below POPPY_DNS_BACKOFF_INITIAL_MS');
+  if (!/^[a-z0-9.-]+$/i.test(suffix))
+    e.problem(`POPPY_DNS_ZONE_SUFFIX: '${suffix}' is not a DNS name`);
   return e.done(config);
 }

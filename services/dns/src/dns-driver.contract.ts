@@ -21,7 +21,10 @@ export interface DnsDriverHarness {
 
 let counter = 0;
 
-export function describeDnsDriverContract(label: string, setup: () => Promise<DnsDriverHarness>): void {
+export function describeDnsDriverContract(
+  label: string,
+  setup: () => Promise<DnsDriverHarness>,
+): void {
   describe(`DNS driver contract: ${label}`, () => {
     let h: DnsDriverHarness;
     let breakers: CircuitBreakers;
@@ -48,14 +51,22 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
         breakers,
         logger,
       );
-    const link = (domain: string, href: string, extra: Partial<providerV1.ProviderLink> = {}): providerV1.ProviderLink => ({
+    const link = (
+      domain: string,
+      href: string,
+      extra: Partial<providerV1.ProviderLink> = {},
+    ): providerV1.ProviderLink => ({
       domain,
       href,
       rel: 'access_url',
       ...extra,
     });
     /** The CNAME as the outside world sees it, or (manual) as the operator was told to create it. */
-    const expectCname = async (required: Array<{ name: string; target: string }>, name: string, target: string | undefined) => {
+    const expectCname = async (
+      required: Array<{ name: string; target: string }>,
+      name: string,
+      target: string | undefined,
+    ) => {
       if (h.driver.manual) {
         if (target === undefined) expect(required.find((r) => r.name === name)).toBeUndefined();
         else expect(required).toContainEqual({ name, target });
@@ -66,7 +77,15 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
 
     beforeEach(async () => {
       h = await setup();
-      breakers = new CircuitBreakers({ timeoutMs: 5000, errorThresholdPercentage: 50, resetTimeoutMs: 1000, volumeThreshold: 100 }, logger);
+      breakers = new CircuitBreakers(
+        {
+          timeoutMs: 5000,
+          errorThresholdPercentage: 50,
+          resetTimeoutMs: 1000,
+          volumeThreshold: 100,
+        },
+        logger,
+      );
       suffix = `t${process.pid}x${++counter}.example`;
     });
     afterEach(async () => {
@@ -76,18 +95,31 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
 
     it('create names each access URL <domain>.cdn<N>.<suffix> and points it at the provider URL', async () => {
       const dns = operator();
-      const out = await dns.create('Mock', [link('www.a.com', 'a.provider.net'), link('img.b.org', 'b.provider.net'), link('x.c.com', 'ignored', { rel: 'other' })]);
+      const out = await dns.create('Mock', [
+        link('www.a.com', 'a.provider.net'),
+        link('img.b.org', 'b.provider.net'),
+        link('x.c.com', 'ignored', { rel: 'other' }),
+      ]);
       expect(out.accessUrls).toHaveLength(2);
       for (const [i, domain] of ['www.a.com', 'img.b.org'].entries()) {
         const url = out.accessUrls[i]!;
         expect(url.domain).toBe(domain);
-        expect(url.operator_url).toMatch(new RegExp(`^${domain.replace(/\./g, '\\.')}\\.cdn[1-3]\\.${suffix.replace(/\./g, '\\.')}$`));
+        expect(url.operator_url).toMatch(
+          new RegExp(
+            `^${domain.replace(/\./g, '\\.')}\\.cdn[1-3]\\.${suffix.replace(/\./g, '\\.')}$`,
+          ),
+        );
         await expectCname(out.requiredRecords, url.operator_url!, url.provider_url!);
       }
       expect(out.requiredRecords).toHaveLength(h.driver.manual ? 2 : 0);
       // Idempotent: the same call again names the same records.
-      const again = await dns.create('Mock', [link('www.a.com', 'a.provider.net'), link('img.b.org', 'b.provider.net')]);
-      expect(again.accessUrls.map((a) => a.operator_url)).toEqual(out.accessUrls.map((a) => a.operator_url));
+      const again = await dns.create('Mock', [
+        link('www.a.com', 'a.provider.net'),
+        link('img.b.org', 'b.provider.net'),
+      ]);
+      expect(again.accessUrls.map((a) => a.operator_url)).toEqual(
+        out.accessUrls.map((a) => a.operator_url),
+      );
     });
 
     it('a shared-SSL domain is a CNAME named after itself', async () => {
@@ -95,16 +127,27 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
       const shards = await dns.sharedSslShards();
       expect([...shards].sort()).toEqual([`scdn1.secure.${suffix}`, `scdn2.secure.${suffix}`]);
       const domain = `mysite.${shards[0]}`;
-      const out = await dns.create('Mock', [link(domain, 's.provider.net', { certificate: 'shared' })]);
-      expect(out.accessUrls).toEqual([{ domain, provider_url: 's.provider.net', operator_url: domain, shared_ssl_flag: true }]);
+      const out = await dns.create('Mock', [
+        link(domain, 's.provider.net', { certificate: 'shared' }),
+      ]);
+      expect(out.accessUrls).toEqual([
+        { domain, provider_url: 's.provider.net', operator_url: domain, shared_ssl_flag: true },
+      ]);
       await expectCname(out.requiredRecords, domain, 's.provider.net');
     });
 
     it('update moves a changed domain, keeps a common one (re-pointed) and carries log delivery', async () => {
       const dns = operator();
-      const first = await dns.create('Mock', [link('old.a.com', 'p1.provider.net'), link('keep.a.com', 'p1.provider.net')]);
+      const first = await dns.create('Mock', [
+        link('old.a.com', 'p1.provider.net'),
+        link('keep.a.com', 'p1.provider.net'),
+      ]);
       const logs = { log_delivery: [{ publicURL: 'https://swift/x' }] };
-      const out = await dns.update('Mock', [link('new.a.com', 'p2.provider.net'), link('keep.a.com', 'p2.provider.net')], [...first.accessUrls, logs]);
+      const out = await dns.update(
+        'Mock',
+        [link('new.a.com', 'p2.provider.net'), link('keep.a.com', 'p2.provider.net')],
+        [...first.accessUrls, logs],
+      );
       const byDomain = new Map(out.accessUrls.map((a) => [a.domain, a]));
       const kept = byDomain.get('keep.a.com')!;
       expect(kept.operator_url).toBe(first.accessUrls[1]!.operator_url);
@@ -114,7 +157,8 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
       const added = byDomain.get('new.a.com')!;
       await expectCname(out.requiredRecords, added.operator_url!, 'p2.provider.net');
       await expectCname(out.requiredRecords, kept.operator_url!, 'p2.provider.net');
-      if (!h.driver.manual) expect(await h.lookupCname(first.accessUrls[0]!.operator_url!)).toBeUndefined();
+      if (!h.driver.manual)
+        expect(await h.lookupCname(first.accessUrls[0]!.operator_url!)).toBeUndefined();
     });
 
     it('disable points every CNAME at the 404 target, enable back at the provider URL', async () => {
@@ -130,7 +174,8 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
       const { accessUrls } = await dns.create('Mock', [link('www.d.com', 'd.provider.net')]);
       await dns.delete('Mock', accessUrls);
       await dns.delete('Mock', accessUrls);
-      if (!h.driver.manual) expect(await h.lookupCname(accessUrls[0]!.operator_url!)).toBeUndefined();
+      if (!h.driver.manual)
+        expect(await h.lookupCname(accessUrls[0]!.operator_url!)).toBeUndefined();
     });
 
     it('TXT records (ACME DNS-01): values accumulate and are removed one by one', async () => {
@@ -140,7 +185,8 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
       await dns.upsertTxt(name, 'token-one', 0);
       await dns.upsertTxt(name, 'token-two', 0);
       await dns.upsertTxt(name, 'token-two', 0);
-      if (!h.driver.manual) expect((await h.lookupTxt(name)).sort()).toEqual(['token-one', 'token-two']);
+      if (!h.driver.manual)
+        expect((await h.lookupTxt(name)).sort()).toEqual(['token-one', 'token-two']);
       await dns.deleteTxt(name, 'token-one');
       if (!h.driver.manual) expect(await h.lookupTxt(name)).toEqual(['token-two']);
       await dns.deleteTxt(name, 'token-two');
@@ -150,7 +196,9 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
 
     it('bad names are invalid input, not backend errors', async () => {
       const dns = operator();
-      await expect(dns.create('Mock', [link('bad name!', 'x.provider.net')])).rejects.toMatchObject({ kind: 'invalid' });
+      await expect(dns.create('Mock', [link('bad name!', 'x.provider.net')])).rejects.toMatchObject(
+        { kind: 'invalid' },
+      );
       await expect(dns.upsertTxt('', 'v', 0)).rejects.toBeInstanceOf(PoppyError);
     });
 
@@ -162,13 +210,18 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
       }
       const dns = operator({ numShards: 2 });
       await dns.create('Mock', [link('seed.f.com', 'f.provider.net')]);
-      const base = (await h.driver.countRecords(`cdn1.${suffix}`)) ?? (await h.driver.countRecords(`cdn2.${suffix}`));
+      const base =
+        (await h.driver.countRecords(`cdn1.${suffix}`)) ??
+        (await h.driver.countRecords(`cdn2.${suffix}`));
       const limited = operator({ numShards: 2, recordsLimit: (base ?? 1) + 2 });
       const names: string[] = [];
       let error: unknown;
       for (let i = 0; i < 10 && !error; i++) {
         try {
-          names.push((await limited.create('Mock', [link(`n${i}.f.com`, 'f.provider.net')])).accessUrls[0]!.operator_url!);
+          names.push(
+            (await limited.create('Mock', [link(`n${i}.f.com`, 'f.provider.net')])).accessUrls[0]!
+              .operator_url!,
+          );
         } catch (e) {
           error = e;
         }
@@ -176,7 +229,8 @@ export function describeDnsDriverContract(label: string, setup: () => Promise<Dn
       expect(error).toMatchObject({ kind: 'limit_exceeded' });
       expect(names.some((n) => n.endsWith(`.cdn1.${suffix}`))).toBe(true);
       expect(names.some((n) => n.endsWith(`.cdn2.${suffix}`))).toBe(true);
-      for (const zone of [`cdn1.${suffix}`, `cdn2.${suffix}`]) expect(await h.driver.countRecords(zone)).toBeLessThanOrEqual((base ?? 1) + 2);
+      for (const zone of [`cdn1.${suffix}`, `cdn2.${suffix}`])
+        expect(await h.driver.countRecords(zone)).toBeLessThanOrEqual((base ?? 1) + 2);
     });
   });
 }

@@ -5,5 +5,6 @@ import { loadDnsConfig } from './config';
 runService({
   name: 'dns',
   loadConfig: loadDnsConfig,
-  start: async (config, logger, shutdown) => (await import('./start')).startDns(config, logger, shutdown),
+  start: async (config, logger, shutdown) =>
+    (await import('./start')).startDns(config, logger, shutdown),
 });

@@ -9,7 +9,12 @@ class MemoryDriver implements DnsDriver {
   readonly manual = false;
   readonly zones = new Map<string, Map<string, string>>();
   readonly calls: string[] = [];
-  failures: Array<{ op: string; times: number; error: DnsBackendError; when?: (name: string) => boolean }> = [];
+  failures: Array<{
+    op: string;
+    times: number;
+    error: DnsBackendError;
+    when?: (name: string) => boolean;
+  }> = [];
 
   private maybeFail(op: string, name = ''): void {
     this.calls.push(`${op} ${name}`.trim());
@@ -79,7 +84,10 @@ describe('OperatorDns', () => {
 
   beforeEach(() => {
     driver = new MemoryDriver();
-    breakers = new CircuitBreakers({ timeoutMs: 0, errorThresholdPercentage: 50, resetTimeoutMs: 60_000, volumeThreshold: 1000 }, logger);
+    breakers = new CircuitBreakers(
+      { timeoutMs: 0, errorThresholdPercentage: 50, resetTimeoutMs: 60_000, volumeThreshold: 1000 },
+      logger,
+    );
     sleeps = [];
     dns = new OperatorDns(driver, CONFIG, breakers, logger, async (ms) => {
       sleeps.push(ms);
@@ -88,7 +96,9 @@ describe('OperatorDns', () => {
   afterEach(() => breakers.shutdown());
 
   it('retries retryable errors with exponential backoff, then succeeds', async () => {
-    driver.failures = [{ op: 'upsertCname', times: 2, error: new DnsBackendError('connection refused', true) }];
+    driver.failures = [
+      { op: 'upsertCname', times: 2, error: new DnsBackendError('connection refused', true) },
+    ];
     const out = await dns.create('Mock', links);
     expect(out.accessUrls.map((a) => a.operator_url)).toHaveLength(2);
     expect(driver.records()).toHaveLength(2);
@@ -101,7 +111,14 @@ describe('OperatorDns', () => {
   });
 
   it('after the last retry: unavailable with the DNS error, and the records this call made are gone', async () => {
-    driver.failures = [{ op: 'upsertCname', times: 99, error: new DnsBackendError('timed out', true), when: (n) => n.startsWith('b.') }];
+    driver.failures = [
+      {
+        op: 'upsertCname',
+        times: 99,
+        error: new DnsBackendError('timed out', true),
+        when: (n) => n.startsWith('b.'),
+      },
+    ];
     await expect(dns.create('Mock', links)).rejects.toMatchObject({
       kind: 'unavailable',
       message: expect.stringMatching(/DNS \(Memory\) failed for Mock: timed out/),
@@ -111,7 +128,13 @@ describe('OperatorDns', () => {
   });
 
   it('a non-retryable error is not retried and is not "unavailable"', async () => {
-    driver.failures = [{ op: 'ensureZone', times: 1, error: new DnsBackendError('HTTP 422 bad zone', false, 'HTTP 422') }];
+    driver.failures = [
+      {
+        op: 'ensureZone',
+        times: 1,
+        error: new DnsBackendError('HTTP 422 bad zone', false, 'HTTP 422'),
+      },
+    ];
     await expect(dns.create('Mock', links)).rejects.toMatchObject({ kind: 'internal' });
     expect(sleeps).toEqual([]);
   });
@@ -119,16 +142,37 @@ describe('OperatorDns', () => {
   it('a record that existed before a failed call is left alone (only what the call created is undone)', async () => {
     await dns.create('Mock', [links[0]!]);
     const before = driver.records();
-    driver.failures = [{ op: 'upsertCname', times: 99, error: new DnsBackendError('down', true), when: (n) => n.startsWith('b.') }];
+    driver.failures = [
+      {
+        op: 'upsertCname',
+        times: 99,
+        error: new DnsBackendError('down', true),
+        when: (n) => n.startsWith('b.'),
+      },
+    ];
     await expect(dns.create('Mock', links)).rejects.toMatchObject({ kind: 'unavailable' });
     expect(driver.records()).toEqual(before);
   });
 
   it('update: a failure while adding leaves the old records serving and removes the new ones', async () => {
     const { accessUrls } = await dns.create('Mock', [links[0]!]);
-    driver.failures = [{ op: 'upsertCname', times: 99, error: new DnsBackendError('down', true), when: (n) => n.startsWith('c.') }];
+    driver.failures = [
+      {
+        op: 'upsertCname',
+        times: 99,
+        error: new DnsBackendError('down', true),
+        when: (n) => n.startsWith('c.'),
+      },
+    ];
     await expect(
-      dns.update('Mock', [{ domain: 'b.example.com', href: 'b.vendor.net', rel: 'access_url' }, { domain: 'c.example.com', href: 'c.vendor.net', rel: 'access_url' }], accessUrls),
+      dns.update(
+        'Mock',
+        [
+          { domain: 'b.example.com', href: 'b.vendor.net', rel: 'access_url' },
+          { domain: 'c.example.com', href: 'c.vendor.net', rel: 'access_url' },
+        ],
+        accessUrls,
+      ),
     ).rejects.toMatchObject({ kind: 'unavailable' });
     expect(driver.records()).toEqual([`${accessUrls[0]!.operator_url}->a.vendor.net`]);
   });
@@ -141,19 +185,35 @@ describe('OperatorDns', () => {
   });
 
   it('access URLs without a CNAME of their own (pass-through) are not touched on delete/disable', async () => {
-    await dns.delete('Mock', [{ domain: 'x.com', provider_url: 'x.vendor.net', operator_url: 'x.vendor.net' }]);
-    await dns.setTargets([{ domain: 'x.com', provider_url: 'x.vendor.net', operator_url: 'x.vendor.net' }], 'disabled');
+    await dns.delete('Mock', [
+      { domain: 'x.com', provider_url: 'x.vendor.net', operator_url: 'x.vendor.net' },
+    ]);
+    await dns.setTargets(
+      [{ domain: 'x.com', provider_url: 'x.vendor.net', operator_url: 'x.vendor.net' }],
+      'disabled',
+    );
     expect(driver.calls).toEqual([]);
   });
 
   it('an open breaker fails fast as unavailable', async () => {
-    const tripping = new CircuitBreakers({ timeoutMs: 0, errorThresholdPercentage: 1, resetTimeoutMs: 60_000, volumeThreshold: 1 }, logger);
+    const tripping = new CircuitBreakers(
+      { timeoutMs: 0, errorThresholdPercentage: 1, resetTimeoutMs: 60_000, volumeThreshold: 1 },
+      logger,
+    );
     try {
-      const fast = new OperatorDns(driver, { ...CONFIG, retry: { attempts: 1, initialMs: 1, maxMs: 1 } }, tripping, logger);
+      const fast = new OperatorDns(
+        driver,
+        { ...CONFIG, retry: { attempts: 1, initialMs: 1, maxMs: 1 } },
+        tripping,
+        logger,
+      );
       driver.failures = [{ op: 'ensureZone', times: 1, error: new DnsBackendError('down', true) }];
       await expect(fast.create('Mock', links)).rejects.toMatchObject({ kind: 'unavailable' });
       const callsBefore = driver.calls.length;
-      await expect(fast.create('Mock', links)).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/circuit breaker/) });
+      await expect(fast.create('Mock', links)).rejects.toMatchObject({
+        kind: 'unavailable',
+        message: expect.stringMatching(/circuit breaker/),
+      });
       expect(driver.calls.length).toBe(callsBefore);
     } finally {
       tripping.shutdown();

@@ -57,7 +57,8 @@ export class OperatorDns {
     private readonly config: OperatorDnsConfig,
     private readonly breakers: CircuitBreakers,
     private readonly logger: Logger,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   get dnsName(): string {
@@ -84,7 +85,10 @@ export class OperatorDns {
     const all =
       sharedSslNumShards === 0
         ? [sharedSslSuffix]
-        : Array.from({ length: sharedSslNumShards }, (_, i) => `${sharedSslShardPrefix}${i + 1}.${sharedSslSuffix}`);
+        : Array.from(
+            { length: sharedSslNumShards },
+            (_, i) => `${sharedSslShardPrefix}${i + 1}.${sharedSslSuffix}`,
+          );
     const open: string[] = [];
     for (const shard of all) if (!(await this.isFull(shard))) open.push(shard);
     for (let i = open.length - 1; i > 0; i--) {
@@ -114,9 +118,14 @@ export class OperatorDns {
     return { accessUrls, requiredRecords: this.required(records) };
   }
 
-  async update(providerName: string, links: providerV1.ProviderLink[], previous: AccessUrl[]): Promise<MappedUrls> {
+  async update(
+    providerName: string,
+    links: providerV1.ProviderLink[],
+    previous: AccessUrl[],
+  ): Promise<MappedUrls> {
     const before = new Map<string, AccessUrl>();
-    for (const a of previous) if (!isLogDelivery(a) && a.domain) before.set(a.domain.toLowerCase(), a);
+    for (const a of previous)
+      if (!isLogDelivery(a) && a.domain) before.set(a.domain.toLowerCase(), a);
     const current = links.filter((l) => !l.rel || l.rel === 'access_url');
     const added = current.filter((l) => !before.has(l.domain.toLowerCase()));
     const kept = current.filter((l) => before.has(l.domain.toLowerCase()));
@@ -133,24 +142,36 @@ export class OperatorDns {
       const url: AccessUrl = { ...old, provider_url: link.href };
       accessUrls.push(url);
       if (old.operator_url && old.operator_url !== old.provider_url) {
-        repoint.push({ zone: this.zoneOf(old), name: old.operator_url, target: this.checkName(link.href, 'link href') });
+        repoint.push({
+          zone: this.zoneOf(old),
+          name: old.operator_url,
+          target: this.checkName(link.href, 'link href'),
+        });
       }
     }
     try {
-      for (const r of repoint) await this.call(`re-point ${r.name}`, () => this.driver.upsertCname(r.zone, r.name, r.target, this.config.cnameTtl));
+      for (const r of repoint)
+        await this.call(`re-point ${r.name}`, () =>
+          this.driver.upsertCname(r.zone, r.name, r.target, this.config.cnameTtl),
+        );
     } catch (err) {
       await this.undo(providerName, created.accessUrls);
       throw this.failure(err, providerName);
     }
     await this.delete(providerName, removed);
     const logs = previous.filter(isLogDelivery);
-    return { accessUrls: [...accessUrls, ...logs], requiredRecords: [...created.requiredRecords, ...this.required(repoint)] };
+    return {
+      accessUrls: [...accessUrls, ...logs],
+      requiredRecords: [...created.requiredRecords, ...this.required(repoint)],
+    };
   }
 
   async delete(providerName: string, accessUrls: AccessUrl[]): Promise<void> {
     try {
       for (const a of this.withRecords(accessUrls)) {
-        await this.call(`delete ${a.operator_url}`, () => this.driver.deleteCname(this.zoneOf(a), a.operator_url!));
+        await this.call(`delete ${a.operator_url}`, () =>
+          this.driver.deleteCname(this.zoneOf(a), a.operator_url!),
+        );
       }
     } catch (err) {
       throw this.failure(err, providerName);
@@ -167,7 +188,9 @@ export class OperatorDns {
     try {
       for (const r of records) {
         await this.call(`ensure zone ${r.zone}`, () => this.driver.ensureZone(r.zone));
-        await this.call(`point ${r.name}`, () => this.driver.upsertCname(r.zone, r.name, r.target, this.config.cnameTtl));
+        await this.call(`point ${r.name}`, () =>
+          this.driver.upsertCname(r.zone, r.name, r.target, this.config.cnameTtl),
+        );
       }
     } catch (err) {
       throw this.failure(err, state === 'enabled' ? 'enable' : 'disable');
@@ -182,7 +205,9 @@ export class OperatorDns {
       const zone = await this.txtZone(fqdn);
       const values = await this.call(`read TXT ${fqdn}`, () => this.driver.getTxt(zone, fqdn));
       if (values.includes(value)) return;
-      await this.call(`write TXT ${fqdn}`, () => this.driver.setTxt(zone, fqdn, [...values, value], ttl || this.config.txtTtl));
+      await this.call(`write TXT ${fqdn}`, () =>
+        this.driver.setTxt(zone, fqdn, [...values, value], ttl || this.config.txtTtl),
+      );
     } catch (err) {
       throw this.failure(err, 'TXT');
     }
@@ -196,7 +221,12 @@ export class OperatorDns {
       const values = await this.call(`read TXT ${fqdn}`, () => this.driver.getTxt(zone, fqdn));
       if (!values.includes(value)) return;
       await this.call(`write TXT ${fqdn}`, () =>
-        this.driver.setTxt(zone, fqdn, values.filter((v) => v !== value), this.config.txtTtl),
+        this.driver.setTxt(
+          zone,
+          fqdn,
+          values.filter((v) => v !== value),
+          this.config.txtTtl,
+        ),
       );
     } catch (err) {
       throw this.failure(err, 'TXT');
@@ -221,7 +251,8 @@ export class OperatorDns {
   /** Access URLs that have an operator CNAME of their own. */
   private withRecords(accessUrls: AccessUrl[]): AccessUrl[] {
     return accessUrls.filter(
-      (a) => !isLogDelivery(a) && a.operator_url && a.provider_url && a.operator_url !== a.provider_url,
+      (a) =>
+        !isLogDelivery(a) && a.operator_url && a.provider_url && a.operator_url !== a.provider_url,
     );
   }
 
@@ -246,42 +277,74 @@ export class OperatorDns {
     const start = createHash('sha1').update(domain).digest().readUInt32BE(0) % shards.length;
     for (let i = 0; i < shards.length; i++) {
       const zone = shards[(start + i) % shards.length]!;
-      if (!(await this.isFull(zone).catch((err: unknown) => Promise.reject(this.failure(err, 'shards'))))) return zone;
+      if (
+        !(await this.isFull(zone).catch((err: unknown) =>
+          Promise.reject(this.failure(err, 'shards')),
+        ))
+      )
+        return zone;
     }
-    throw limitExceeded(`every DNS shard zone holds ${this.config.recordsLimit} records or more; add shards`);
+    throw limitExceeded(
+      `every DNS shard zone holds ${this.config.recordsLimit} records or more; add shards`,
+    );
   }
 
-  private async applyAll(providerName: string, records: Array<CnameRecord & { zone: string }>): Promise<void> {
+  private async applyAll(
+    providerName: string,
+    records: Array<CnameRecord & { zone: string }>,
+  ): Promise<void> {
     const done: Array<CnameRecord & { zone: string }> = [];
     try {
       for (const r of records) {
         await this.call(`ensure zone ${r.zone}`, () => this.driver.ensureZone(r.zone));
-        const before = await this.call(`read ${r.name}`, () => this.driver.getCname(r.zone, r.name));
-        await this.call(`create ${r.name}`, () => this.driver.upsertCname(r.zone, r.name, r.target, this.config.cnameTtl));
+        const before = await this.call(`read ${r.name}`, () =>
+          this.driver.getCname(r.zone, r.name),
+        );
+        await this.call(`create ${r.name}`, () =>
+          this.driver.upsertCname(r.zone, r.name, r.target, this.config.cnameTtl),
+        );
         if (before === undefined) done.push(r);
       }
     } catch (err) {
-      await this.undo(providerName, done.map((r) => ({ domain: undefined, operator_url: r.name, provider_url: r.target, zone: r.zone })));
+      await this.undo(
+        providerName,
+        done.map((r) => ({
+          domain: undefined,
+          operator_url: r.name,
+          provider_url: r.target,
+          zone: r.zone,
+        })),
+      );
       throw this.failure(err, providerName);
     }
   }
 
   /** Best effort: removes records this call created (one try each, errors logged). */
-  private async undo(providerName: string, urls: Array<AccessUrl & { zone?: string }>): Promise<void> {
+  private async undo(
+    providerName: string,
+    urls: Array<AccessUrl & { zone?: string }>,
+  ): Promise<void> {
     for (const a of urls) {
       if (!a.operator_url) continue;
       const zone = a.zone ?? this.zoneOf(a);
       try {
         await this.driver.deleteCname(zone, a.operator_url);
       } catch (err) {
-        this.logger.error({ provider: providerName, record: a.operator_url, err }, 'could not undo a DNS record of a failed call');
+        this.logger.error(
+          { provider: providerName, record: a.operator_url, err },
+          'could not undo a DNS record of a failed call',
+        );
       }
     }
   }
 
   private checkName(value: string | undefined, what: string): string {
     const name = stripDot(value ?? '');
-    if (!name || name.length > 253 || !/^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/.test(name)) {
+    if (
+      !name ||
+      name.length > 253 ||
+      !/^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/.test(name)
+    ) {
       throw invalid(`${what}: '${value ?? ''}' is not a DNS name`);
     }
     return name;
@@ -296,8 +359,16 @@ export class OperatorDns {
       } catch (err) {
         const retryable = (err as { retryable?: unknown }).retryable !== false;
         if (!retryable || attempt >= attempts) throw err;
-        const delay = retryDelayMs(err, attempt, { initialMs, maxMs, jitter: 0.2, maxRetryAfterMs: maxMs });
-        this.logger.warn({ what, attempt, delayMs: delay, err: (err as Error).message }, 'DNS call failed; retrying');
+        const delay = retryDelayMs(err, attempt, {
+          initialMs,
+          maxMs,
+          jitter: 0.2,
+          maxRetryAfterMs: maxMs,
+        });
+        this.logger.warn(
+          { what, attempt, delayMs: delay, err: (err as Error).message },
+          'DNS call failed; retrying',
+        );
         await this.sleep(delay);
       }
     }

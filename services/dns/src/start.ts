@@ -14,22 +14,45 @@ export function createDnsDriver(config: DnsServiceConfig, shutdown?: Shutdown): 
     case 'manual':
       return new ManualDnsDriver();
     case 'powerdns':
-      return new PowerDnsDriver({ ...config.powerdns, timeoutMs: config.breaker.timeoutMs || undefined });
+      return new PowerDnsDriver({
+        ...config.powerdns,
+        timeoutMs: config.breaker.timeoutMs || undefined,
+      });
     case 'route53': {
-      const driver = new Route53Driver({ ...config.route53, timeoutMs: config.breaker.timeoutMs || undefined });
+      const driver = new Route53Driver({
+        ...config.route53,
+        timeoutMs: config.breaker.timeoutMs || undefined,
+      });
       shutdown?.add('route53 client', async () => driver.close());
       return driver;
     }
   }
 }
 
-export async function startDns(config: DnsServiceConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
+export async function startDns(
+  config: DnsServiceConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
   const breakers = new CircuitBreakers(config.breaker, logger);
   shutdown.add('circuit breakers', () => breakers.shutdown());
   const driver = createDnsDriver(config, shutdown);
   const dns = new OperatorDns(driver, config.operator, breakers, logger);
-  const server = await startGrpcServer({ host: config.host, port: config.port, services: [dnsGrpcService(dns, logger)], logger });
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    services: [dnsGrpcService(dns, logger)],
+    logger,
+  });
   shutdown.add('grpc server', () => server.stop());
   // Harnesses that start the service on port 0 read the bound port from this line.
-  logger.info({ port: server.port, backend: config.backend, dns: driver.dnsName, suffix: config.operator.suffix }, 'dns ready');
+  logger.info(
+    {
+      port: server.port,
+      backend: config.backend,
+      dns: driver.dnsName,
+      suffix: config.operator.suffix,
+    },
+    'dns ready',
+  );
 }

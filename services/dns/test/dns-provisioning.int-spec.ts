@@ -9,7 +9,14 @@
  * domain, `<domain>` → `<domain>.echo-cdn.test`), so each service has records of its own.
  */
 import type { RunningProviderAdapter } from '@poppy/provider-kit';
-import { makeTempDir, startPowerDns, startSuite, type PowerDnsServer, type RunningProcess, type Suite } from '@poppy/testing';
+import {
+  makeTempDir,
+  startPowerDns,
+  startSuite,
+  type PowerDnsServer,
+  type RunningProcess,
+  type Suite,
+} from '@poppy/testing';
 import { echoHref, startEchoProvider } from './echo-provider';
 import { api, createService, getService, waitForStatus } from './support';
 
@@ -27,7 +34,11 @@ beforeAll(async () => {
   echo = await startEchoProvider();
   suite = await startSuite({
     dataDir: makeTempDir('dns-e2e'),
-    env: { POPPY_MAX_SERVICES_PER_PROJECT: '1000', POPPY_PROVIDERS: 'echo', POPPY_DEFAULT_FLAVOR: '' },
+    env: {
+      POPPY_MAX_SERVICES_PER_PROJECT: '1000',
+      POPPY_PROVIDERS: 'echo',
+      POPPY_DEFAULT_FLAVOR: '',
+    },
     dns: {
       env: {
         POPPY_DNS_BACKEND: 'powerdns',
@@ -57,9 +68,12 @@ beforeAll(async () => {
   dns = suite.dns!;
   const flavor = await api(suite, 'POST', '/v1.0/flavors', {
     id: 'echo',
-    providers: [{ provider: 'echo', links: [{ href: 'http://echo.example', rel: 'provider_url' }] }],
+    providers: [
+      { provider: 'echo', links: [{ href: 'http://echo.example', rel: 'provider_url' }] },
+    ],
   });
-  if (flavor.status !== 201) throw new Error(`flavor: ${flavor.status} ${JSON.stringify(flavor.body)}`);
+  if (flavor.status !== 201)
+    throw new Error(`flavor: ${flavor.status} ${JSON.stringify(flavor.body)}`);
 }, 60_000);
 
 afterAll(async () => {
@@ -75,13 +89,18 @@ async function operatorUrl(id: string): Promise<string> {
   return link.href;
 }
 
-async function waitForCname(name: string, target: string | undefined, timeoutMs = 10_000): Promise<void> {
+async function waitForCname(
+  name: string,
+  target: string | undefined,
+  timeoutMs = 10_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   let seen: string | undefined;
   for (;;) {
     seen = await pdns.resolveCname(name);
     if (seen === target) return;
-    if (Date.now() > end) throw new Error(`${name} is a CNAME to ${seen}, not ${target}, after ${timeoutMs} ms`);
+    if (Date.now() > end)
+      throw new Error(`${name} is a CNAME to ${seen}, not ${target}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -97,7 +116,9 @@ it('create → a real CNAME to the provider URL; PATCH of the domain moves it; d
   expect(await pdns.resolveCname(name)).toBe(echoHref(domain));
 
   const moved = `moved.${domain}`;
-  const patch = await api(suite, 'PATCH', `/v1.0/services/${id}`, [{ op: 'replace', path: '/domains/0', value: { domain: moved } }]);
+  const patch = await api(suite, 'PATCH', `/v1.0/services/${id}`, [
+    { op: 'replace', path: '/domains/0', value: { domain: moved } },
+  ]);
   expect(patch.status).toBe(202);
   await waitForStatus(suite, id, 'deployed');
   const movedName = await operatorUrl(id);
@@ -105,9 +126,15 @@ it('create → a real CNAME to the provider URL; PATCH of the domain moves it; d
   expect(await pdns.resolveCname(movedName)).toBe(echoHref(moved));
   expect(await pdns.resolveCname(name)).toBeUndefined();
 
-  expect((await api(suite, 'POST', '/v1.0/admin/services/action', { domain: moved, action: 'disable' })).status).toBe(202);
+  expect(
+    (await api(suite, 'POST', '/v1.0/admin/services/action', { domain: moved, action: 'disable' }))
+      .status,
+  ).toBe(202);
   await waitForCname(movedName, URL_404);
-  expect((await api(suite, 'POST', '/v1.0/admin/services/action', { domain: moved, action: 'enable' })).status).toBe(202);
+  expect(
+    (await api(suite, 'POST', '/v1.0/admin/services/action', { domain: moved, action: 'enable' }))
+      .status,
+  ).toBe(202);
   await waitForCname(movedName, echoHref(moved));
 
   expect((await api(suite, 'DELETE', `/v1.0/services/${id}`)).status).toBe(202);

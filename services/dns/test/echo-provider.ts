@@ -5,12 +5,20 @@
  */
 import type { providerV1 } from '@poppy/contracts';
 import { createLogger } from '@poppy/platform';
-import { startProviderAdapter, type ProviderDriver, type RunningProviderAdapter } from '@poppy/provider-kit';
+import {
+  startProviderAdapter,
+  type ProviderDriver,
+  type RunningProviderAdapter,
+} from '@poppy/provider-kit';
 
 export const echoHref = (domain: string) => `${domain}.echo-cdn.test`;
 
 const links = (spec: providerV1.CreateServiceRequest['spec']): providerV1.ProviderLink[] =>
-  (spec?.domains ?? []).map((d) => ({ domain: d.domain, href: echoHref(d.domain), rel: 'access_url' }));
+  (spec?.domains ?? []).map((d) => ({
+    domain: d.domain,
+    href: echoHref(d.domain),
+    rel: 'access_url',
+  }));
 
 class EchoDriver implements ProviderDriver {
   readonly providerName = 'Echo';
@@ -19,10 +27,22 @@ class EchoDriver implements ProviderDriver {
     return true;
   }
   async createService(req: providerV1.CreateServiceRequest) {
-    return { service: { provider_service_id: `echo-${req.service_id}`, links: links(req.spec), domains_certificate_status: {} } };
+    return {
+      service: {
+        provider_service_id: `echo-${req.service_id}`,
+        links: links(req.spec),
+        domains_certificate_status: {},
+      },
+    };
   }
   async updateService(req: providerV1.UpdateServiceRequest) {
-    return { service: { provider_service_id: `echo-${req.service_id}`, links: links(req.spec), domains_certificate_status: {} } };
+    return {
+      service: {
+        provider_service_id: `echo-${req.service_id}`,
+        links: links(req.spec),
+        domains_certificate_status: {},
+      },
+    };
   }
   async deleteService(req: providerV1.DeleteServiceRequest) {
     return { provider_service_id: req.provider_service_id };
@@ -45,5 +65,9 @@ class EchoDriver implements ProviderDriver {
 }
 
 export function startEchoProvider(): Promise<RunningProviderAdapter> {
-  return startProviderAdapter(new EchoDriver(), { host: '127.0.0.1', port: 0, logger: createLogger('echo-provider', 'silent') });
+  return startProviderAdapter(new EchoDriver(), {
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger('echo-provider', 'silent'),
+  });
 }

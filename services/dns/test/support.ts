@@ -16,20 +16,32 @@ export interface ServiceBody {
   links: Array<{ href: string; rel: string }>;
 }
 
-export async function api(suite: Suite, method: string, urlPath: string, body?: unknown): Promise<Reply> {
+export async function api(
+  suite: Suite,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<Reply> {
   const res = await fetch(`${suite.baseUrl}${urlPath}`, {
     method,
     headers: { 'X-Project-ID': PROJECT, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+  };
 }
 
 let counter = 0;
 
 /** Creates a service on `flavor` with one http domain; its id and domain. */
-export async function createService(suite: Suite, flavor: string): Promise<{ id: string; domain: string }> {
+export async function createService(
+  suite: Suite,
+  flavor: string,
+): Promise<{ id: string; domain: string }> {
   counter += 1;
   const domain = `www.d${process.pid}x${counter}.com`;
   const reply = await api(suite, 'POST', '/v1.0/services', {
@@ -38,7 +50,8 @@ export async function createService(suite: Suite, flavor: string): Promise<{ id:
     origins: [{ origin: 'origin.example.com' }],
     flavor_id: flavor,
   });
-  if (reply.status !== 202) throw new Error(`create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 202)
+    throw new Error(`create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   return { id: reply.headers.get('location')!.split('/').pop()!, domain };
 }
 
@@ -47,14 +60,20 @@ export async function getService(suite: Suite, id: string): Promise<Reply & { bo
 }
 
 /** Polls until the service has `status` (or is gone, for 'gone'); fails with the last status seen. */
-export async function waitForStatus(suite: Suite, id: string, status: string, timeoutMs = 10_000): Promise<ServiceBody> {
+export async function waitForStatus(
+  suite: Suite,
+  id: string,
+  status: string,
+  timeoutMs = 10_000,
+): Promise<ServiceBody> {
   const end = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     const reply = await getService(suite, id);
     last = reply.status === 404 ? 'gone' : reply.body.status;
     if (last === status) return reply.body;
-    if (Date.now() > end) throw new Error(`service ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
+    if (Date.now() > end)
+      throw new Error(`service ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -24,10 +24,20 @@ function scripted(handlers: Record<string, Handler>) {
   return { client, calls };
 }
 
-const purge = (url: string) => ({ project_id: 'p', service_id: 's1', provider_service_id: 'D1', spec: undefined, hard: false, purge_url: url });
+const purge = (url: string) => ({
+  project_id: 'p',
+  service_id: 's1',
+  provider_service_id: 'D1',
+  spec: undefined,
+  hard: false,
+  purge_url: url,
+});
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return error as ProviderError;
 }
@@ -36,32 +46,65 @@ describe('CloudFrontDriver purge', () => {
   it('tracks an invalidation of the same path already in progress instead of making another, until it completed', async () => {
     let status = 'InProgress';
     const { client, calls } = scripted({
-      ListInvalidationsCommand: () => ({ InvalidationList: { Items: [{ Id: 'I1', Status: status }] } }),
-      GetInvalidationCommand: () => ({ Invalidation: { Id: 'I1', Status: status, InvalidationBatch: { Paths: { Items: ['/img/a.png'] } } } }),
+      ListInvalidationsCommand: () => ({
+        InvalidationList: { Items: [{ Id: 'I1', Status: status }] },
+      }),
+      GetInvalidationCommand: () => ({
+        Invalidation: {
+          Id: 'I1',
+          Status: status,
+          InvalidationBatch: { Paths: { Items: ['/img/a.png'] } },
+        },
+      }),
     });
     const driver = new CloudFrontDriver({ client, pollHintMs: 1234 });
     const error = await rejection(driver.purgeService(purge('/img/a.png')));
-    expect(error).toMatchObject({ retryable: true, retryAfterMs: 1234, errorClass: 'cloudfront.InvalidationInProgress' });
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 1234,
+      errorClass: 'cloudfront.InvalidationInProgress',
+    });
     expect(calls.map((c) => c.command)).not.toContain('CreateInvalidationCommand');
     status = 'Completed';
-    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toEqual({ provider_service_id: 'D1', purge_url: '/img/a.png' });
+    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toEqual({
+      provider_service_id: 'D1',
+      purge_url: '/img/a.png',
+    });
     expect(calls.map((c) => c.command)).not.toContain('CreateInvalidationCommand');
   });
 
   it('waits (retryable) while the wildcard paths in progress are at the limit, and creates plain paths meanwhile', async () => {
-    const inProgress = Array.from({ length: MAX_WILDCARD_PATHS_IN_PROGRESS }, (_, i) => ({ Id: `I${i}`, Status: 'InProgress' }));
+    const inProgress = Array.from({ length: MAX_WILDCARD_PATHS_IN_PROGRESS }, (_, i) => ({
+      Id: `I${i}`,
+      Status: 'InProgress',
+    }));
     const { client, calls } = scripted({
       ListInvalidationsCommand: () => ({ InvalidationList: { Items: inProgress } }),
-      GetInvalidationCommand: (input) => ({ Invalidation: { Id: input.Id, Status: 'InProgress', InvalidationBatch: { Paths: { Items: [`/dir${String(input.Id)}/*`] } } } }),
+      GetInvalidationCommand: (input) => ({
+        Invalidation: {
+          Id: input.Id,
+          Status: 'InProgress',
+          InvalidationBatch: { Paths: { Items: [`/dir${String(input.Id)}/*`] } },
+        },
+      }),
       CreateInvalidationCommand: () => ({ Invalidation: { Id: 'NEW', Status: 'Completed' } }),
     });
     const driver = new CloudFrontDriver({ client, pollHintMs: 500 });
     const error = await rejection(driver.purgeService(purge('/*')));
-    expect(error).toMatchObject({ retryable: true, retryAfterMs: 500, errorClass: 'cloudfront.TooManyInvalidationsInProgress' });
-    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toMatchObject({ purge_url: '/img/a.png' });
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 500,
+      errorClass: 'cloudfront.TooManyInvalidationsInProgress',
+    });
+    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toMatchObject({
+      purge_url: '/img/a.png',
+    });
     const created = calls.filter((c) => c.command === 'CreateInvalidationCommand');
     expect(created).toHaveLength(1);
-    expect(created[0].input).toMatchObject({ DistributionId: 'D1', InvalidationBatch: { Paths: { Quantity: 1, Items: ['/img/a.png'] } } });
+    expect(created[0].input).toMatchObject({
+      DistributionId: 'D1',
+      InvalidationBatch: { Paths: { Quantity: 1, Items: ['/img/a.png'] } },
+    });
   });
 
   it('reports a purge done once the invalidation exists when not asked to wait', async () => {
@@ -70,7 +113,10 @@ describe('CloudFrontDriver purge', () => {
       CreateInvalidationCommand: () => ({ Invalidation: { Id: 'NEW', Status: 'InProgress' } }),
     });
     const driver = new CloudFrontDriver({ client, purgeWait: false });
-    await expect(driver.purgeService(purge('/*'))).resolves.toEqual({ provider_service_id: 'D1', purge_url: '/*' });
+    await expect(driver.purgeService(purge('/*'))).resolves.toEqual({
+      provider_service_id: 'D1',
+      purge_url: '/*',
+    });
   });
 });
 
@@ -79,7 +125,10 @@ describe('CloudFrontDriver delete', () => {
     let enabled = true;
     let status = 'InProgress';
     const { client, calls } = scripted({
-      GetDistributionConfigCommand: () => ({ DistributionConfig: { CallerReference: 's1', Enabled: enabled }, ETag: enabled ? 'E1' : 'E2' }),
+      GetDistributionConfigCommand: () => ({
+        DistributionConfig: { CallerReference: 's1', Enabled: enabled },
+        ETag: enabled ? 'E1' : 'E2',
+      }),
       UpdateDistributionCommand: (input) => {
         enabled = (input.DistributionConfig as { Enabled: boolean }).Enabled;
         return { ETag: 'E2', Distribution: { Id: 'D1', Status: 'InProgress' } };
@@ -90,21 +139,41 @@ describe('CloudFrontDriver delete', () => {
     const driver = new CloudFrontDriver({ client, pollHintMs: 700 });
     const request = { project_id: 'p', service_id: 's1', provider_service_id: 'D1' };
     const error = await rejection(driver.deleteService(request));
-    expect(error).toMatchObject({ retryable: true, retryAfterMs: 700, errorClass: 'cloudfront.DisableInProgress' });
-    expect(calls.find((c) => c.command === 'UpdateDistributionCommand')?.input).toMatchObject({ Id: 'D1', IfMatch: 'E1', DistributionConfig: { Enabled: false } });
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 700,
+      errorClass: 'cloudfront.DisableInProgress',
+    });
+    expect(calls.find((c) => c.command === 'UpdateDistributionCommand')?.input).toMatchObject({
+      Id: 'D1',
+      IfMatch: 'E1',
+      DistributionConfig: { Enabled: false },
+    });
     // Still deploying: not disabled twice, still not deleted.
     await rejection(driver.deleteService(request));
     expect(calls.filter((c) => c.command === 'UpdateDistributionCommand')).toHaveLength(1);
     expect(calls.filter((c) => c.command === 'DeleteDistributionCommand')).toHaveLength(0);
     status = 'Deployed';
     await expect(driver.deleteService(request)).resolves.toEqual({ provider_service_id: 'D1' });
-    expect(calls.find((c) => c.command === 'DeleteDistributionCommand')?.input).toEqual({ Id: 'D1', IfMatch: 'E2' });
+    expect(calls.find((c) => c.command === 'DeleteDistributionCommand')?.input).toEqual({
+      Id: 'D1',
+      IfMatch: 'E2',
+    });
   });
 
   it('counts a distribution that is gone as deleted', async () => {
-    const gone = Object.assign(new Error('The specified distribution does not exist.'), { name: 'NoSuchDistribution', $metadata: { httpStatusCode: 404 } });
-    const { client } = scripted({ GetDistributionConfigCommand: () => { throw gone; } });
+    const gone = Object.assign(new Error('The specified distribution does not exist.'), {
+      name: 'NoSuchDistribution',
+      $metadata: { httpStatusCode: 404 },
+    });
+    const { client } = scripted({
+      GetDistributionConfigCommand: () => {
+        throw gone;
+      },
+    });
     const driver = new CloudFrontDriver({ client });
-    await expect(driver.deleteService({ project_id: 'p', service_id: 's1', provider_service_id: 'D1' })).resolves.toEqual({ provider_service_id: 'D1' });
+    await expect(
+      driver.deleteService({ project_id: 'p', service_id: 's1', provider_service_id: 'D1' }),
+    ).resolves.toEqual({ provider_service_id: 'D1' });
   });
 });

@@ -38,7 +38,12 @@ import {
 import type { commonV1, providerV1 } from '@poppy/contracts';
 import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
 import { KNOWN_UNSUPPORTED, UNSUPPORTED_ERROR_CLASS } from './capabilities';
-import { distributionComment, distributionConfigFor, normalisePath, type DistributionSettings } from './distribution-config';
+import {
+  distributionComment,
+  distributionConfigFor,
+  normalisePath,
+  type DistributionSettings,
+} from './distribution-config';
 import { fromVendorError } from './vendor-errors';
 
 /** CloudFront's limits on invalidations in progress per distribution. */
@@ -64,15 +69,42 @@ const isCompleted = (status: string | undefined) => (status ?? '').toLowerCase()
 /** What Poppy owns in a config: compared before an update so an unchanged spec writes nothing. */
 function ownedParts(config: DistributionConfig | undefined): string {
   if (!config) return '';
-  const behaviour = (b: { TargetOriginId?: string; MinTTL?: number; DefaultTTL?: number; MaxTTL?: number; ViewerProtocolPolicy?: string; ForwardedValues?: { Headers?: { Items?: string[] } } } | undefined) =>
-    b && [b.TargetOriginId, b.MinTTL, b.DefaultTTL, b.MaxTTL, b.ViewerProtocolPolicy, [...(b.ForwardedValues?.Headers?.Items ?? [])].sort()];
+  const behaviour = (
+    b:
+      | {
+          TargetOriginId?: string;
+          MinTTL?: number;
+          DefaultTTL?: number;
+          MaxTTL?: number;
+          ViewerProtocolPolicy?: string;
+          ForwardedValues?: { Headers?: { Items?: string[] } };
+        }
+      | undefined,
+  ) =>
+    b && [
+      b.TargetOriginId,
+      b.MinTTL,
+      b.DefaultTTL,
+      b.MaxTTL,
+      b.ViewerProtocolPolicy,
+      [...(b.ForwardedValues?.Headers?.Items ?? [])].sort(),
+    ];
   return JSON.stringify([
     config.Comment ?? '',
     [...(config.Aliases?.Items ?? [])].sort(),
-    (config.Origins?.Items ?? []).map((o) => [o.Id, o.DomainName, o.CustomOriginConfig?.HTTPPort, o.CustomOriginConfig?.HTTPSPort, o.CustomOriginConfig?.OriginProtocolPolicy]),
+    (config.Origins?.Items ?? []).map((o) => [
+      o.Id,
+      o.DomainName,
+      o.CustomOriginConfig?.HTTPPort,
+      o.CustomOriginConfig?.HTTPSPort,
+      o.CustomOriginConfig?.OriginProtocolPolicy,
+    ]),
     behaviour(config.DefaultCacheBehavior),
     (config.CacheBehaviors?.Items ?? []).map((b) => [b.PathPattern, behaviour(b)]),
-    [config.Restrictions?.GeoRestriction?.RestrictionType ?? 'none', [...(config.Restrictions?.GeoRestriction?.Items ?? [])].sort()],
+    [
+      config.Restrictions?.GeoRestriction?.RestrictionType ?? 'none',
+      [...(config.Restrictions?.GeoRestriction?.Items ?? [])].sort(),
+    ],
     config.PriceClass,
     config.ViewerCertificate?.ACMCertificateArn ?? '',
   ]);
@@ -109,19 +141,24 @@ export class CloudFrontDriver implements ProviderDriver {
     }
   }
 
-  async createService(req: providerV1.CreateServiceRequest): Promise<providerV1.CreateServiceResponse> {
+  async createService(
+    req: providerV1.CreateServiceRequest,
+  ): Promise<providerV1.CreateServiceResponse> {
     const spec = this.requireSpec(req.service_id, req.spec);
     const config = this.plan(req.service_id, spec);
     const existing = await this.findDistributionId(req.service_id);
     if (existing) {
       const found = await this.getDistribution(existing, 'create');
-      if (found) return { service: this.provisioned(found.distribution, spec, 'deploy_in_progress') };
+      if (found)
+        return { service: this.provisioned(found.distribution, spec, 'deploy_in_progress') };
     }
     const distribution = await this.createDistribution(req.service_id, config);
     return { service: this.provisioned(distribution, spec, 'deploy_in_progress') };
   }
 
-  async updateService(req: providerV1.UpdateServiceRequest): Promise<providerV1.UpdateServiceResponse> {
+  async updateService(
+    req: providerV1.UpdateServiceRequest,
+  ): Promise<providerV1.UpdateServiceResponse> {
     const spec = this.requireSpec(req.service_id, req.spec);
     const desired = this.plan(req.service_id, spec);
     const id = req.provider_service_id || (await this.findDistributionId(req.service_id));
@@ -141,15 +178,27 @@ export class CloudFrontDriver implements ProviderDriver {
       distribution = (await this.getDistribution(id, 'update'))?.distribution;
     } else {
       const updated = await this.call('update', () =>
-        this.client.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.etag, DistributionConfig: next })),
+        this.client.send(
+          new UpdateDistributionCommand({
+            Id: id,
+            IfMatch: current.etag,
+            DistributionConfig: next,
+          }),
+        ),
       );
       distribution = updated.Distribution;
     }
-    if (!distribution) throw new ProviderError(`CloudFront distribution ${id} vanished during the update`, { retryable: true, errorClass: 'cloudfront.NoSuchDistribution' });
+    if (!distribution)
+      throw new ProviderError(`CloudFront distribution ${id} vanished during the update`, {
+        retryable: true,
+        errorClass: 'cloudfront.NoSuchDistribution',
+      });
     return { service: this.provisioned(distribution, spec, 'update_in_progress') };
   }
 
-  async deleteService(req: providerV1.DeleteServiceRequest): Promise<providerV1.DeleteServiceResponse> {
+  async deleteService(
+    req: providerV1.DeleteServiceRequest,
+  ): Promise<providerV1.DeleteServiceResponse> {
     const id = req.provider_service_id || (await this.findDistributionId(req.service_id));
     if (!id) return { provider_service_id: req.provider_service_id };
     const current = await this.getConfig(id, 'delete');
@@ -157,31 +206,45 @@ export class CloudFrontDriver implements ProviderDriver {
     let etag = current.etag;
     if (current.config.Enabled !== false) {
       const disabled = await this.call('delete (disable)', () =>
-        this.client.send(new UpdateDistributionCommand({ Id: id, IfMatch: etag, DistributionConfig: { ...current.config, Enabled: false } })),
+        this.client.send(
+          new UpdateDistributionCommand({
+            Id: id,
+            IfMatch: etag,
+            DistributionConfig: { ...current.config, Enabled: false },
+          }),
+        ),
       );
       etag = disabled.ETag;
     }
     const now = await this.getDistribution(id, 'delete');
     if (!now) return { provider_service_id: id };
     if (!isDeployed(now.distribution.Status)) {
-      throw new ProviderError(`CloudFront distribution ${id} is being disabled; it is deleted once that deployed`, {
-        retryable: true,
-        retryAfterMs: this.pollHintMs,
-        errorClass: 'cloudfront.DisableInProgress',
-      });
+      throw new ProviderError(
+        `CloudFront distribution ${id} is being disabled; it is deleted once that deployed`,
+        {
+          retryable: true,
+          retryAfterMs: this.pollHintMs,
+          errorClass: 'cloudfront.DisableInProgress',
+        },
+      );
     }
     try {
       await this.client.send(new DeleteDistributionCommand({ Id: id, IfMatch: now.etag ?? etag }));
     } catch (error) {
-      if ((error as { name?: string }).name !== 'NoSuchDistribution') throw fromVendorError(error, 'delete');
+      if ((error as { name?: string }).name !== 'NoSuchDistribution')
+        throw fromVendorError(error, 'delete');
     }
     return { provider_service_id: id };
   }
 
-  async purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse> {
+  async purgeService(
+    req: providerV1.PurgeServiceRequest,
+  ): Promise<providerV1.PurgeServiceResponse> {
     const id = req.provider_service_id || (await this.findDistributionId(req.service_id));
     if (!id) {
-      throw new ProviderError(`CloudFront has no distribution for service ${req.service_id}`, { errorClass: 'cloudfront.NoSuchDistribution' });
+      throw new ProviderError(`CloudFront has no distribution for service ${req.service_id}`, {
+        errorClass: 'cloudfront.NoSuchDistribution',
+      });
     }
     const path = normalisePath(req.purge_url);
     const key = `${id} ${path}`;
@@ -190,23 +253,40 @@ export class CloudFrontDriver implements ProviderDriver {
       const inProgress = await this.invalidationsInProgress(id);
       tracked = inProgress.find((i) => i.paths.includes(path));
       if (!tracked) {
-        const wildcards = inProgress.reduce((n, i) => n + i.paths.filter((p) => p.includes('*')).length, 0);
+        const wildcards = inProgress.reduce(
+          (n, i) => n + i.paths.filter((p) => p.includes('*')).length,
+          0,
+        );
         const paths = inProgress.reduce((n, i) => n + i.paths.length, 0);
-        if ((path.includes('*') && wildcards + 1 > MAX_WILDCARD_PATHS_IN_PROGRESS) || paths + 1 > MAX_PATHS_IN_PROGRESS) {
+        if (
+          (path.includes('*') && wildcards + 1 > MAX_WILDCARD_PATHS_IN_PROGRESS) ||
+          paths + 1 > MAX_PATHS_IN_PROGRESS
+        ) {
           throw new ProviderError(
             `CloudFront distribution ${id} has ${paths} invalidation paths (${wildcards} wildcard) in progress; ${path} waits for some to complete`,
-            { retryable: true, retryAfterMs: this.pollHintMs, errorClass: 'cloudfront.TooManyInvalidationsInProgress' },
+            {
+              retryable: true,
+              retryAfterMs: this.pollHintMs,
+              errorClass: 'cloudfront.TooManyInvalidationsInProgress',
+            },
           );
         }
         const created = await this.call('purge', () =>
           this.client.send(
             new CreateInvalidationCommand({
               DistributionId: id,
-              InvalidationBatch: { CallerReference: `${req.service_id}:${randomUUID()}`, Paths: { Quantity: 1, Items: [path] } },
+              InvalidationBatch: {
+                CallerReference: `${req.service_id}:${randomUUID()}`,
+                Paths: { Quantity: 1, Items: [path] },
+              },
             }),
           ),
         );
-        tracked = { id: created.Invalidation?.Id ?? '', status: created.Invalidation?.Status, paths: [path] };
+        tracked = {
+          id: created.Invalidation?.Id ?? '',
+          status: created.Invalidation?.Status,
+          paths: [path],
+        };
       }
     }
     if (this.purgeWait && !isCompleted(tracked.status)) {
@@ -226,7 +306,11 @@ export class CloudFrontDriver implements ProviderDriver {
     const found = id ? await this.getDistribution(id, 'get') : undefined;
     if (!found) return { found: false, spec: undefined, links: [] };
     const aliases = found.distribution.DistributionConfig?.Aliases?.Items ?? [];
-    return { found: true, spec: undefined, links: aliases.map((domain) => this.link(domain, found.distribution)) };
+    return {
+      found: true,
+      spec: undefined,
+      links: aliases.map((domain) => this.link(domain, found.distribution)),
+    };
   }
 
   async getMetrics(req: providerV1.GetMetricsRequest): Promise<providerV1.GetMetricsResponse> {
@@ -234,21 +318,36 @@ export class CloudFrontDriver implements ProviderDriver {
     return { series: [] };
   }
 
-  async createCertificate(req: providerV1.CreateCertificateRequest): Promise<providerV1.CreateCertificateResponse> {
+  async createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse> {
     void req;
-    throw new ProviderError(`CloudFront: ${KNOWN_UNSUPPORTED.certificates}`, { errorClass: UNSUPPORTED_ERROR_CLASS });
+    throw new ProviderError(`CloudFront: ${KNOWN_UNSUPPORTED.certificates}`, {
+      errorClass: UNSUPPORTED_ERROR_CLASS,
+    });
   }
 
-  async deleteCertificate(req: providerV1.DeleteCertificateRequest): Promise<providerV1.DeleteCertificateResponse> {
+  async deleteCertificate(
+    req: providerV1.DeleteCertificateRequest,
+  ): Promise<providerV1.DeleteCertificateResponse> {
     void req;
-    throw new ProviderError(`CloudFront: ${KNOWN_UNSUPPORTED.certificates}`, { errorClass: UNSUPPORTED_ERROR_CLASS });
+    throw new ProviderError(`CloudFront: ${KNOWN_UNSUPPORTED.certificates}`, {
+      errorClass: UNSUPPORTED_ERROR_CLASS,
+    });
   }
 
   // --- helpers -------------------------------------------------------------------------
 
-  private requireSpec(serviceId: string, spec: commonV1.ServiceSpec | undefined): commonV1.ServiceSpec {
-    if (!serviceId) throw new ProviderError('service_id is required', { errorClass: 'cloudfront.InvalidRequest' });
-    if (!spec) throw new ProviderError('spec is required', { errorClass: 'cloudfront.InvalidRequest' });
+  private requireSpec(
+    serviceId: string,
+    spec: commonV1.ServiceSpec | undefined,
+  ): commonV1.ServiceSpec {
+    if (!serviceId)
+      throw new ProviderError('service_id is required', {
+        errorClass: 'cloudfront.InvalidRequest',
+      });
+    if (!spec)
+      throw new ProviderError('spec is required', { errorClass: 'cloudfront.InvalidRequest' });
     return spec;
   }
 
@@ -259,7 +358,13 @@ export class CloudFrontDriver implements ProviderDriver {
       const features = [...new Set(unsupported.map((u) => u.feature))];
       throw new ProviderError(
         `CloudFront cannot provide ${features.join(', ')}: ${unsupported.map((u) => u.detail).join('; ')}`,
-        { retryable: false, errorClass: UNSUPPORTED_ERROR_CLASS, detail: JSON.stringify(features.map((f) => ({ feature: f, reason: KNOWN_UNSUPPORTED[f] }))) },
+        {
+          retryable: false,
+          errorClass: UNSUPPORTED_ERROR_CLASS,
+          detail: JSON.stringify(
+            features.map((f) => ({ feature: f, reason: KNOWN_UNSUPPORTED[f] })),
+          ),
+        },
       );
     }
     return config;
@@ -273,15 +378,26 @@ export class CloudFrontDriver implements ProviderDriver {
     }
   }
 
-  private async createDistribution(serviceId: string, config: DistributionConfig): Promise<Distribution> {
+  private async createDistribution(
+    serviceId: string,
+    config: DistributionConfig,
+  ): Promise<Distribution> {
     try {
-      const created = await this.client.send(new CreateDistributionCommand({ DistributionConfig: config }));
-      if (!created.Distribution) throw new ProviderError('CloudFront created a distribution but did not describe it', { retryable: true });
+      const created = await this.client.send(
+        new CreateDistributionCommand({ DistributionConfig: config }),
+      );
+      if (!created.Distribution)
+        throw new ProviderError('CloudFront created a distribution but did not describe it', {
+          retryable: true,
+        });
       return created.Distribution;
     } catch (error) {
-      if ((error as { name?: string }).name !== 'DistributionAlreadyExists') throw fromVendorError(error, 'create');
+      if ((error as { name?: string }).name !== 'DistributionAlreadyExists')
+        throw fromVendorError(error, 'create');
       // A create whose answer was lost: the CallerReference names the distribution it made.
-      const id = /Already exists:\s*([A-Z0-9]+)/i.exec((error as Error).message)?.[1] ?? (await this.findByCallerReference(serviceId));
+      const id =
+        /Already exists:\s*([A-Z0-9]+)/i.exec((error as Error).message)?.[1] ??
+        (await this.findByCallerReference(serviceId));
       const found = id ? await this.getDistribution(id, 'create') : undefined;
       if (!found) throw fromVendorError(error, 'create');
       return found.distribution;
@@ -293,7 +409,9 @@ export class CloudFrontDriver implements ProviderDriver {
     const comment = distributionComment(serviceId);
     let marker: string | undefined;
     do {
-      const page = await this.call('list', () => this.client.send(new ListDistributionsCommand({ Marker: marker })));
+      const page = await this.call('list', () =>
+        this.client.send(new ListDistributionsCommand({ Marker: marker })),
+      );
       const hit = page.DistributionList?.Items?.find((d) => d.Comment === comment);
       if (hit?.Id) return hit.Id;
       marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
@@ -305,7 +423,9 @@ export class CloudFrontDriver implements ProviderDriver {
   private async findByCallerReference(serviceId: string): Promise<string | undefined> {
     let marker: string | undefined;
     do {
-      const page = await this.call('list', () => this.client.send(new ListDistributionsCommand({ Marker: marker })));
+      const page = await this.call('list', () =>
+        this.client.send(new ListDistributionsCommand({ Marker: marker })),
+      );
       for (const summary of page.DistributionList?.Items ?? []) {
         const config = summary.Id ? await this.getConfig(summary.Id, 'list') : undefined;
         if (config?.config.CallerReference === serviceId) return summary.Id;
@@ -315,7 +435,10 @@ export class CloudFrontDriver implements ProviderDriver {
     return undefined;
   }
 
-  private async getDistribution(id: string, operation: string): Promise<{ distribution: Distribution; etag?: string } | undefined> {
+  private async getDistribution(
+    id: string,
+    operation: string,
+  ): Promise<{ distribution: Distribution; etag?: string } | undefined> {
     try {
       const got = await this.client.send(new GetDistributionCommand({ Id: id }));
       return got.Distribution ? { distribution: got.Distribution, etag: got.ETag } : undefined;
@@ -325,10 +448,15 @@ export class CloudFrontDriver implements ProviderDriver {
     }
   }
 
-  private async getConfig(id: string, operation: string): Promise<{ config: DistributionConfig; etag?: string } | undefined> {
+  private async getConfig(
+    id: string,
+    operation: string,
+  ): Promise<{ config: DistributionConfig; etag?: string } | undefined> {
     try {
       const got = await this.client.send(new GetDistributionConfigCommand({ Id: id }));
-      return got.DistributionConfig ? { config: got.DistributionConfig, etag: got.ETag } : undefined;
+      return got.DistributionConfig
+        ? { config: got.DistributionConfig, etag: got.ETag }
+        : undefined;
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchDistribution') return undefined;
       throw fromVendorError(error, operation);
@@ -336,7 +464,10 @@ export class CloudFrontDriver implements ProviderDriver {
   }
 
   /** The invalidation this process waits for under `key`, read again; forgotten after TRACKING_TTL_MS. */
-  private async trackedInvalidation(distributionId: string, key: string): Promise<{ id: string; status?: string; paths: string[] } | undefined> {
+  private async trackedInvalidation(
+    distributionId: string,
+    key: string,
+  ): Promise<{ id: string; status?: string; paths: string[] } | undefined> {
     const entry = this.tracking.get(key);
     if (!entry) return undefined;
     if (Date.now() - entry.since > TRACKING_TTL_MS) {
@@ -344,8 +475,14 @@ export class CloudFrontDriver implements ProviderDriver {
       return undefined;
     }
     try {
-      const got = await this.client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: entry.invalidationId }));
-      return { id: entry.invalidationId, status: got.Invalidation?.Status, paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [] };
+      const got = await this.client.send(
+        new GetInvalidationCommand({ DistributionId: distributionId, Id: entry.invalidationId }),
+      );
+      return {
+        id: entry.invalidationId,
+        status: got.Invalidation?.Status,
+        paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [],
+      };
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === 'NoSuchInvalidation' || name === 'NoSuchDistribution') {
@@ -356,13 +493,25 @@ export class CloudFrontDriver implements ProviderDriver {
     }
   }
 
-  private async invalidationsInProgress(id: string): Promise<Array<{ id: string; status?: string; paths: string[] }>> {
-    const listed = await this.call('purge', () => this.client.send(new ListInvalidationsCommand({ DistributionId: id, MaxItems: 100 })));
-    const open = (listed.InvalidationList?.Items ?? []).filter((i) => !isCompleted(i.Status) && i.Id);
+  private async invalidationsInProgress(
+    id: string,
+  ): Promise<Array<{ id: string; status?: string; paths: string[] }>> {
+    const listed = await this.call('purge', () =>
+      this.client.send(new ListInvalidationsCommand({ DistributionId: id, MaxItems: 100 })),
+    );
+    const open = (listed.InvalidationList?.Items ?? []).filter(
+      (i) => !isCompleted(i.Status) && i.Id,
+    );
     return Promise.all(
       open.map(async (summary) => {
-        const got = await this.call('purge', () => this.client.send(new GetInvalidationCommand({ DistributionId: id, Id: summary.Id! })));
-        return { id: summary.Id!, status: got.Invalidation?.Status, paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [] };
+        const got = await this.call('purge', () =>
+          this.client.send(new GetInvalidationCommand({ DistributionId: id, Id: summary.Id! })),
+        );
+        return {
+          id: summary.Id!,
+          status: got.Invalidation?.Status,
+          paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [],
+        };
       }),
     );
   }
@@ -371,7 +520,11 @@ export class CloudFrontDriver implements ProviderDriver {
     return { domain, href: distribution.DomainName ?? '', rel: 'access_url' };
   }
 
-  private provisioned(distribution: Distribution, spec: commonV1.ServiceSpec, inProgress: InProgressStatus): providerV1.ProvisionedService {
+  private provisioned(
+    distribution: Distribution,
+    spec: commonV1.ServiceSpec,
+    inProgress: InProgressStatus,
+  ): providerV1.ProvisionedService {
     return {
       provider_service_id: distribution.Id ?? '',
       links: spec.domains.map((d) => this.link(d.domain, distribution)),

@@ -1,4 +1,4 @@
-import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform';
+import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 
 export const PRICE_CLASSES = ['PriceClass_All', 'PriceClass_200', 'PriceClass_100'] as const;
 
@@ -29,7 +29,9 @@ export interface ProviderCloudFrontConfig extends CommonConfig {
   defaultCacheTtl: number;
 }
 
-export function loadProviderCloudFrontConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ProviderCloudFrontConfig> {
+export function loadProviderCloudFrontConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<ProviderCloudFrontConfig> {
   const e = new EnvReader(env);
   const endpoint = e.optionalString('POPPY_CLOUDFRONT_ENDPOINT');
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
@@ -38,7 +40,9 @@ export function loadProviderCloudFrontConfig(env: NodeJS.ProcessEnv = process.en
   const accessKeyId = e.optionalString('POPPY_CLOUDFRONT_ACCESS_KEY_ID');
   const secretAccessKey = e.optionalString('POPPY_CLOUDFRONT_SECRET_ACCESS_KEY');
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
-    e.problem('POPPY_CLOUDFRONT_ACCESS_KEY_ID and POPPY_CLOUDFRONT_SECRET_ACCESS_KEY: set both or neither');
+    e.problem(
+      'POPPY_CLOUDFRONT_ACCESS_KEY_ID and POPPY_CLOUDFRONT_SECRET_ACCESS_KEY: set both or neither',
+    );
   }
   const config: ProviderCloudFrontConfig = {
     ...readCommonConfig(e),

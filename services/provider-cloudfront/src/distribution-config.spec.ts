@@ -9,7 +9,9 @@ function spec(overrides: Partial<commonV1.ServiceSpec> = {}): commonV1.ServiceSp
       { domain: 'www.example.com', protocol: 'http' },
       { domain: 'static.example.com', protocol: 'http' },
     ],
-    origins: [{ origin: 'origin.example.com', port: 8080, ssl: false, rules: [], hostheadertype: 'domain' }],
+    origins: [
+      { origin: 'origin.example.com', port: 8080, ssl: false, rules: [], hostheadertype: 'domain' },
+    ],
     caching: [{ name: 'default', ttl: 3600, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
     flavor_id: 'cdn',
@@ -25,12 +27,18 @@ describe('distributionConfigFor', () => {
     expect(config.CallerReference).toBe('svc-1');
     expect(config.Comment).toBe('poppy service svc-1');
     expect(config.Enabled).toBe(true);
-    expect(config.Aliases).toEqual({ Quantity: 2, Items: ['www.example.com', 'static.example.com'] });
+    expect(config.Aliases).toEqual({
+      Quantity: 2,
+      Items: ['www.example.com', 'static.example.com'],
+    });
     expect(config.Origins?.Items).toEqual([
       expect.objectContaining({
         Id: 'origin-0',
         DomainName: 'origin.example.com',
-        CustomOriginConfig: expect.objectContaining({ HTTPPort: 8080, OriginProtocolPolicy: 'http-only' }),
+        CustomOriginConfig: expect.objectContaining({
+          HTTPPort: 8080,
+          OriginProtocolPolicy: 'http-only',
+        }),
       }),
     ]);
     expect(config.DefaultCacheBehavior).toMatchObject({
@@ -51,15 +59,26 @@ describe('distributionConfigFor', () => {
       's',
       spec({
         domains: [{ domain: 'secure.example.com', protocol: 'https', certificate: 'san' }],
-        origins: [{ origin: 'o.example.com', port: 8443, ssl: true, rules: [], hostheadertype: 'origin' }],
+        origins: [
+          { origin: 'o.example.com', port: 8443, ssl: true, rules: [], hostheadertype: 'origin' },
+        ],
       }),
       { acmCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' },
     );
-    expect(config.Origins?.Items?.[0].CustomOriginConfig).toMatchObject({ HTTPSPort: 8443, OriginProtocolPolicy: 'https-only' });
+    expect(config.Origins?.Items?.[0].CustomOriginConfig).toMatchObject({
+      HTTPSPort: 8443,
+      OriginProtocolPolicy: 'https-only',
+    });
     expect(config.DefaultCacheBehavior?.ViewerProtocolPolicy).toBe('redirect-to-https');
     // hostheadertype origin: CloudFront sends the origin's name, so Host is not forwarded.
-    expect(config.DefaultCacheBehavior?.ForwardedValues?.Headers).toEqual({ Quantity: 0, Items: [] });
-    expect(config.ViewerCertificate).toMatchObject({ ACMCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x', SSLSupportMethod: 'sni-only' });
+    expect(config.DefaultCacheBehavior?.ForwardedValues?.Headers).toEqual({
+      Quantity: 0,
+      Items: [],
+    });
+    expect(config.ViewerCertificate).toMatchObject({
+      ACMCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x',
+      SSLSupportMethod: 'sni-only',
+    });
   });
 
   it("turns origins' rules and caching rules into behaviours, most specific first, each aimed at the covering origin", () => {
@@ -67,8 +86,20 @@ describe('distributionConfigFor', () => {
       's',
       spec({
         origins: [
-          { origin: 'web.example.com', port: 80, ssl: false, rules: [{ name: 'all', request_url: '/*' }], hostheadertype: 'domain' },
-          { origin: 'img.example.com', port: 80, ssl: false, rules: [{ name: 'img', request_url: 'images/*' }], hostheadertype: 'origin' },
+          {
+            origin: 'web.example.com',
+            port: 80,
+            ssl: false,
+            rules: [{ name: 'all', request_url: '/*' }],
+            hostheadertype: 'domain',
+          },
+          {
+            origin: 'img.example.com',
+            port: 80,
+            ssl: false,
+            rules: [{ name: 'img', request_url: 'images/*' }],
+            hostheadertype: 'origin',
+          },
         ],
         caching: [
           { name: 'default', ttl: 600, rules: [{ name: 'd', request_url: '/*' }] },
@@ -78,8 +109,19 @@ describe('distributionConfigFor', () => {
       }),
     );
     expect(unsupported).toEqual([]);
-    expect(config.DefaultCacheBehavior).toMatchObject({ TargetOriginId: 'origin-0', DefaultTTL: 600 });
-    expect(config.CacheBehaviors?.Items?.map((b) => [b.PathPattern, b.TargetOriginId, b.MinTTL, b.DefaultTTL, b.MaxTTL])).toEqual([
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: 'origin-0',
+      DefaultTTL: 600,
+    });
+    expect(
+      config.CacheBehaviors?.Items?.map((b) => [
+        b.PathPattern,
+        b.TargetOriginId,
+        b.MinTTL,
+        b.DefaultTTL,
+        b.MaxTTL,
+      ]),
+    ).toEqual([
       ['/images/*.png', 'origin-1', 0, 60, 60],
       ['/images/*', 'origin-1', 0, 600, 600],
       ['/api/*', 'origin-0', 0, 0, 0],
@@ -97,26 +139,70 @@ describe('distributionConfigFor', () => {
       's',
       spec({
         restrictions: [
-          { name: 'geo', access: 'whitelist', rules: [{ request_url: '/*', geography: 'USA' }, { request_url: '/*', geography: 'Australia/NZ' }] },
+          {
+            name: 'geo',
+            access: 'whitelist',
+            rules: [
+              { request_url: '/*', geography: 'USA' },
+              { request_url: '/*', geography: 'Australia/NZ' },
+            ],
+          },
         ],
       }),
     );
     expect(unsupported).toEqual([]);
-    expect(config.Restrictions?.GeoRestriction).toEqual({ RestrictionType: 'whitelist', Quantity: 3, Items: ['AU', 'NZ', 'US'] });
+    expect(config.Restrictions?.GeoRestriction).toEqual({
+      RestrictionType: 'whitelist',
+      Quantity: 3,
+      Items: ['AU', 'NZ', 'US'],
+    });
   });
 
   it('reports what CloudFront cannot express instead of dropping it', () => {
     const { unsupported } = distributionConfigFor(
       's',
       spec({
-        origins: [{ origin: 'o.example.com', port: 80, ssl: false, rules: [], hostheadertype: 'custom', hostheadervalue: 'h.example.com' }],
+        origins: [
+          {
+            origin: 'o.example.com',
+            port: 80,
+            ssl: false,
+            rules: [],
+            hostheadertype: 'custom',
+            hostheadervalue: 'h.example.com',
+          },
+        ],
         restrictions: [
-          { name: 'ref', access: 'whitelist', rules: [{ request_url: '/*', referrer: 'good.example.com' }] },
-          { name: 'ip', access: 'blacklist', rules: [{ request_url: '/*', client_ip: '10.0.0.1' }] },
-          { name: 'geo-path', access: 'blacklist', rules: [{ request_url: '/videos/*', geography: 'Japan' }] },
-          { name: 'geo-a', access: 'whitelist', rules: [{ request_url: '/*', geography: 'India' }] },
-          { name: 'geo-b', access: 'blacklist', rules: [{ request_url: '/*', geography: 'Japan' }] },
-          { name: 'geo-c', access: 'whitelist', rules: [{ request_url: '/*', geography: 'Atlantis' }] },
+          {
+            name: 'ref',
+            access: 'whitelist',
+            rules: [{ request_url: '/*', referrer: 'good.example.com' }],
+          },
+          {
+            name: 'ip',
+            access: 'blacklist',
+            rules: [{ request_url: '/*', client_ip: '10.0.0.1' }],
+          },
+          {
+            name: 'geo-path',
+            access: 'blacklist',
+            rules: [{ request_url: '/videos/*', geography: 'Japan' }],
+          },
+          {
+            name: 'geo-a',
+            access: 'whitelist',
+            rules: [{ request_url: '/*', geography: 'India' }],
+          },
+          {
+            name: 'geo-b',
+            access: 'blacklist',
+            rules: [{ request_url: '/*', geography: 'Japan' }],
+          },
+          {
+            name: 'geo-c',
+            access: 'whitelist',
+            rules: [{ request_url: '/*', geography: 'Atlantis' }],
+          },
         ],
         log_delivery: { enabled: true },
       }),
@@ -149,7 +235,9 @@ describe('geographyToCountryCodes', () => {
     expect(geographyToCountryCodes('Japan')).toEqual(['JP']);
     expect(geographyToCountryCodes('St Lucia')).toEqual(['LC']);
     expect(geographyToCountryCodes('Jordan, Kenya')).toEqual(['JO', 'KE']);
-    expect(geographyToCountryCodes('North America')).toEqual(expect.arrayContaining(['US', 'CA', 'MX']));
+    expect(geographyToCountryCodes('North America')).toEqual(
+      expect.arrayContaining(['US', 'CA', 'MX']),
+    );
     expect(geographyToCountryCodes('Atlantis')).toBeUndefined();
   });
 });

@@ -17,7 +17,12 @@
  * per-path geography, whitelist and blacklist mixed, a custom host header, log delivery —
  * is returned in `unsupported`, never silently dropped; the driver refuses such a spec.
  */
-import type { CacheBehavior, DefaultCacheBehavior, DistributionConfig, Origin } from '@aws-sdk/client-cloudfront';
+import type {
+  CacheBehavior,
+  DefaultCacheBehavior,
+  DistributionConfig,
+  Origin,
+} from '@aws-sdk/client-cloudfront';
 import type { commonV1 } from '@poppy/contracts';
 import { geographyToCountryCodes } from './geo-codes';
 
@@ -53,13 +58,16 @@ const isDefaultPath = (path: string) => path === '/*';
 
 /** Whether the CloudFront pattern `pattern` (`*` any run, `?` one char) covers `path` read literally. */
 export function patternCovers(pattern: string, path: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`).test(path);
 }
 
 /** More specific first: longer literal prefix, then longer pattern, then text (stable output). */
 function bySpecificity(a: string, b: string): number {
-  const prefix = (p: string) => p.search(/[*?]/) === -1 ? p.length : p.search(/[*?]/);
+  const prefix = (p: string) => (p.search(/[*?]/) === -1 ? p.length : p.search(/[*?]/));
   return prefix(b) - prefix(a) || b.length - a.length || a.localeCompare(b);
 }
 
@@ -106,25 +114,34 @@ export function distributionConfigFor(
   spec.origins.forEach((o, index) => {
     for (const rule of o.rules) {
       const path = normalisePath(rule.request_url);
-      if (!isDefaultPath(path) && !originPatterns.some((p) => p.path === path)) originPatterns.push({ path, index });
+      if (!isDefaultPath(path) && !originPatterns.some((p) => p.path === path))
+        originPatterns.push({ path, index });
     }
   });
   originPatterns.sort((a, b) => bySpecificity(a.path, b.path));
-  let defaultOrigin = spec.origins.findIndex((o) => o.rules.length === 0 || o.rules.some((r) => isDefaultPath(normalisePath(r.request_url))));
+  let defaultOrigin = spec.origins.findIndex(
+    (o) => o.rules.length === 0 || o.rules.some((r) => isDefaultPath(normalisePath(r.request_url))),
+  );
   if (defaultOrigin < 0) defaultOrigin = 0;
-  const originFor = (path: string) => originPatterns.find((p) => patternCovers(p.path, path))?.index ?? defaultOrigin;
+  const originFor = (path: string) =>
+    originPatterns.find((p) => patternCovers(p.path, path))?.index ?? defaultOrigin;
 
   // TTLs per path pattern.
   const cachingPatterns: Array<{ path: string; ttl: number }> = [];
   for (const rule of spec.caching) {
     for (const r of rule.rules.length > 0 ? rule.rules : [{ name: rule.name, request_url: '/*' }]) {
       const path = normalisePath(r.request_url);
-      if (!cachingPatterns.some((p) => p.path === path)) cachingPatterns.push({ path, ttl: rule.ttl });
+      if (!cachingPatterns.some((p) => p.path === path))
+        cachingPatterns.push({ path, ttl: rule.ttl });
     }
   }
-  const defaultTtl = cachingPatterns.find((p) => isDefaultPath(p.path))?.ttl ?? settings.defaultTtl ?? 86400;
-  const specificCaching = cachingPatterns.filter((p) => !isDefaultPath(p.path)).sort((a, b) => bySpecificity(a.path, b.path));
-  const ttlFor = (path: string) => specificCaching.find((p) => patternCovers(p.path, path))?.ttl ?? defaultTtl;
+  const defaultTtl =
+    cachingPatterns.find((p) => isDefaultPath(p.path))?.ttl ?? settings.defaultTtl ?? 86400;
+  const specificCaching = cachingPatterns
+    .filter((p) => !isDefaultPath(p.path))
+    .sort((a, b) => bySpecificity(a.path, b.path));
+  const ttlFor = (path: string) =>
+    specificCaching.find((p) => patternCovers(p.path, path))?.ttl ?? defaultTtl;
 
   const https = spec.domains.some((d) => d.protocol === 'https');
   const viewerProtocolPolicy = https ? 'redirect-to-https' : 'allow-all';
@@ -147,8 +164,13 @@ export function distributionConfigFor(
     };
   };
 
-  const paths = [...new Set([...originPatterns.map((p) => p.path), ...specificCaching.map((p) => p.path)])].sort(bySpecificity);
-  const cacheBehaviours: CacheBehavior[] = paths.map((path) => ({ PathPattern: path, ...behaviour(originFor(path), ttlFor(path)) }));
+  const paths = [
+    ...new Set([...originPatterns.map((p) => p.path), ...specificCaching.map((p) => p.path)]),
+  ].sort(bySpecificity);
+  const cacheBehaviours: CacheBehavior[] = paths.map((path) => ({
+    PathPattern: path,
+    ...behaviour(originFor(path), ttlFor(path)),
+  }));
 
   // Restrictions.
   const geo = { access: undefined as string | undefined, codes: new Set<string>() };
@@ -157,18 +179,33 @@ export function distributionConfigFor(
     for (const rule of restriction.rules) {
       const where = `restriction ${restriction.name}`;
       if (rule.referrer !== undefined) {
-        unsupported.push({ feature: 'referrer-restriction', detail: `${where}: referrer ${access} ${rule.referrer}` });
+        unsupported.push({
+          feature: 'referrer-restriction',
+          detail: `${where}: referrer ${access} ${rule.referrer}`,
+        });
       } else if (rule.client_ip !== undefined) {
-        unsupported.push({ feature: 'client-ip-restriction', detail: `${where}: client_ip ${access} ${rule.client_ip}` });
+        unsupported.push({
+          feature: 'client-ip-restriction',
+          detail: `${where}: client_ip ${access} ${rule.client_ip}`,
+        });
       } else if (rule.geography !== undefined) {
         const path = normalisePath(rule.request_url);
         const codes = geographyToCountryCodes(rule.geography);
         if (!isDefaultPath(path)) {
-          unsupported.push({ feature: 'per-path-geo-restriction', detail: `${where}: geography ${rule.geography} on ${path}` });
+          unsupported.push({
+            feature: 'per-path-geo-restriction',
+            detail: `${where}: geography ${rule.geography} on ${path}`,
+          });
         } else if (!codes) {
-          unsupported.push({ feature: 'unknown-geography', detail: `${where}: no ISO country code for ${rule.geography}` });
+          unsupported.push({
+            feature: 'unknown-geography',
+            detail: `${where}: no ISO country code for ${rule.geography}`,
+          });
         } else if (geo.access !== undefined && geo.access !== access) {
-          unsupported.push({ feature: 'mixed-geo-restriction', detail: `${where}: ${access} next to a ${geo.access}` });
+          unsupported.push({
+            feature: 'mixed-geo-restriction',
+            detail: `${where}: ${access} next to a ${geo.access}`,
+          });
         } else {
           geo.access = access;
           codes.forEach((c) => geo.codes.add(c));
@@ -177,7 +214,10 @@ export function distributionConfigFor(
     }
   }
   if (spec.log_delivery?.enabled) {
-    unsupported.push({ feature: 'log-delivery', detail: 'log_delivery.enabled needs an S3 bucket, which this adapter does not manage' });
+    unsupported.push({
+      feature: 'log-delivery',
+      detail: 'log_delivery.enabled needs an S3 bucket, which this adapter does not manage',
+    });
   }
   const codes = [...geo.codes].sort();
 
@@ -192,12 +232,20 @@ export function distributionConfigFor(
     CacheBehaviors: { Quantity: cacheBehaviours.length, Items: cacheBehaviours },
     PriceClass: (settings.priceClass ?? 'PriceClass_All') as DistributionConfig['PriceClass'],
     ViewerCertificate: settings.acmCertificateArn
-      ? { ACMCertificateArn: settings.acmCertificateArn, SSLSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' }
+      ? {
+          ACMCertificateArn: settings.acmCertificateArn,
+          SSLSupportMethod: 'sni-only',
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+        }
       : { CloudFrontDefaultCertificate: true },
     Restrictions: {
       GeoRestriction:
         codes.length > 0
-          ? { RestrictionType: geo.access === 'whitelist' ? 'whitelist' : 'blacklist', Quantity: codes.length, Items: codes }
+          ? {
+              RestrictionType: geo.access === 'whitelist' ? 'whitelist' : 'blacklist',
+              Quantity: codes.length,
+              Items: codes,
+            }
           : { RestrictionType: 'none', Quantity: 0 },
     },
     HttpVersion: 'http2',

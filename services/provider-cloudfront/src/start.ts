@@ -11,22 +11,43 @@ export function createCloudFrontClient(config: ProviderCloudFrontConfig): CloudF
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     maxAttempts: config.maxAttempts,
-    requestHandler: { requestTimeout: config.requestTimeoutMs, connectionTimeout: config.requestTimeoutMs },
+    requestHandler: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionTimeout: config.requestTimeoutMs,
+    },
   });
 }
 
-export async function startProviderCloudFront(config: ProviderCloudFrontConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
+export async function startProviderCloudFront(
+  config: ProviderCloudFrontConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
   const client = createCloudFrontClient(config);
   shutdown.add('cloudfront client', () => client.destroy());
   const driver = new CloudFrontDriver({
     client,
-    settings: { priceClass: config.priceClass, acmCertificateArn: config.acmCertificateArn, defaultTtl: config.defaultCacheTtl },
+    settings: {
+      priceClass: config.priceClass,
+      acmCertificateArn: config.acmCertificateArn,
+      defaultTtl: config.defaultCacheTtl,
+    },
     pollHintMs: config.pollMs,
     purgeWait: config.purgeWait,
   });
-  const adapter = await startProviderAdapter(driver, { host: config.host, port: config.port, logger });
+  const adapter = await startProviderAdapter(driver, {
+    host: config.host,
+    port: config.port,
+    logger,
+  });
   shutdown.add('grpc server', () => adapter.close());
-  logger.info({ capabilities: CAPABILITIES, unsupported: KNOWN_UNSUPPORTED }, 'capability manifest');
+  logger.info(
+    { capabilities: CAPABILITIES, unsupported: KNOWN_UNSUPPORTED },
+    'capability manifest',
+  );
   // Harnesses that start the adapter on port 0 read the bound port from this line.
-  logger.info({ port: adapter.port, endpoint: config.endpoint ?? 'aws', region: config.region }, 'provider-cloudfront ready');
+  logger.info(
+    { port: adapter.port, endpoint: config.endpoint ?? 'aws', region: config.region },
+    'provider-cloudfront ready',
+  );
 }

@@ -1,5 +1,10 @@
 import { ProviderError } from '@poppy/provider-kit';
-import { fromVendorError, retryAfterMsOf, SERVER_ERROR_HINT_MS, THROTTLE_HINT_MS } from './vendor-errors';
+import {
+  fromVendorError,
+  retryAfterMsOf,
+  SERVER_ERROR_HINT_MS,
+  THROTTLE_HINT_MS,
+} from './vendor-errors';
 
 function awsError(name: string, status: number | undefined, extra: Record<string, unknown> = {}) {
   return Object.assign(new Error(`${name} happened`), {
@@ -12,11 +17,25 @@ function awsError(name: string, status: number | undefined, extra: Record<string
 
 describe('fromVendorError', () => {
   it('makes throttling retryable with the vendor hint, or the default hint', () => {
-    const hinted = fromVendorError(awsError('Throttling', 400, { $response: { headers: { 'retry-after': '7' } } }), 'create');
-    expect(hinted).toMatchObject({ retryable: true, retryAfterMs: 7000, errorClass: 'cloudfront.Throttling' });
-    expect(fromVendorError(awsError('SomethingElse', 429), 'create')).toMatchObject({ retryable: true, retryAfterMs: THROTTLE_HINT_MS });
-    expect(fromVendorError(awsError('X', 400, { $retryable: { throttling: true } }), 'purge').retryable).toBe(true);
-    expect(fromVendorError(awsError('TooManyInvalidationsInProgress', 400), 'purge').retryable).toBe(true);
+    const hinted = fromVendorError(
+      awsError('Throttling', 400, { $response: { headers: { 'retry-after': '7' } } }),
+      'create',
+    );
+    expect(hinted).toMatchObject({
+      retryable: true,
+      retryAfterMs: 7000,
+      errorClass: 'cloudfront.Throttling',
+    });
+    expect(fromVendorError(awsError('SomethingElse', 429), 'create')).toMatchObject({
+      retryable: true,
+      retryAfterMs: THROTTLE_HINT_MS,
+    });
+    expect(
+      fromVendorError(awsError('X', 400, { $retryable: { throttling: true } }), 'purge').retryable,
+    ).toBe(true);
+    expect(
+      fromVendorError(awsError('TooManyInvalidationsInProgress', 400), 'purge').retryable,
+    ).toBe(true);
   });
 
   it('makes validation errors final, with the vendor message for the tenant', () => {
@@ -24,16 +43,30 @@ describe('fromVendorError', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ retryable: false, errorClass: 'cloudfront.InvalidArgument' });
     expect(error.message).toBe('CloudFront refused create: InvalidArgument happened');
-    expect(JSON.parse(error.detail!)).toMatchObject({ status: 400, requestId: 'req-1', operation: 'create' });
+    expect(JSON.parse(error.detail!)).toMatchObject({
+      status: 400,
+      requestId: 'req-1',
+      operation: 'create',
+    });
     expect(fromVendorError(awsError('CNAMEAlreadyExists', 409), 'create').retryable).toBe(false);
   });
 
   it('retries server errors, network failures, a moved ETag and a distribution still being disabled', () => {
-    expect(fromVendorError(awsError('ServiceUnavailable', 503), 'update')).toMatchObject({ retryable: true, retryAfterMs: SERVER_ERROR_HINT_MS });
-    expect(fromVendorError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'get').retryable).toBe(true);
+    expect(fromVendorError(awsError('ServiceUnavailable', 503), 'update')).toMatchObject({
+      retryable: true,
+      retryAfterMs: SERVER_ERROR_HINT_MS,
+    });
+    expect(
+      fromVendorError(
+        Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        'get',
+      ).retryable,
+    ).toBe(true);
     expect(fromVendorError(awsError('TimeoutError', undefined), 'get').retryable).toBe(true);
     expect(fromVendorError(awsError('PreconditionFailed', 412), 'update').retryable).toBe(true);
-    expect(fromVendorError(awsError('DistributionNotDisabled', 409), 'delete').retryable).toBe(true);
+    expect(fromVendorError(awsError('DistributionNotDisabled', 409), 'delete').retryable).toBe(
+      true,
+    );
   });
 
   it('does not retry something that is not a vendor answer', () => {

@@ -24,8 +24,21 @@ const THROTTLING = new Set([
   'SlowDown',
   'TooManyInvalidationsInProgress',
 ]);
-const RETRYABLE_CLIENT = new Set(['PreconditionFailed', 'DistributionNotDisabled', 'RequestTimeout', 'RequestTimeoutException']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const RETRYABLE_CLIENT = new Set([
+  'PreconditionFailed',
+  'DistributionNotDisabled',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 
 interface SdkErrorShape {
   name?: string;
@@ -33,12 +46,20 @@ interface SdkErrorShape {
   code?: string;
   $fault?: 'client' | 'server';
   $retryable?: { throttling?: boolean };
-  $metadata?: { httpStatusCode?: number; requestId?: string; totalRetryDelay?: number; attempts?: number };
+  $metadata?: {
+    httpStatusCode?: number;
+    requestId?: string;
+    totalRetryDelay?: number;
+    attempts?: number;
+  };
   $response?: { headers?: Record<string, string | undefined> };
 }
 
 /** `Retry-After` (seconds or an HTTP date) in ms, if the vendor sent one. */
-export function retryAfterMsOf(headers: Record<string, string | undefined> | undefined, now = Date.now()): number | undefined {
+export function retryAfterMsOf(
+  headers: Record<string, string | undefined> | undefined,
+  now = Date.now(),
+): number | undefined {
   const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
   if (raw === undefined || raw.trim() === '') return undefined;
   if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
@@ -48,11 +69,19 @@ export function retryAfterMsOf(headers: Record<string, string | undefined> | und
 
 export function fromVendorError(error: unknown, operation: string): ProviderError {
   if (error instanceof ProviderError) return error;
-  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
+  const e = (
+    typeof error === 'object' && error !== null ? error : { message: String(error) }
+  ) as SdkErrorShape;
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const vendorMessage = e.message || name;
-  const detail = JSON.stringify({ operation, name, status, requestId: e.$metadata?.requestId, message: vendorMessage });
+  const detail = JSON.stringify({
+    operation,
+    name,
+    status,
+    requestId: e.$metadata?.requestId,
+    message: vendorMessage,
+  });
   const errorClass = `cloudfront.${name}`;
   const hinted = retryAfterMsOf(e.$response?.headers);
 
@@ -66,11 +95,20 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
     });
   }
   if (RETRYABLE_CLIENT.has(name)) {
-    return new ProviderError(`CloudFront ${operation}: ${vendorMessage}`, { retryable: true, retryAfterMs: hinted, errorClass, detail, cause: error });
+    return new ProviderError(`CloudFront ${operation}: ${vendorMessage}`, {
+      retryable: true,
+      retryAfterMs: hinted,
+      errorClass,
+      detail,
+      cause: error,
+    });
   }
   if (status === undefined) {
     // No HTTP answer: the vendor is unreachable or the call timed out.
-    const network = NETWORK_CODES.has(e.code ?? '') || ['TimeoutError', 'AbortError'].includes(name) || /socket|network|connect/i.test(vendorMessage);
+    const network =
+      NETWORK_CODES.has(e.code ?? '') ||
+      ['TimeoutError', 'AbortError'].includes(name) ||
+      /socket|network|connect/i.test(vendorMessage);
     if (network) {
       return new ProviderError(`CloudFront unreachable during ${operation}: ${vendorMessage}`, {
         retryable: true,
@@ -81,7 +119,12 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
       });
     }
     // Not an AWS answer at all: a bug on our side, not a vendor refusal.
-    return new ProviderError(`CloudFront ${operation} failed: ${vendorMessage}`, { retryable: false, errorClass, detail, cause: error });
+    return new ProviderError(`CloudFront ${operation} failed: ${vendorMessage}`, {
+      retryable: false,
+      errorClass,
+      detail,
+      cause: error,
+    });
   }
   if (status >= 500 || e.$fault === 'server') {
     return new ProviderError(`CloudFront ${operation} failed on AWS's side: ${vendorMessage}`, {
@@ -93,5 +136,10 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
     });
   }
   // A refusal (validation, conflict, access): retrying cannot help; the tenant reads the message.
-  return new ProviderError(`CloudFront refused ${operation}: ${vendorMessage}`, { retryable: false, errorClass, detail, cause: error });
+  return new ProviderError(`CloudFront refused ${operation}: ${vendorMessage}`, {
+    retryable: false,
+    errorClass,
+    detail,
+    cause: error,
+  });
 }

@@ -20,7 +20,11 @@ export interface AwsProxy {
   /** Answer the next `n` calls (whose "METHOD path" matches `filter`, if given) with a Throttling error. */
   throttleNext(n: number, filter?: RegExp, retryAfterSeconds?: number): void;
   /** Answer the next `n` matching calls with another CloudFront error, e.g. 400 InvalidArgument. */
-  failNext(n: number, filter: RegExp, error: { status: number; code: string; message: string }): void;
+  failNext(
+    n: number,
+    filter: RegExp,
+    error: { status: number; code: string; message: string },
+  ): void;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,12 @@ const THROTTLING = { status: 400, code: 'Throttling', message: 'Rate exceeded' }
 export async function startAwsProxy(target: string): Promise<AwsProxy> {
   const upstream = new URL(target);
   const calls: RecordedCall[] = [];
-  let throttle = { left: 0, filter: undefined as RegExp | undefined, retryAfter: undefined as number | undefined, error: THROTTLING };
+  let throttle = {
+    left: 0,
+    filter: undefined as RegExp | undefined,
+    retryAfter: undefined as number | undefined,
+    error: THROTTLING,
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,16 +50,30 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
       const body = Buffer.concat(chunks);
       const line = `${req.method} ${req.url}`;
       const throttled = throttle.left > 0 && (!throttle.filter || throttle.filter.test(line));
-      calls.push({ method: req.method ?? '', path: req.url ?? '', ifMatch: req.headers['if-match'] as string | undefined, body: body.toString('utf8'), throttled });
+      calls.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        ifMatch: req.headers['if-match'] as string | undefined,
+        body: body.toString('utf8'),
+        throttled,
+      });
       if (throttled) {
         throttle.left -= 1;
         const headers: Record<string, string> = { 'content-type': 'text/xml' };
         if (throttle.retryAfter !== undefined) headers['retry-after'] = String(throttle.retryAfter);
-        res.writeHead(throttle.error.status, headers).end(errorXml(throttle.error.code, throttle.error.message));
+        res
+          .writeHead(throttle.error.status, headers)
+          .end(errorXml(throttle.error.code, throttle.error.message));
         return;
       }
       const forward = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);

@@ -16,7 +16,13 @@ import {
 import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import { createPromiseClient } from '@poppy/platform';
-import { motoClientConfig, startMotoServer, startSuite, type MotoServer, type Suite } from '@poppy/testing';
+import {
+  motoClientConfig,
+  startMotoServer,
+  startSuite,
+  type MotoServer,
+  type Suite,
+} from '@poppy/testing';
 import { startAwsProxy, type AwsProxy } from './aws-proxy';
 
 jest.setTimeout(60_000);
@@ -26,7 +32,11 @@ const PROJECT = 'cloudfront-e2e';
 interface Reply {
   status: number;
   headers: Headers;
-  body: { status?: string; links?: Array<{ href: string; rel: string }>; errors?: Array<{ message: string }> } & Record<string, unknown>;
+  body: {
+    status?: string;
+    links?: Array<{ href: string; rel: string }>;
+    errors?: Array<{ message: string }>;
+  } & Record<string, unknown>;
 }
 
 describe('CloudFront end to end through the REST API (moto)', () => {
@@ -47,17 +57,24 @@ describe('CloudFront end to end through the REST API (moto)', () => {
 
   async function waitFor(id: string, status: string, timeoutMs = 15_000): Promise<Reply['body']> {
     const end = Date.now() + timeoutMs;
-    for (let last = ''; ; ) {
+    for (let last = ''; ;) {
       const reply = await api('GET', `/v1.0/services/${id}`);
       last = reply.status === 404 ? 'gone' : (reply.body.status ?? '');
       if (last === status) return reply.body;
-      if (Date.now() > end) throw new Error(`service ${id} is ${last}, not ${status}, after ${timeoutMs} ms: ${JSON.stringify(reply.body)}`);
+      if (Date.now() > end)
+        throw new Error(
+          `service ${id} is ${last}, not ${status}, after ${timeoutMs} ms: ${JSON.stringify(reply.body)}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
   async function cloudFrontDetail(id: string): Promise<ProviderDetail> {
-    const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    const catalog = createPromiseClient(
+      catalogV1.CatalogServiceService,
+      `127.0.0.1:${suite.catalog.port}`,
+      { deadlineMs: 5000 },
+    );
     try {
       const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
       return providerDetailsFromWire(service!.provider_details).CloudFront;
@@ -112,12 +129,20 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     });
     const flavor = await api('POST', '/v1.0/flavors', {
       id: 'cloudfront',
-      providers: [{ provider: 'cloudfront', links: [{ href: 'https://aws.amazon.com/cloudfront/', rel: 'provider_url' }] }],
+      providers: [
+        {
+          provider: 'cloudfront',
+          links: [{ href: 'https://aws.amazon.com/cloudfront/', rel: 'provider_url' }],
+        },
+      ],
     });
     expect(flavor.status).toBe(201);
     const pair = await api('POST', '/v1.0/flavors', {
       id: 'cloudfront-mock',
-      providers: ['cloudfront', 'mock'].map((p) => ({ provider: p, links: [{ href: `http://${p}.example`, rel: 'provider_url' }] })),
+      providers: ['cloudfront', 'mock'].map((p) => ({
+        provider: p,
+        links: [{ href: `http://${p}.example`, rel: 'provider_url' }],
+      })),
     });
     expect(pair.status).toBe(201);
   }, 90_000);
@@ -148,12 +173,24 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     expect(Distribution?.DistributionConfig?.CallerReference).toBe(id);
     expect(Distribution?.DistributionConfig?.Aliases?.Items).toEqual([name]);
     expect(Distribution?.DistributionConfig?.DefaultCacheBehavior?.DefaultTTL).toBe(300);
-    expect(detail.access_urls).toEqual([expect.objectContaining({ domain: name, provider_url: Distribution!.DomainName })]);
-    expect(body.links?.filter((l) => l.rel === 'access_url').map((l) => l.href)).toEqual([expect.stringContaining(Distribution!.DomainName!)]);
+    expect(detail.access_urls).toEqual([
+      expect.objectContaining({ domain: name, provider_url: Distribution!.DomainName }),
+    ]);
+    expect(body.links?.filter((l) => l.rel === 'access_url').map((l) => l.href)).toEqual([
+      expect.stringContaining(Distribution!.DomainName!),
+    ]);
     // The create answered InProgress; deployed came from a later read of the distribution.
-    const calls = proxy.calls.filter((c) => c.path.includes(detail.id!) || (c.method === 'POST' && c.body.includes(`<CallerReference>${id}<`)));
+    const calls = proxy.calls.filter(
+      (c) =>
+        c.path.includes(detail.id!) ||
+        (c.method === 'POST' && c.body.includes(`<CallerReference>${id}<`)),
+    );
     expect(calls[0].method).toBe('POST');
-    expect(calls.slice(1).some((c) => c.method === 'GET' && c.path.endsWith(`/distribution/${detail.id}`))).toBe(true);
+    expect(
+      calls
+        .slice(1)
+        .some((c) => c.method === 'GET' && c.path.endsWith(`/distribution/${detail.id}`)),
+    ).toBe(true);
   });
 
   it('PATCH changes the distribution', async () => {
@@ -167,10 +204,17 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     expect(patch.status).toBe(202);
     await waitFor(id, 'deployed');
     const detail = await cloudFrontDetail(id);
-    const { DistributionConfig } = await aws.send(new GetDistributionConfigCommand({ Id: detail.id! }));
+    const { DistributionConfig } = await aws.send(
+      new GetDistributionConfigCommand({ Id: detail.id! }),
+    );
     expect(DistributionConfig?.Aliases?.Items).toContain(added);
     expect(DistributionConfig?.DefaultCacheBehavior?.DefaultTTL).toBe(60);
-    expect(proxy.calls.some((c) => c.method === 'PUT' && c.path.includes(`/distribution/${detail.id}/config`) && c.ifMatch)).toBe(true);
+    expect(
+      proxy.calls.some(
+        (c) =>
+          c.method === 'PUT' && c.path.includes(`/distribution/${detail.id}/config`) && c.ifMatch,
+      ),
+    ).toBe(true);
   });
 
   it('purge creates an invalidation of the URL', async () => {
@@ -181,11 +225,15 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     const distributionId = (await cloudFrontDetail(id)).id!;
     let items: Array<{ Id?: string }> = [];
     for (let i = 0; i < 200 && items.length === 0; i++) {
-      items = (await aws.send(new ListInvalidationsCommand({ DistributionId: distributionId }))).InvalidationList?.Items ?? [];
+      items =
+        (await aws.send(new ListInvalidationsCommand({ DistributionId: distributionId })))
+          .InvalidationList?.Items ?? [];
       if (items.length === 0) await new Promise((r) => setTimeout(r, 50));
     }
     expect(items).toHaveLength(1);
-    const { Invalidation } = await aws.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: items[0].Id! }));
+    const { Invalidation } = await aws.send(
+      new GetInvalidationCommand({ DistributionId: distributionId, Id: items[0].Id! }),
+    );
     expect(Invalidation?.InvalidationBatch?.Paths?.Items).toEqual(['/img/logo.png']);
     await waitFor(id, 'deployed');
   });
@@ -197,10 +245,14 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     const before = proxy.calls.length;
     expect((await api('DELETE', `/v1.0/services/${id}`)).status).toBe(202);
     await waitFor(id, 'gone');
-    const writes = proxy.calls.slice(before).filter((c) => c.method !== 'GET' && c.path.includes(distributionId));
+    const writes = proxy.calls
+      .slice(before)
+      .filter((c) => c.method !== 'GET' && c.path.includes(distributionId));
     expect(writes.map((c) => c.method)).toEqual(['PUT', 'DELETE']);
     expect(writes[0].body).toContain('<Enabled>false</Enabled>');
-    await expect(aws.send(new GetDistributionCommand({ Id: distributionId }))).rejects.toMatchObject({ name: 'NoSuchDistribution' });
+    await expect(
+      aws.send(new GetDistributionCommand({ Id: distributionId })),
+    ).rejects.toMatchObject({ name: 'NoSuchDistribution' });
   });
 
   it('a throttled CloudFront call is retried until it goes through', async () => {
@@ -208,14 +260,18 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     const before = proxy.calls.length;
     const id = await create(domain());
     await waitFor(id, 'deployed');
-    const posts = proxy.calls.slice(before).filter((c) => c.method === 'POST' && c.path === '/2020-05-31/distribution');
+    const posts = proxy.calls
+      .slice(before)
+      .filter((c) => c.method === 'POST' && c.path === '/2020-05-31/distribution');
     // Two throttled, then through; a later re-check may POST again (moto leaves Comment out of
     // its list, so the adapter finds the distribution by its CallerReference instead).
     expect(posts.map((c) => c.throttled).slice(0, 3)).toEqual([true, true, false]);
     expect(posts.slice(3).every((c) => !c.throttled)).toBe(true);
     const detail = await cloudFrontDetail(id);
     expect(detail.error_message).toBeUndefined();
-    const { DistributionConfig } = await aws.send(new GetDistributionConfigCommand({ Id: detail.id! }));
+    const { DistributionConfig } = await aws.send(
+      new GetDistributionConfigCommand({ Id: detail.id! }),
+    );
     expect(DistributionConfig?.CallerReference).toBe(id);
   });
 
@@ -224,18 +280,33 @@ describe('CloudFront end to end through the REST API (moto)', () => {
       name: 'restricted',
       domains: [{ domain: domain() }],
       origins: [{ origin: 'origin.example.com' }],
-      restrictions: [{ name: 'ref', access: 'whitelist', rules: [{ name: 'r', request_url: '/*', referrer: 'partner.example.com' }] }],
+      restrictions: [
+        {
+          name: 'ref',
+          access: 'whitelist',
+          rules: [{ name: 'r', request_url: '/*', referrer: 'partner.example.com' }],
+        },
+      ],
       flavor_id: 'cloudfront-mock',
     });
     expect(reply.status).toBe(202);
     const id = reply.headers.get('location')!.split('/').pop()!;
     const body = await waitFor(id, 'failed');
-    expect(body.errors).toEqual([{ message: expect.stringContaining('CloudFront cannot provide referrer-restriction') }]);
-    const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    expect(body.errors).toEqual([
+      { message: expect.stringContaining('CloudFront cannot provide referrer-restriction') },
+    ]);
+    const catalog = createPromiseClient(
+      catalogV1.CatalogServiceService,
+      `127.0.0.1:${suite.catalog.port}`,
+      { deadlineMs: 5000 },
+    );
     try {
       const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
       const details = providerDetailsFromWire(service!.provider_details);
-      expect(details.CloudFront).toMatchObject({ status: 'failed', error_class: 'cloudfront.UnsupportedCapability' });
+      expect(details.CloudFront).toMatchObject({
+        status: 'failed',
+        error_class: 'cloudfront.UnsupportedCapability',
+      });
       expect(details.CloudFront.error_message).toContain('partner.example.com');
       expect(details.Mock).toMatchObject({ status: 'deployed' });
     } finally {
@@ -245,14 +316,20 @@ describe('CloudFront end to end through the REST API (moto)', () => {
 
   it('a vendor validation error is not retried, and its message is what the tenant sees', async () => {
     const message = 'The parameter Origin DomainName does not refer to a valid S3 bucket.';
-    proxy.failNext(1, /^POST \/2020-05-31\/distribution$/, { status: 400, code: 'InvalidArgument', message });
+    proxy.failNext(1, /^POST \/2020-05-31\/distribution$/, {
+      status: 400,
+      code: 'InvalidArgument',
+      message,
+    });
     const before = proxy.calls.length;
     const id = await create(domain());
     const body = await waitFor(id, 'failed');
     expect(body.errors).toEqual([{ message: `CloudFront refused create: ${message}` }]);
     const detail = await cloudFrontDetail(id);
     expect(detail).toMatchObject({ status: 'failed', error_class: 'cloudfront.InvalidArgument' });
-    const posts = proxy.calls.slice(before).filter((c) => c.method === 'POST' && c.path === '/2020-05-31/distribution');
+    const posts = proxy.calls
+      .slice(before)
+      .filter((c) => c.method === 'POST' && c.path === '/2020-05-31/distribution');
     expect(posts).toHaveLength(1);
   });
 });

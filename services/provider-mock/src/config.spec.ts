@@ -30,7 +30,13 @@ describe('loadProviderMockConfig', () => {
     expect(config).toMatchObject({
       providerName: 'Mock2',
       port: 0,
-      faults: { latencyMs: 25, errorRate: 0.5, failTimes: 2, failAlways: true, hang: ['createService', 'purgeService'] },
+      faults: {
+        latencyMs: 25,
+        errorRate: 0.5,
+        failTimes: 2,
+        failAlways: true,
+        hang: ['createService', 'purgeService'],
+      },
       journalFile: path.resolve('j.jsonl'),
       faultsFile: '/tmp/faults.json',
     });

@@ -17,7 +17,9 @@ export interface ProviderMockConfig extends CommonConfig {
   faultsFile?: string;
 }
 
-export function loadProviderMockConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ProviderMockConfig> {
+export function loadProviderMockConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<ProviderMockConfig> {
   const e = new EnvReader(env);
   const rawRate = e.optionalString('POPPY_MOCK_ERROR_RATE');
   let errorRate = 0;
@@ -32,7 +34,9 @@ export function loadProviderMockConfig(env: NodeJS.ProcessEnv = process.env): Re
   for (const problem of hangProblems('POPPY_MOCK_HANG', hang)) e.problem(problem);
   const providerName = e.string('POPPY_MOCK_PROVIDER_NAME', 'Mock');
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(providerName)) {
-    e.problem(`POPPY_MOCK_PROVIDER_NAME: expected a name of letters, digits, '-' or '_', got '${providerName}'`);
+    e.problem(
+      `POPPY_MOCK_PROVIDER_NAME: expected a name of letters, digits, '-' or '_', got '${providerName}'`,
+    );
   }
   const journal = e.optionalString('POPPY_MOCK_JOURNAL');
   const faultsFile = e.optionalString('POPPY_MOCK_FAULTS_FILE');

@@ -17,7 +17,13 @@ export interface Faults {
   hang: ProviderOperation[];
 }
 
-export const NO_FAULTS: Readonly<Faults> = Object.freeze({ latencyMs: 0, errorRate: 0, failTimes: 0, failAlways: false, hang: [] });
+export const NO_FAULTS: Readonly<Faults> = Object.freeze({
+  latencyMs: 0,
+  errorRate: 0,
+  failTimes: 0,
+  failAlways: false,
+  hang: [],
+});
 
 export function isProviderOperation(value: string): value is ProviderOperation {
   return (PROVIDER_OPERATIONS as readonly string[]).includes(value);
@@ -28,7 +34,9 @@ export function hangProblems(source: string, operations: string[]): string[] {
   const unknown = operations.filter((op) => !isProviderOperation(op));
   return unknown.length === 0
     ? []
-    : [`${source}: unknown operation(s) ${unknown.join(', ')}; expected some of ${PROVIDER_OPERATIONS.join(', ')}`];
+    : [
+        `${source}: unknown operation(s) ${unknown.join(', ')}; expected some of ${PROVIDER_OPERATIONS.join(', ')}`,
+      ];
 }
 
 /**
@@ -42,16 +50,26 @@ export function parseFaultsJson(text: string): { faults?: Faults; problems: stri
   } catch (error) {
     return { problems: [`not JSON: ${(error as Error).message}`] };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: ['expected a JSON object'] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { problems: ['expected a JSON object'] };
   const input = raw as Record<string, unknown>;
   const problems: string[] = [];
   const known = new Set(Object.keys(NO_FAULTS));
-  for (const key of Object.keys(input)) if (!known.has(key)) problems.push(`unknown field '${key}'`);
+  for (const key of Object.keys(input))
+    if (!known.has(key)) problems.push(`unknown field '${key}'`);
   const number = (key: keyof Faults, fallback: number, max: number, integer: boolean): number => {
     const value = input[key];
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max || (integer && !Number.isInteger(value))) {
-      problems.push(`${key}: expected ${integer ? 'an integer' : 'a number'} in [0, ${max}], got ${JSON.stringify(value)}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < 0 ||
+      value > max ||
+      (integer && !Number.isInteger(value))
+    ) {
+      problems.push(
+        `${key}: expected ${integer ? 'an integer' : 'a number'} in [0, ${max}], got ${JSON.stringify(value)}`,
+      );
       return fallback;
     }
     return value;
@@ -65,7 +83,8 @@ export function parseFaultsJson(text: string): { faults?: Faults; problems: stri
   };
   if (input.failAlways !== undefined) {
     if (typeof input.failAlways === 'boolean') faults.failAlways = input.failAlways;
-    else problems.push(`failAlways: expected true or false, got ${JSON.stringify(input.failAlways)}`);
+    else
+      problems.push(`failAlways: expected true or false, got ${JSON.stringify(input.failAlways)}`);
   }
   if (input.hang !== undefined) {
     if (Array.isArray(input.hang) && input.hang.every((op) => typeof op === 'string')) {

@@ -42,7 +42,10 @@ export interface MockDriverOptions {
 
 /** A name-based UUID (version 5 layout over SHA-1) of the provider and service id. */
 export function mockProviderServiceId(providerName: string, serviceId: string): string {
-  const bytes = createHash('sha1').update(`poppy-mock:${providerName}:${serviceId}`).digest().subarray(0, 16);
+  const bytes = createHash('sha1')
+    .update(`poppy-mock:${providerName}:${serviceId}`)
+    .digest()
+    .subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x50;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
@@ -89,10 +92,15 @@ export class MockDriver implements ProviderDriver {
   }
 
   createService(req: providerV1.CreateServiceRequest): Promise<providerV1.CreateServiceResponse> {
-    return this.run('createService', req.service_id, { provider_service_id: this.idFor(req.service_id) }, (entry) => {
-      const object = this.ensure(req.project_id, req.service_id, req.spec, entry);
-      return { service: this.provisioned(object) };
-    });
+    return this.run(
+      'createService',
+      req.service_id,
+      { provider_service_id: this.idFor(req.service_id) },
+      (entry) => {
+        const object = this.ensure(req.project_id, req.service_id, req.spec, entry);
+        return { service: this.provisioned(object) };
+      },
+    );
   }
 
   updateService(req: providerV1.UpdateServiceRequest): Promise<providerV1.UpdateServiceResponse> {
@@ -139,18 +147,29 @@ export class MockDriver implements ProviderDriver {
     });
   }
 
-  createCertificate(req: providerV1.CreateCertificateRequest): Promise<providerV1.CreateCertificateResponse> {
+  createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse> {
     void req;
-    return this.run('createCertificate', '', { provider_service_id: '' }, () => ({ extra_info_json: '{}' }));
+    return this.run('createCertificate', '', { provider_service_id: '' }, () => ({
+      extra_info_json: '{}',
+    }));
   }
 
-  deleteCertificate(req: providerV1.DeleteCertificateRequest): Promise<providerV1.DeleteCertificateResponse> {
+  deleteCertificate(
+    req: providerV1.DeleteCertificateRequest,
+  ): Promise<providerV1.DeleteCertificateResponse> {
     void req;
-    return this.run('deleteCertificate', '', { provider_service_id: '' }, () => ({ extra_info_json: '{}' }));
+    return this.run('deleteCertificate', '', { provider_service_id: '' }, () => ({
+      extra_info_json: '{}',
+    }));
   }
 
   private idFor(serviceId: string): string {
-    return this.objects.get(serviceId)?.providerServiceId ?? mockProviderServiceId(this.providerName, serviceId);
+    return (
+      this.objects.get(serviceId)?.providerServiceId ??
+      mockProviderServiceId(this.providerName, serviceId)
+    );
   }
 
   private ensure(
@@ -159,19 +178,28 @@ export class MockDriver implements ProviderDriver {
     spec: MockObject['spec'],
     entry?: Partial<JournalEntry>,
   ): MockObject {
-    if (!serviceId) throw new ProviderError('service_id is required', { errorClass: 'mock.InvalidRequest' });
+    if (!serviceId)
+      throw new ProviderError('service_id is required', { errorClass: 'mock.InvalidRequest' });
     const existing = this.objects.get(serviceId);
     if (existing) {
       if (entry) entry.existing = true;
       return existing;
     }
-    const object: MockObject = { providerServiceId: mockProviderServiceId(this.providerName, serviceId), projectId, spec };
+    const object: MockObject = {
+      providerServiceId: mockProviderServiceId(this.providerName, serviceId),
+      projectId,
+      spec,
+    };
     this.objects.set(serviceId, object);
     return object;
   }
 
   private provisioned(object: MockObject): providerV1.ProvisionedService {
-    return { provider_service_id: object.providerServiceId, links: [{ ...MOCK_LINK }], domains_certificate_status: {} };
+    return {
+      provider_service_id: object.providerServiceId,
+      links: [{ ...MOCK_LINK }],
+      domains_certificate_status: {},
+    };
   }
 
   /** Faults first (hang, latency, fail-N-times, fail-always, error rate), then the operation, then the journal line. */
@@ -202,10 +230,13 @@ export class MockDriver implements ProviderDriver {
       const seen = (this.calls.get(key) ?? 0) + 1;
       this.calls.set(key, seen);
       if (seen <= faults.failTimes) {
-        throw new ProviderError(`Mock provider transient failure (${seen} of ${faults.failTimes})`, {
-          retryable: true,
-          errorClass: 'mock.TransientFailure',
-        });
+        throw new ProviderError(
+          `Mock provider transient failure (${seen} of ${faults.failTimes})`,
+          {
+            retryable: true,
+            errorClass: 'mock.TransientFailure',
+          },
+        );
       }
     }
     if (faults.failAlways && (op === 'createService' || op === 'updateService')) {
@@ -216,7 +247,10 @@ export class MockDriver implements ProviderDriver {
       });
     }
     if (faults.errorRate > 0 && this.random() < faults.errorRate) {
-      throw new ProviderError('Mock provider random failure', { retryable: true, errorClass: 'mock.RandomFailure' });
+      throw new ProviderError('Mock provider random failure', {
+        retryable: true,
+        errorClass: 'mock.RandomFailure',
+      });
     }
   }
 

@@ -25,20 +25,37 @@ export function reloadFaults(driver: MockDriver, file: string, logger: Logger): 
   return true;
 }
 
-export async function startProviderMock(config: ProviderMockConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
+export async function startProviderMock(
+  config: ProviderMockConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
   const journal = config.journalFile ? openJournal(config.journalFile) : NO_JOURNAL;
   shutdown.add('journal', () => journal.close());
-  const driver = new MockDriver({ providerName: config.providerName, faults: config.faults, journal });
+  const driver = new MockDriver({
+    providerName: config.providerName,
+    faults: config.faults,
+    journal,
+  });
   if (config.faultsFile) {
     const file = config.faultsFile;
     if (fs.existsSync(file)) reloadFaults(driver, file, logger);
     process.on('SIGUSR2', () => reloadFaults(driver, file, logger));
   }
-  const adapter = await startProviderAdapter(driver, { host: config.host, port: config.port, logger });
+  const adapter = await startProviderAdapter(driver, {
+    host: config.host,
+    port: config.port,
+    logger,
+  });
   shutdown.add('grpc server', () => adapter.close());
   // Harnesses that start the mock on port 0 read the bound port from this line.
   logger.info(
-    { port: adapter.port, provider: config.providerName, faults: driver.currentFaults(), journal: config.journalFile },
+    {
+      port: adapter.port,
+      provider: config.providerName,
+      faults: driver.currentFaults(),
+      journal: config.journalFile,
+    },
     'provider-mock ready',
   );
 }

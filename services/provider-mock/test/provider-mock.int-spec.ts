@@ -31,7 +31,11 @@ interface MockUnderTest {
 
 async function startMock(env: Record<string, string> = {}): Promise<MockUnderTest> {
   const journal = path.join(makeTempDir('provider-mock'), 'journal.jsonl');
-  const process = await startProcess('provider-mock', { POPPY_PROVIDER_PORT: '0', POPPY_MOCK_JOURNAL: journal, ...env });
+  const process = await startProcess('provider-mock', {
+    POPPY_PROVIDER_PORT: '0',
+    POPPY_MOCK_JOURNAL: journal,
+    ...env,
+  });
   const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: DEADLINE_MS });
   return {
     process,
@@ -54,7 +58,11 @@ async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError
 }
 
 const spec = (): commonV1.ServiceSpec => defaultContractSpec(randomUUID().slice(0, 8));
-const createReq = (serviceId: string) => ({ project_id: 'p1', service_id: serviceId, spec: spec() });
+const createReq = (serviceId: string) => ({
+  project_id: 'p1',
+  service_id: serviceId,
+  spec: spec(),
+});
 
 interface MockTarget extends ProviderContractTarget {
   faulty: ProviderClient;
@@ -64,7 +72,10 @@ describeProviderContract<MockTarget>(
   'provider-mock',
   async () => {
     const healthy = await startMock();
-    const faulty = await startMock({ POPPY_MOCK_FAIL_ALWAYS: 'true', POPPY_MOCK_HANG: 'purgeService' });
+    const faulty = await startMock({
+      POPPY_MOCK_FAIL_ALWAYS: 'true',
+      POPPY_MOCK_HANG: 'purgeService',
+    });
     return {
       client: healthy.client,
       faulty: faulty.client,
@@ -77,7 +88,10 @@ describeProviderContract<MockTarget>(
   {
     providerName: 'Mock',
     // Reference §12.5: one fixed link whatever the domains; Decision 18: the same after update.
-    links: (_spec, links) => expect(links).toEqual([{ href: 'www.mysite.com', domain: 'www.mydomain.com', rel: 'access_url' }]),
+    links: (_spec, links) =>
+      expect(links).toEqual([
+        { href: 'www.mysite.com', domain: 'www.mydomain.com', rel: 'access_url' },
+      ]),
     errorCases: [
       {
         name: 'a vendor refusal (fail-always create)',
@@ -89,7 +103,14 @@ describeProviderContract<MockTarget>(
         retryable: true,
         call: (target) =>
           target.faulty.purgeService(
-            { project_id: 'p1', service_id: randomUUID(), provider_service_id: 'x', spec: spec(), hard: false, purge_url: '/*' },
+            {
+              project_id: 'p1',
+              service_id: randomUUID(),
+              provider_service_id: 'x',
+              spec: spec(),
+              hard: false,
+              purge_url: '/*',
+            },
             { deadlineMs: 300 },
           ),
       },
@@ -113,7 +134,11 @@ describe('provider-mock fault injection', () => {
     const serviceId = randomUUID();
     for (const n of [1, 2]) {
       const error = await providerErrorOf(client.createService(createReq(serviceId)));
-      expect(error).toMatchObject({ retryable: true, message: `Mock provider transient failure (${n} of 2)`, errorClass: 'mock.TransientFailure' });
+      expect(error).toMatchObject({
+        retryable: true,
+        message: `Mock provider transient failure (${n} of 2)`,
+        errorClass: 'mock.TransientFailure',
+      });
     }
     const { service } = await client.createService(createReq(serviceId));
     expect(service?.links).toHaveLength(1);
@@ -129,12 +154,26 @@ describe('provider-mock fault injection', () => {
     const serviceId = randomUUID();
     for (let i = 0; i < 2; i += 1) {
       const error = await providerErrorOf(client.createService(createReq(serviceId)));
-      expect(error).toMatchObject({ retryable: false, message: 'Mock provider failure', errorClass: 'mock.Failure' });
+      expect(error).toMatchObject({
+        retryable: false,
+        message: 'Mock provider failure',
+        errorClass: 'mock.Failure',
+      });
       expect(error.detail).toContain('POPPY_MOCK_FAIL_ALWAYS');
     }
-    const update = client.updateService({ project_id: 'p1', service_id: serviceId, provider_service_id: '', spec: spec() });
-    expect(await providerErrorOf(update)).toMatchObject({ retryable: false, message: 'Mock provider failure' });
-    await expect(client.deleteService({ project_id: 'p1', service_id: serviceId, provider_service_id: 'x' })).resolves.toEqual({
+    const update = client.updateService({
+      project_id: 'p1',
+      service_id: serviceId,
+      provider_service_id: '',
+      spec: spec(),
+    });
+    expect(await providerErrorOf(update)).toMatchObject({
+      retryable: false,
+      message: 'Mock provider failure',
+    });
+    await expect(
+      client.deleteService({ project_id: 'p1', service_id: serviceId, provider_service_id: 'x' }),
+    ).resolves.toEqual({
       provider_service_id: 'x',
     });
   });
@@ -142,12 +181,16 @@ describe('provider-mock fault injection', () => {
   it('hangs the configured operation: the caller gets a retryable error at its deadline, other operations answer', async () => {
     const { client } = await mock({ POPPY_MOCK_HANG: 'createService' });
     const started = Date.now();
-    const error = await providerErrorOf(client.createService(createReq(randomUUID()), { deadlineMs: 400 }));
+    const error = await providerErrorOf(
+      client.createService(createReq(randomUUID()), { deadlineMs: 400 }),
+    );
     const waited = Date.now() - started;
     expect(error).toMatchObject({ retryable: true, errorClass: 'grpc.DEADLINE_EXCEEDED' });
     expect(waited).toBeGreaterThanOrEqual(380);
     expect(waited).toBeLessThan(2000);
-    await expect(client.getService({ project_id: 'p1', service_id: randomUUID(), provider_service_id: '' })).resolves.toMatchObject({
+    await expect(
+      client.getService({ project_id: 'p1', service_id: randomUUID(), provider_service_id: '' }),
+    ).resolves.toMatchObject({
       found: false,
     });
   });
@@ -163,7 +206,10 @@ describe('provider-mock fault injection', () => {
   });
 
   it('names itself after POPPY_MOCK_PROVIDER_NAME, so two processes make a two-provider flavor', async () => {
-    const [first, second] = await Promise.all([mock(), mock({ POPPY_MOCK_PROVIDER_NAME: 'Mock2' })]);
+    const [first, second] = await Promise.all([
+      mock(),
+      mock({ POPPY_MOCK_PROVIDER_NAME: 'Mock2' }),
+    ]);
     expect((await first.client.describe()).provider_name).toBe('Mock');
     expect((await second.client.describe()).provider_name).toBe('Mock2');
     const serviceId = randomUUID();
@@ -178,9 +224,25 @@ describe('provider-mock fault injection', () => {
     const { service } = await client.createService(createReq(serviceId));
     await client.createService(createReq(serviceId));
     const id = service!.provider_service_id;
-    await client.purgeService({ project_id: 'p1', service_id: serviceId, provider_service_id: id, spec: spec(), hard: true, purge_url: '/img/a.png' });
+    await client.purgeService({
+      project_id: 'p1',
+      service_id: serviceId,
+      provider_service_id: id,
+      spec: spec(),
+      hard: true,
+      purge_url: '/img/a.png',
+    });
     const entries = readJournal(journal);
-    expect(entries.map((e) => [e.op, e.provider_service_id, e.existing ?? false, e.hard, e.purge_url, e.outcome])).toEqual([
+    expect(
+      entries.map((e) => [
+        e.op,
+        e.provider_service_id,
+        e.existing ?? false,
+        e.hard,
+        e.purge_url,
+        e.outcome,
+      ]),
+    ).toEqual([
       ['createService', id, false, undefined, undefined, 'ok'],
       ['createService', id, true, undefined, undefined, 'ok'],
       ['purgeService', id, false, true, '/img/a.png', 'ok'],
@@ -193,7 +255,11 @@ describe('provider-mock fault injection', () => {
     const { client, process: child } = await mock({ POPPY_MOCK_FAULTS_FILE: faultsFile });
     await expect(client.createService(createReq(randomUUID()))).resolves.toBeDefined();
 
-    const reloads = () => child.output().split('\n').filter((l) => l.includes('"faults reloaded"') || l.includes('faults unchanged')).length;
+    const reloads = () =>
+      child
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"faults reloaded"') || l.includes('faults unchanged')).length;
     const signal = async (text: string) => {
       const before = reloads();
       fs.writeFileSync(faultsFile, text);
@@ -203,17 +269,25 @@ describe('provider-mock fault injection', () => {
     };
 
     await signal('{"failAlways": true}');
-    expect(await providerErrorOf(client.createService(createReq(randomUUID())))).toMatchObject({ retryable: false });
+    expect(await providerErrorOf(client.createService(createReq(randomUUID())))).toMatchObject({
+      retryable: false,
+    });
     await signal('{"failAlways": "sometimes"}');
     expect(child.output()).toContain('invalid faults file');
-    expect(await providerErrorOf(client.createService(createReq(randomUUID())))).toMatchObject({ retryable: false });
+    expect(await providerErrorOf(client.createService(createReq(randomUUID())))).toMatchObject({
+      retryable: false,
+    });
     await signal('{}');
     await expect(client.createService(createReq(randomUUID()))).resolves.toBeDefined();
   });
 
   it('refuses to start on bad configuration, naming every problem', async () => {
-    await expect(startProcess('provider-mock', { POPPY_PROVIDER_PORT: '0', POPPY_MOCK_ERROR_RATE: 'lots', POPPY_MOCK_HANG: 'everything' }, { timeoutMs: 5000 })).rejects.toThrow(
-      /POPPY_MOCK_ERROR_RATE[\s\S]*POPPY_MOCK_HANG/,
-    );
+    await expect(
+      startProcess(
+        'provider-mock',
+        { POPPY_PROVIDER_PORT: '0', POPPY_MOCK_ERROR_RATE: 'lots', POPPY_MOCK_HANG: 'everything' },
+        { timeoutMs: 5000 },
+      ),
+    ).rejects.toThrow(/POPPY_MOCK_ERROR_RATE[\s\S]*POPPY_MOCK_HANG/);
   });
 });

@@ -12,9 +12,9 @@ export const VARNISH_CAPABILITIES: Readonly<CapabilityManifest> = Object.freeze(
   provider: 'varnish',
   supported: [
     'domains: the Host values the edge answers for (other hosts get 404)',
-    'origins: one backend per origin (host, port), chosen by the origins\' rules (request_url patterns, most specific first)',
+    "origins: one backend per origin (host, port), chosen by the origins' rules (request_url patterns, most specific first)",
     'hostheadertype: domain (client Host), origin (origin host name), custom (hostheadervalue)',
-    'caching: TTL per caching rule (most specific request_url first), overriding the origin\'s Cache-Control; ttl 0 = pass',
+    "caching: TTL per caching rule (most specific request_url first), overriding the origin's Cache-Control; ttl 0 = pass",
     'restrictions: referrer and client_ip whitelist/blacklist per request_url (403)',
     'restrictions: geography whitelist/blacklist through a request header carrying the ISO country code (POPPY_VARNISH_GEO_HEADER)',
     'purge: hard (ban) of one URL, a wildcard or everything',
@@ -22,11 +22,30 @@ export const VARNISH_CAPABILITIES: Readonly<CapabilityManifest> = Object.freeze(
     'access URL: the edge host name (POPPY_VARNISH_EDGE_HOSTNAME) for every domain',
   ],
   unsupported: [
-    { feature: 'origins with ssl: true', reason: 'Varnish Cache has no TLS to backends; such a service is refused (not retryable)' },
-    { feature: 'TLS termination, certificates (createCertificate)', reason: 'Varnish Cache does not terminate TLS; put a TLS proxy (hitch, haproxy) in front of the edge' },
-    { feature: 'soft purge of a wildcard or of everything', reason: 'no soft ban in Varnish Cache and no list of cached URLs: done as a hard ban' },
-    { feature: 'metrics (getMetrics)', reason: 'no per-service analytics store; answers no series' },
-    { feature: 'restriction rules other than referrer, client_ip, geography', reason: 'nothing to enforce; ignored' },
-    { feature: 'log_delivery', reason: 'varnishncsa is the operator\'s; not configured per service' },
+    {
+      feature: 'origins with ssl: true',
+      reason: 'Varnish Cache has no TLS to backends; such a service is refused (not retryable)',
+    },
+    {
+      feature: 'TLS termination, certificates (createCertificate)',
+      reason:
+        'Varnish Cache does not terminate TLS; put a TLS proxy (hitch, haproxy) in front of the edge',
+    },
+    {
+      feature: 'soft purge of a wildcard or of everything',
+      reason: 'no soft ban in Varnish Cache and no list of cached URLs: done as a hard ban',
+    },
+    {
+      feature: 'metrics (getMetrics)',
+      reason: 'no per-service analytics store; answers no series',
+    },
+    {
+      feature: 'restriction rules other than referrer, client_ip, geography',
+      reason: 'nothing to enforce; ignored',
+    },
+    {
+      feature: 'log_delivery',
+      reason: "varnishncsa is the operator's; not configured per service",
+    },
   ],
 });

@@ -34,14 +34,19 @@ function address(e: EnvReader, name: string, fallback: string): { host: string; 
   return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
 }
 
-export function loadProviderVarnishConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ProviderVarnishConfig> {
+export function loadProviderVarnishConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<ProviderVarnishConfig> {
   const e = new EnvReader(env);
   const providerName = e.string('POPPY_VARNISH_PROVIDER_NAME', 'Varnish');
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(providerName)) {
-    e.problem(`POPPY_VARNISH_PROVIDER_NAME: expected a name of letters, digits, '-' or '_', got '${providerName}'`);
+    e.problem(
+      `POPPY_VARNISH_PROVIDER_NAME: expected a name of letters, digits, '-' or '_', got '${providerName}'`,
+    );
   }
   const geoHeader = e.string('POPPY_VARNISH_GEO_HEADER', 'X-Country-Code');
-  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(geoHeader)) e.problem(`POPPY_VARNISH_GEO_HEADER: expected a header name, got '${geoHeader}'`);
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(geoHeader))
+    e.problem(`POPPY_VARNISH_GEO_HEADER: expected a header name, got '${geoHeader}'`);
   const edgeHostname = e.string('POPPY_VARNISH_EDGE_HOSTNAME', 'localhost');
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(edgeHostname)) {
     e.problem(`POPPY_VARNISH_EDGE_HOSTNAME: expected a host name, got '${edgeHostname}'`);

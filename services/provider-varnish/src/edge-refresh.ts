@@ -12,22 +12,40 @@ import { EdgeHttpError } from './varnish-errors';
 
 /** The refresh token, derived from the management secret (same on every adapter replica, never configured twice). */
 export function refreshTokenFrom(secretFile: string): string {
-  return createHash('sha256').update('poppy-refresh:').update(fs.readFileSync(secretFile)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update('poppy-refresh:')
+    .update(fs.readFileSync(secretFile))
+    .digest('hex')
+    .slice(0, 32);
 }
 
-export function httpEdgeRefresh(edge: { host: string; port: number }, timeoutMs = 10_000): EdgeRefresh {
+export function httpEdgeRefresh(
+  edge: { host: string; port: number },
+  timeoutMs = 10_000,
+): EdgeRefresh {
   return (host, url, token) =>
     new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: edge.host, port: edge.port, method: 'GET', path: url, headers: { host, 'x-poppy-refresh': token }, timeout: timeoutMs },
+        {
+          host: edge.host,
+          port: edge.port,
+          method: 'GET',
+          path: url,
+          headers: { host, 'x-poppy-refresh': token },
+          timeout: timeoutMs,
+        },
         (res) => {
           res.resume();
           res.once('end', () => resolve(res.statusCode ?? 0));
-          res.once('error', (e) => reject(new EdgeHttpError(`refresh of ${host}${url}: ${e.message}`, { cause: e })));
+          res.once('error', (e) =>
+            reject(new EdgeHttpError(`refresh of ${host}${url}: ${e.message}`, { cause: e })),
+          );
         },
       );
       req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.once('error', (e) => reject(new EdgeHttpError(`refresh of ${host}${url}: ${e.message}`, { cause: e })));
+      req.once('error', (e) =>
+        reject(new EdgeHttpError(`refresh of ${host}${url}: ${e.message}`, { cause: e })),
+      );
       req.end();
     });
 }

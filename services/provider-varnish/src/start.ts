@@ -6,8 +6,16 @@ import type { ProviderVarnishConfig } from './config';
 import { httpEdgeRefresh, refreshTokenFrom } from './edge-refresh';
 import { VarnishDriver } from './varnish-driver';
 
-export async function startProviderVarnish(config: ProviderVarnishConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
-  const cli = new VarnishCli({ ...config.admin, secretFile: config.secretFile, timeoutMs: config.cliTimeoutMs });
+export async function startProviderVarnish(
+  config: ProviderVarnishConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
+  const cli = new VarnishCli({
+    ...config.admin,
+    secretFile: config.secretFile,
+    timeoutMs: config.cliTimeoutMs,
+  });
   shutdown.add('varnish cli', () => cli.close());
   const driver = new VarnishDriver(cli, httpEdgeRefresh(config.http), {
     providerName: config.providerName,
@@ -17,11 +25,22 @@ export async function startProviderVarnish(config: ProviderVarnishConfig, logger
     maxQueuedChanges: config.maxQueuedChanges,
   });
   // The edge may start after the adapter: not reachable now is a warning, calls retry later.
-  if (!(await driver.isAlive())) logger.warn({ admin: config.admin }, 'varnishd management interface not reachable yet');
-  const adapter = await startProviderAdapter(driver, { host: config.host, port: config.port, logger });
+  if (!(await driver.isAlive()))
+    logger.warn({ admin: config.admin }, 'varnishd management interface not reachable yet');
+  const adapter = await startProviderAdapter(driver, {
+    host: config.host,
+    port: config.port,
+    logger,
+  });
   shutdown.add('grpc server', () => adapter.close());
   logger.info(
-    { port: adapter.port, provider: config.providerName, admin: config.admin, edge: config.edgeHostname, capabilities: VARNISH_CAPABILITIES },
+    {
+      port: adapter.port,
+      provider: config.providerName,
+      admin: config.admin,
+      edge: config.edgeHostname,
+      capabilities: VARNISH_CAPABILITIES,
+    },
     'provider-varnish ready',
   );
 }

@@ -18,10 +18,16 @@ class FakeVarnish implements VarnishAdmin {
       case 'ping':
         return 'PONG';
       case 'vcl.inline':
-        if (args[1].includes('reject.invalid')) throw new VarnishCliError('vcl.inline x', 106, "Backend host 'reject.invalid' could not be resolved");
+        if (args[1].includes('reject.invalid'))
+          throw new VarnishCliError(
+            'vcl.inline x',
+            106,
+            "Backend host 'reject.invalid' could not be resolved",
+          );
         for (const label of args[1].match(/return \(vcl\(([^)]+)\)\)/g) ?? []) {
           const name = /vcl\(([^)]+)\)/.exec(label)![1];
-          if (!this.labels.has(name)) throw new VarnishCliError('vcl.inline x', 106, `unknown label ${name}`);
+          if (!this.labels.has(name))
+            throw new VarnishCliError('vcl.inline x', 106, `unknown label ${name}`);
         }
         this.vcls.set(args[0], args[1]);
         return 'VCL compiled.';
@@ -34,11 +40,13 @@ class FakeVarnish implements VarnishAdmin {
         return '';
       case 'vcl.discard':
         if (this.labels.has(args[0])) {
-          if (this.vcls.get(this.active)?.includes(`vcl(${args[0]})`)) throw new VarnishCliError('vcl.discard', 300, 'label in use');
+          if (this.vcls.get(this.active)?.includes(`vcl(${args[0]})`))
+            throw new VarnishCliError('vcl.discard', 300, 'label in use');
           this.labels.delete(args[0]);
           return '';
         }
-        if (args[0] === this.active || [...this.labels.values()].includes(args[0])) throw new VarnishCliError('vcl.discard', 300, 'in use');
+        if (args[0] === this.active || [...this.labels.values()].includes(args[0]))
+          throw new VarnishCliError('vcl.discard', 300, 'in use');
         this.vcls.delete(args[0]);
         return '';
       case 'vcl.list':
@@ -52,7 +60,12 @@ class FakeVarnish implements VarnishAdmin {
             name,
             ...([...this.labels.values()].includes(name) ? { labels: 1 } : {}),
           })),
-          ...[...this.labels.entries()].map(([name, target]) => ({ status: 'available', state: 'label', name, label: { name: target, refs: 1 } })),
+          ...[...this.labels.entries()].map(([name, target]) => ({
+            status: 'available',
+            state: 'label',
+            name,
+            label: { name: target, refs: 1 },
+          })),
         ]);
       case 'vcl.show':
         return this.vcls.get(this.labels.get(args[0]) ?? args[0]) ?? '';
@@ -67,11 +80,18 @@ class FakeVarnish implements VarnishAdmin {
   }
   /** What serves requests: the active router and every labelled VCL. */
   served(): string {
-    return [this.vcls.get(this.active), ...[...this.labels.values()].map((n) => this.vcls.get(n))].join('\n');
+    return [
+      this.vcls.get(this.active),
+      ...[...this.labels.values()].map((n) => this.vcls.get(n)),
+    ].join('\n');
   }
 }
 
-const OPTIONS = { edgeHostname: 'edge.example.net', geoHeader: 'X-Country-Code', refreshToken: 'tok-12345678' };
+const OPTIONS = {
+  edgeHostname: 'edge.example.net',
+  geoHeader: 'X-Country-Code',
+  refreshToken: 'tok-12345678',
+};
 
 function spec(domain: string, origin = '127.0.0.1'): commonV1.ServiceSpec {
   return {
@@ -86,7 +106,10 @@ function spec(domain: string, origin = '127.0.0.1'): commonV1.ServiceSpec {
 }
 
 async function errorOf(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(ProviderError);
   return e as ProviderError;
 }
@@ -95,14 +118,20 @@ describe('VarnishDriver', () => {
   it('loads and activates a VCL with the service, answering the edge host name for each domain', async () => {
     const varnish = new FakeVarnish();
     const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
-    const { service } = await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    const { service } = await driver.createService({
+      project_id: 'p',
+      service_id: 's1',
+      spec: spec('a.example.com'),
+    });
     expect(service).toEqual({
       provider_service_id: 'varnish-s1',
       links: [{ domain: 'a.example.com', href: 'edge.example.net', rel: 'access_url' }],
       domains_certificate_status: {},
     });
     expect(varnish.active).toMatch(/^poppy_router_/);
-    expect(varnish.vcls.get(varnish.active)).toContain('if (req.http.host == {"a.example.com"}) {\n    return (vcl(poppy-s');
+    expect(varnish.vcls.get(varnish.active)).toContain(
+      'if (req.http.host == {"a.example.com"}) {\n    return (vcl(poppy-s',
+    );
     expect(varnish.labels.size).toBe(1);
     // a replayed create changes nothing
     const loads = varnish.verbs().filter((v) => v === 'vcl.inline').length;
@@ -115,11 +144,23 @@ describe('VarnishDriver', () => {
     const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
     await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
     const before = varnish.active;
-    const error = await errorOf(driver.createService({ project_id: 'p', service_id: 's2', spec: spec('b.example.com', 'reject.invalid') }));
+    const error = await errorOf(
+      driver.createService({
+        project_id: 'p',
+        service_id: 's2',
+        spec: spec('b.example.com', 'reject.invalid'),
+      }),
+    );
     expect(error).toMatchObject({ retryable: false, errorClass: 'varnish.VclRejected' });
     expect(varnish.active).toBe(before);
-    expect((await driver.getService({ project_id: 'p', service_id: 's2', provider_service_id: '' })).found).toBe(false);
-    expect((await driver.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).found).toBe(true);
+    expect(
+      (await driver.getService({ project_id: 'p', service_id: 's2', provider_service_id: '' }))
+        .found,
+    ).toBe(false);
+    expect(
+      (await driver.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' }))
+        .found,
+    ).toBe(true);
     // the next good change still carries s1 and not s2
     await driver.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') });
     const vcl = varnish.served();
@@ -130,13 +171,23 @@ describe('VarnishDriver', () => {
 
   it('reads the services back from the active VCL after a restart, and removes one on delete', async () => {
     const varnish = new FakeVarnish();
-    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({
+      project_id: 'p',
+      service_id: 's1',
+      spec: spec('a.example.com'),
+    });
     const restarted = new VarnishDriver(varnish, jest.fn(), OPTIONS);
-    expect(await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).toMatchObject({
+    expect(
+      await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' }),
+    ).toMatchObject({
       found: true,
       links: [{ domain: 'a.example.com', href: 'edge.example.net', rel: 'access_url' }],
     });
-    await restarted.deleteService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1' });
+    await restarted.deleteService({
+      project_id: 'p',
+      service_id: 's1',
+      provider_service_id: 'varnish-s1',
+    });
     expect(varnish.served()).not.toContain('a.example.com');
     expect(varnish.labels.size).toBe(0);
     expect([...varnish.vcls.keys()]).toEqual(['boot', varnish.active]); // older generated VCLs discarded
@@ -147,12 +198,26 @@ describe('VarnishDriver', () => {
     const refresh = jest.fn().mockResolvedValue(200);
     const driver = new VarnishDriver(varnish, refresh, OPTIONS);
     await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
-    const base = { project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1', spec: undefined };
+    const base = {
+      project_id: 'p',
+      service_id: 's1',
+      provider_service_id: 'varnish-s1',
+      spec: undefined,
+    };
     await driver.purgeService({ ...base, hard: true, purge_url: '/img/a.png' });
     await driver.purgeService({ ...base, hard: true, purge_url: '/*' });
     await driver.purgeService({ ...base, hard: false, purge_url: '/img/b.png' });
     expect(varnish.commands.filter((c) => c[0] === 'ban')).toEqual([
-      ['ban', 'req.http.host', '~', '^(a\\.example\\.com)$', '&&', 'req.url', '~', '^/img/a\\.png(\\?.*)?$'],
+      [
+        'ban',
+        'req.http.host',
+        '~',
+        '^(a\\.example\\.com)$',
+        '&&',
+        'req.url',
+        '~',
+        '^/img/a\\.png(\\?.*)?$',
+      ],
       ['ban', 'req.http.host', '~', '^(a\\.example\\.com)$'],
     ]);
     expect(refresh).toHaveBeenCalledWith('a.example.com', '/img/b.png', 'tok-12345678');
@@ -162,12 +227,35 @@ describe('VarnishDriver', () => {
     const varnish = new FakeVarnish();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const slow: VarnishAdmin = { run: async (verb, ...args) => (verb === 'vcl.inline' ? gate.then(() => varnish.run(verb, ...args)) : varnish.run(verb, ...args)) };
-    const driver = new VarnishDriver(slow, jest.fn(), { ...OPTIONS, maxQueuedChanges: 2, busyRetryAfterMs: 1500 });
-    const first = driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
-    const second = driver.createService({ project_id: 'p', service_id: 's2', spec: spec('b.example.com') });
-    const error = await errorOf(driver.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') }));
-    expect(error).toMatchObject({ retryable: true, retryAfterMs: 1500, errorClass: 'varnish.Busy' });
+    const slow: VarnishAdmin = {
+      run: async (verb, ...args) =>
+        verb === 'vcl.inline'
+          ? gate.then(() => varnish.run(verb, ...args))
+          : varnish.run(verb, ...args),
+    };
+    const driver = new VarnishDriver(slow, jest.fn(), {
+      ...OPTIONS,
+      maxQueuedChanges: 2,
+      busyRetryAfterMs: 1500,
+    });
+    const first = driver.createService({
+      project_id: 'p',
+      service_id: 's1',
+      spec: spec('a.example.com'),
+    });
+    const second = driver.createService({
+      project_id: 'p',
+      service_id: 's2',
+      spec: spec('b.example.com'),
+    });
+    const error = await errorOf(
+      driver.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') }),
+    );
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 1500,
+      errorClass: 'varnish.Busy',
+    });
     release();
     await Promise.all([first, second]);
     expect(varnish.served()).toContain('b.example.com');
@@ -178,12 +266,25 @@ describe('VarnishDriver', () => {
     const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
     await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
     const router = varnish.active;
-    const changed = { ...spec('a.example.com'), caching: [{ name: 'default', ttl: 77, rules: [{ name: 'd', request_url: '/*' }] }] };
-    await driver.updateService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1', spec: changed });
+    const changed = {
+      ...spec('a.example.com'),
+      caching: [{ name: 'default', ttl: 77, rules: [{ name: 'd', request_url: '/*' }] }],
+    };
+    await driver.updateService({
+      project_id: 'p',
+      service_id: 's1',
+      provider_service_id: 'varnish-s1',
+      spec: changed,
+    });
     expect(varnish.active).toBe(router);
     expect(varnish.served()).toContain('set beresp.ttl = 77s;');
     expect([...varnish.vcls.keys()]).toHaveLength(3); // boot, router, the new service VCL (the old one discarded)
-    await driver.updateService({ project_id: 'p', service_id: 's1', provider_service_id: 'varnish-s1', spec: { ...changed, domains: [{ domain: 'z.example.com', protocol: 'http' }] } });
+    await driver.updateService({
+      project_id: 'p',
+      service_id: 's1',
+      provider_service_id: 'varnish-s1',
+      spec: { ...changed, domains: [{ domain: 'z.example.com', protocol: 'http' }] },
+    });
     expect(varnish.active).not.toBe(router);
     expect(varnish.vcls.get(varnish.active)).toContain('z.example.com');
     expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
@@ -205,14 +306,29 @@ describe('VarnishDriver and other VCLs', () => {
         return run(verb, ...args);
       },
     };
-    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({ project_id: 'p', service_id: 's0', spec: spec('z.example.com') });
+    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({
+      project_id: 'p',
+      service_id: 's0',
+      spec: spec('z.example.com'),
+    });
     const first = new VarnishDriver(dying, jest.fn(), OPTIONS);
-    expect(await errorOf(first.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') }))).toMatchObject({ retryable: true });
+    expect(
+      await errorOf(
+        first.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') }),
+      ),
+    ).toMatchObject({ retryable: true });
     expect(varnish.labels.size).toBe(2); // s1 labelled, never routed
     expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
     const restarted = new VarnishDriver(varnish, jest.fn(), OPTIONS);
-    expect((await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' })).found).toBe(false);
-    await restarted.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
+    expect(
+      (await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' }))
+        .found,
+    ).toBe(false);
+    await restarted.createService({
+      project_id: 'p',
+      service_id: 's1',
+      spec: spec('a.example.com'),
+    });
     expect(varnish.vcls.get(varnish.active)).toContain('a.example.com');
     expect(varnish.vcls.get(varnish.active)).toContain('z.example.com');
     expect(varnish.labels.size).toBe(2);

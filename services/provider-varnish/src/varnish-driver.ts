@@ -30,7 +30,14 @@
 import { randomBytes } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
 import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
-import { renderRouterVcl, renderServiceVcl, serviceHosts, serviceLabel, urlRegex, type RenderOptions } from './vcl/render-vcl';
+import {
+  renderRouterVcl,
+  renderServiceVcl,
+  serviceHosts,
+  serviceLabel,
+  urlRegex,
+  type RenderOptions,
+} from './vcl/render-vcl';
 import { readVclState, type EdgeService } from './vcl/vcl-state';
 import { EdgeBusyError, fromVendorError } from './varnish-errors';
 
@@ -55,7 +62,6 @@ export interface VarnishDriverOptions extends RenderOptions {
 
 export const VCL_NAME_PREFIX = 'poppy_';
 
-
 export interface VclListEntry {
   status: string;
   name: string;
@@ -69,7 +75,9 @@ export interface VclListEntry {
 
 export function parseVclList(json: string): VclListEntry[] {
   const parsed = JSON.parse(json) as unknown[];
-  return parsed.filter((x): x is VclListEntry => typeof x === 'object' && x !== null && 'name' in x && 'status' in x);
+  return parsed.filter(
+    (x): x is VclListEntry => typeof x === 'object' && x !== null && 'name' in x && 'status' in x,
+  );
 }
 
 const LABEL_PREFIX = 'poppy-';
@@ -78,7 +86,9 @@ const ROUTER_PREFIX = 'poppy_router_';
 /** What identifies the edge's configuration: the active VCL and where each of our labels points. */
 function signatureOf(list: VclListEntry[]): string {
   const active = list.find((v) => v.status === 'active')?.name ?? '';
-  const labels = list.filter((v) => v.state === 'label' && v.name.startsWith(LABEL_PREFIX)).map((v) => `${v.name}>${v.label?.name ?? ''}`);
+  const labels = list
+    .filter((v) => v.state === 'label' && v.name.startsWith(LABEL_PREFIX))
+    .map((v) => `${v.name}>${v.label?.name ?? ''}`);
   return [active, ...labels.sort()].join(' ');
 }
 
@@ -117,7 +127,11 @@ export class VarnishDriver implements ProviderDriver {
     return this.change(req.service_id, (services) => {
       const existing = services.get(req.service_id);
       if (existing) return { result: { service: this.provisioned(existing) }, changed: false };
-      const service = { serviceId: req.service_id, projectId: req.project_id, spec: this.requireSpec(req.spec) };
+      const service = {
+        serviceId: req.service_id,
+        projectId: req.project_id,
+        spec: this.requireSpec(req.spec),
+      };
       services.set(req.service_id, service);
       return { result: { service: this.provisioned(service) }, changed: true };
     });
@@ -126,7 +140,11 @@ export class VarnishDriver implements ProviderDriver {
   updateService(req: providerV1.UpdateServiceRequest): Promise<providerV1.UpdateServiceResponse> {
     return this.change(req.service_id, (services) => {
       const existing = services.get(req.service_id);
-      const service = { serviceId: req.service_id, projectId: req.project_id, spec: this.requireSpec(req.spec) };
+      const service = {
+        serviceId: req.service_id,
+        projectId: req.project_id,
+        spec: this.requireSpec(req.spec),
+      };
       const changed = !existing || JSON.stringify(existing.spec) !== JSON.stringify(service.spec);
       services.set(req.service_id, service);
       return { result: { service: this.provisioned(service) }, changed };
@@ -136,7 +154,12 @@ export class VarnishDriver implements ProviderDriver {
   deleteService(req: providerV1.DeleteServiceRequest): Promise<providerV1.DeleteServiceResponse> {
     return this.change(req.service_id, (services) => {
       const changed = services.delete(req.service_id);
-      return { result: { provider_service_id: req.provider_service_id || providerServiceIdFor(req.service_id) }, changed };
+      return {
+        result: {
+          provider_service_id: req.provider_service_id || providerServiceIdFor(req.service_id),
+        },
+        changed,
+      };
     });
   }
 
@@ -150,10 +173,13 @@ export class VarnishDriver implements ProviderDriver {
     }
   }
 
-  async purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse> {
+  async purgeService(
+    req: providerV1.PurgeServiceRequest,
+  ): Promise<providerV1.PurgeServiceResponse> {
     try {
       const held = (await this.current()).get(req.service_id);
-      const domains = (held?.spec ?? req.spec)?.domains.map((d) => d.domain.trim().toLowerCase()) ?? [];
+      const domains =
+        (held?.spec ?? req.spec)?.domains.map((d) => d.domain.trim().toLowerCase()) ?? [];
       const url = req.purge_url.trim() || '/*';
       if (domains.length > 0) {
         if (!req.hard && !url.includes('*')) {
@@ -162,7 +188,10 @@ export class VarnishDriver implements ProviderDriver {
           await this.ban(domains, url);
         }
       }
-      return { provider_service_id: req.provider_service_id || providerServiceIdFor(req.service_id), purge_url: req.purge_url };
+      return {
+        provider_service_id: req.provider_service_id || providerServiceIdFor(req.service_id),
+        purge_url: req.purge_url,
+      };
     } catch (error) {
       throw fromVendorError(error);
     }
@@ -192,17 +221,31 @@ export class VarnishDriver implements ProviderDriver {
     await this.admin.run('ban', ...args);
   }
 
-  private requireSpec(spec: providerV1.CreateServiceRequest['spec']): NonNullable<providerV1.CreateServiceRequest['spec']> {
-    if (!spec) throw new ProviderError('a service spec is required', { retryable: false, errorClass: 'varnish.InvalidRequest' });
+  private requireSpec(
+    spec: providerV1.CreateServiceRequest['spec'],
+  ): NonNullable<providerV1.CreateServiceRequest['spec']> {
+    if (!spec)
+      throw new ProviderError('a service spec is required', {
+        retryable: false,
+        errorClass: 'varnish.InvalidRequest',
+      });
     return spec;
   }
 
   private provisioned(service: EdgeService): providerV1.ProvisionedService {
-    return { provider_service_id: providerServiceIdFor(service.serviceId), links: this.links(service), domains_certificate_status: {} };
+    return {
+      provider_service_id: providerServiceIdFor(service.serviceId),
+      links: this.links(service),
+      domains_certificate_status: {},
+    };
   }
 
   private links(service: EdgeService): providerV1.ProviderLink[] {
-    return service.spec.domains.map((d) => ({ domain: d.domain, href: this.options.edgeHostname, rel: 'access_url' }));
+    return service.spec.domains.map((d) => ({
+      domain: d.domain,
+      href: this.options.edgeHostname,
+      rel: 'access_url',
+    }));
   }
 
   /**
@@ -221,13 +264,16 @@ export class VarnishDriver implements ProviderDriver {
     let routed: Set<string> | undefined;
     if (active?.name.startsWith(ROUTER_PREFIX)) {
       const router = await this.admin.run('vcl.show', active.name);
-      routed = new Set([...router.matchAll(/return \(vcl\(([A-Za-z0-9_-]+)\)\)/g)].map((m) => m[1]));
+      routed = new Set(
+        [...router.matchAll(/return \(vcl\(([A-Za-z0-9_-]+)\)\)/g)].map((m) => m[1]),
+      );
     }
     const services = new Map<string, EdgeService>();
     for (const entry of list) {
       if (entry.state !== 'label' || !entry.name.startsWith(LABEL_PREFIX)) continue;
       if (routed && !routed.has(entry.name)) continue;
-      for (const s of readVclState(await this.admin.run('vcl.show', entry.name))) services.set(s.serviceId, s);
+      for (const s of readVclState(await this.admin.run('vcl.show', entry.name)))
+        services.set(s.serviceId, s);
     }
     this.services = services;
     this.signature = signature;
@@ -239,10 +285,16 @@ export class VarnishDriver implements ProviderDriver {
   }
 
   /** Runs one change after the previous ones; loads what it changed. */
-  private change<R>(serviceId: string, apply: (services: Map<string, EdgeService>) => { result: R; changed: boolean }): Promise<R> {
+  private change<R>(
+    serviceId: string,
+    apply: (services: Map<string, EdgeService>) => { result: R; changed: boolean },
+  ): Promise<R> {
     if (!serviceId) return Promise.reject(unsupported('a request without service_id'));
     const max = this.options.maxQueuedChanges ?? 32;
-    if (this.queued >= max) return Promise.reject(fromVendorError(new EdgeBusyError(this.queued, this.options.busyRetryAfterMs ?? 2000)));
+    if (this.queued >= max)
+      return Promise.reject(
+        fromVendorError(new EdgeBusyError(this.queued, this.options.busyRetryAfterMs ?? 2000)),
+      );
     this.queued += 1;
     const run = async (): Promise<R> => {
       try {
@@ -267,7 +319,11 @@ export class VarnishDriver implements ProviderDriver {
   }
 
   /** Makes the edge serve `next` where it served `before`, for one changed service. */
-  private async apply(serviceId: string, before: Map<string, EdgeService>, next: Map<string, EdgeService>): Promise<void> {
+  private async apply(
+    serviceId: string,
+    before: Map<string, EdgeService>,
+    next: Map<string, EdgeService>,
+  ): Promise<void> {
     const label = serviceLabel(serviceId);
     const old = before.get(serviceId);
     const wanted = next.get(serviceId);
@@ -279,13 +335,15 @@ export class VarnishDriver implements ProviderDriver {
       await this.admin.run('vcl.inline', name, renderServiceVcl(wanted, this.options));
       await this.admin.run('vcl.label', label, name);
     }
-    const hostsChanged = !old || !wanted || JSON.stringify(serviceHosts(old)) !== JSON.stringify(serviceHosts(wanted));
+    const hostsChanged =
+      !old || !wanted || JSON.stringify(serviceHosts(old)) !== JSON.stringify(serviceHosts(wanted));
     if (hostsChanged) {
       try {
         await this.useRouter(next);
       } catch (error) {
         // Undo the label move: the previous configuration keeps serving as it was.
-        if (wanted && previousTarget) await this.admin.run('vcl.label', label, previousTarget).catch(() => undefined);
+        if (wanted && previousTarget)
+          await this.admin.run('vcl.label', label, previousTarget).catch(() => undefined);
         await this.discardUnused(before);
         throw error;
       }
@@ -296,7 +354,10 @@ export class VarnishDriver implements ProviderDriver {
   private async useRouter(services: Map<string, EdgeService>): Promise<void> {
     this.loads += 1;
     const name = uniqueName(ROUTER_PREFIX);
-    const routes = [...services.values()].map((s) => ({ label: serviceLabel(s.serviceId), hosts: serviceHosts(s) }));
+    const routes = [...services.values()].map((s) => ({
+      label: serviceLabel(s.serviceId),
+      hosts: serviceHosts(s),
+    }));
     await this.admin.run('vcl.inline', name, renderRouterVcl(routes));
     try {
       await this.admin.run('vcl.use', name);
@@ -318,7 +379,13 @@ export class VarnishDriver implements ProviderDriver {
       }
     }
     for (const v of await this.list()) {
-      if (v.state === 'label' || v.status === 'active' || !v.name.startsWith(VCL_NAME_PREFIX) || (v.labels ?? 0) > 0) continue;
+      if (
+        v.state === 'label' ||
+        v.status === 'active' ||
+        !v.name.startsWith(VCL_NAME_PREFIX) ||
+        (v.labels ?? 0) > 0
+      )
+        continue;
       await this.admin.run('vcl.discard', v.name).catch(() => undefined);
     }
   }
@@ -330,5 +397,8 @@ function uniqueName(prefix: string): string {
 }
 
 function unsupported(what: string): ProviderError {
-  return new ProviderError(`${what} not supported by the Varnish edge`, { retryable: false, errorClass: 'varnish.Unsupported' });
+  return new ProviderError(`${what} not supported by the Varnish edge`, {
+    retryable: false,
+    errorClass: 'varnish.Unsupported',
+  });
 }

@@ -33,7 +33,13 @@ export function compilerSummary(body: string): string {
   const lines = body
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(Message from VCC-compiler:|\(Sorry if that error message is gibberish\.\)|Running VCC-compiler failed.*|VCL compilation failed)$/.test(l));
+    .filter(
+      (l) =>
+        l !== '' &&
+        !/^(Message from VCC-compiler:|\(Sorry if that error message is gibberish\.\)|Running VCC-compiler failed.*|VCL compilation failed)$/.test(
+          l,
+        ),
+    );
   return lines.slice(0, 2).join(' ').slice(0, 500);
 }
 
@@ -50,7 +56,12 @@ export function fromVendorError(error: unknown): ProviderError {
     });
   }
   if (error instanceof EdgeBusyError) {
-    return new ProviderError(error.message, { retryable: true, retryAfterMs: error.retryAfterMs, errorClass: 'varnish.Busy', cause: error });
+    return new ProviderError(error.message, {
+      retryable: true,
+      retryAfterMs: error.retryAfterMs,
+      errorClass: 'varnish.Busy',
+      cause: error,
+    });
   }
   if (error instanceof VarnishUnreachableError || error instanceof EdgeHttpError) {
     return new ProviderError(`The Varnish edge is unreachable: ${error.message}`, {
@@ -71,22 +82,28 @@ export function fromVendorError(error: unknown): ProviderError {
       });
     }
     if (verb === 'vcl.inline' && error.status === CLI_STATUS.PARAM) {
-      return new ProviderError(`The Varnish edge rejected the configuration: ${compilerSummary(error.body)}`, {
-        retryable: false,
-        errorClass: 'varnish.VclRejected',
-        detail: error.body,
-        cause: error,
-      });
+      return new ProviderError(
+        `The Varnish edge rejected the configuration: ${compilerSummary(error.body)}`,
+        {
+          retryable: false,
+          errorClass: 'varnish.VclRejected',
+          detail: error.body,
+          cause: error,
+        },
+      );
     }
     // Syntax/parameter refusals are a bug of ours or a bad request: retrying changes nothing.
     const permanent = error.status >= 100 && error.status < 200;
-    return new ProviderError(`The Varnish edge refused '${verb}': ${error.body.trim().split('\n')[0] ?? ''}`, {
-      retryable: !permanent,
-      ...(permanent ? {} : { retryAfterMs: RETRY_AFTER_UNREACHABLE_MS }),
-      errorClass: `varnish.Cli${error.status}`,
-      detail: error.body,
-      cause: error,
-    });
+    return new ProviderError(
+      `The Varnish edge refused '${verb}': ${error.body.trim().split('\n')[0] ?? ''}`,
+      {
+        retryable: !permanent,
+        ...(permanent ? {} : { retryAfterMs: RETRY_AFTER_UNREACHABLE_MS }),
+        errorClass: `varnish.Cli${error.status}`,
+        detail: error.body,
+        cause: error,
+      },
+    );
   }
   // Anything else is a bug: rethrown as is, the adapter reports INTERNAL.
   throw error;

@@ -16,7 +16,13 @@ import {
   type ProviderClient,
   type ProviderContractTarget,
 } from '@poppy/provider-kit';
-import { makeTempDir, startProcess, startVarnish, type RunningProcess, type Varnish } from '@poppy/testing';
+import {
+  makeTempDir,
+  startProcess,
+  startVarnish,
+  type RunningProcess,
+  type Varnish,
+} from '@poppy/testing';
 
 jest.setTimeout(60_000);
 
@@ -33,7 +39,10 @@ function adapterEnv(varnish: Varnish, extra: Record<string, string> = {}): Recor
   };
 }
 
-async function startAdapter(varnish: Varnish, extra: Record<string, string> = {}): Promise<{ process: RunningProcess; client: ProviderClient; stop(): Promise<void> }> {
+async function startAdapter(
+  varnish: Varnish,
+  extra: Record<string, string> = {},
+): Promise<{ process: RunningProcess; client: ProviderClient; stop(): Promise<void> }> {
   const process = await startProcess('provider-varnish', adapterEnv(varnish, extra));
   const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: DEADLINE_MS });
   return {
@@ -74,10 +83,13 @@ async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError
 /** GET through the edge with a Host header; resolves with the status. */
 function edgeGet(varnish: Varnish, host: string, path = '/'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: varnish.httpPort, path, headers: { host } }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: varnish.httpPort, path, headers: { host } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.once('error', reject);
   });
 }
@@ -95,7 +107,10 @@ describeProviderContract<VarnishTarget>(
   async () => {
     const varnish = await startVarnish();
     const adapter = await startAdapter(varnish);
-    const orphan = await startAdapter(varnish, { POPPY_VARNISH_ADMIN_ADDRESS: '127.0.0.1:1', POPPY_VARNISH_CLI_TIMEOUT_MS: '2000' });
+    const orphan = await startAdapter(varnish, {
+      POPPY_VARNISH_ADMIN_ADDRESS: '127.0.0.1:1',
+      POPPY_VARNISH_CLI_TIMEOUT_MS: '2000',
+    });
     const wrongSecret = path.join(makeTempDir('varnish-wrong-secret'), 'secret');
     fs.writeFileSync(wrongSecret, 'not the secret\n');
     const stranger = await startAdapter(varnish, { POPPY_VARNISH_SECRET_FILE: wrongSecret });
@@ -125,7 +140,18 @@ describeProviderContract<VarnishTarget>(
           target.client.createService({
             project_id: 'p1',
             service_id: randomUUID(),
-            spec: { ...contractSpec(randomUUID().slice(0, 8)), origins: [{ origin: 'origin.does-not-exist.invalid', port: 80, ssl: false, rules: [], hostheadertype: 'domain' }] },
+            spec: {
+              ...contractSpec(randomUUID().slice(0, 8)),
+              origins: [
+                {
+                  origin: 'origin.does-not-exist.invalid',
+                  port: 80,
+                  ssl: false,
+                  rules: [],
+                  hostheadertype: 'domain',
+                },
+              ],
+            },
           }),
       },
       {
@@ -135,18 +161,33 @@ describeProviderContract<VarnishTarget>(
           target.client.createService({
             project_id: 'p1',
             service_id: randomUUID(),
-            spec: { ...contractSpec(randomUUID().slice(0, 8)), origins: [{ origin: '127.0.0.1', port: 443, ssl: true, rules: [], hostheadertype: 'domain' }] },
+            spec: {
+              ...contractSpec(randomUUID().slice(0, 8)),
+              origins: [
+                { origin: '127.0.0.1', port: 443, ssl: true, rules: [], hostheadertype: 'domain' },
+              ],
+            },
           }),
       },
       {
         name: 'a varnishd refusing the management secret',
         retryable: false,
-        call: (target) => target.stranger.createService({ project_id: 'p1', service_id: randomUUID(), spec: contractSpec(randomUUID().slice(0, 8)) }),
+        call: (target) =>
+          target.stranger.createService({
+            project_id: 'p1',
+            service_id: randomUUID(),
+            spec: contractSpec(randomUUID().slice(0, 8)),
+          }),
       },
       {
         name: 'an unreachable varnishd',
         retryable: true,
-        call: (target) => target.orphan.createService({ project_id: 'p1', service_id: randomUUID(), spec: contractSpec(randomUUID().slice(0, 8)) }),
+        call: (target) =>
+          target.orphan.createService({
+            project_id: 'p1',
+            service_id: randomUUID(),
+            spec: contractSpec(randomUUID().slice(0, 8)),
+          }),
       },
     ],
   },
@@ -171,23 +212,46 @@ describe('provider-varnish against a real varnishd', () => {
     // The origin (port 9, discard) refuses: 503 from the edge means the host is served; 404 means unknown.
     expect(await edgeGet(varnish, host)).toBe(503);
     expect(await edgeGet(varnish, 'unknown.example.com')).toBe(404);
-    const activeBefore = varnish.adm('vcl.list').split('\n').find((l) => l.startsWith('active'));
+    const activeBefore = varnish
+      .adm('vcl.list')
+      .split('\n')
+      .find((l) => l.startsWith('active'));
 
-    const bad = { ...contractSpec(`${n}b`), origins: [{ origin: 'nowhere.invalid', port: 80, ssl: false, rules: [], hostheadertype: 'domain' }] };
-    const error = await providerErrorOf(first.client.createService({ project_id: 'p1', service_id: randomUUID(), spec: bad }));
+    const bad = {
+      ...contractSpec(`${n}b`),
+      origins: [
+        { origin: 'nowhere.invalid', port: 80, ssl: false, rules: [], hostheadertype: 'domain' },
+      ],
+    };
+    const error = await providerErrorOf(
+      first.client.createService({ project_id: 'p1', service_id: randomUUID(), spec: bad }),
+    );
     expect(error).toMatchObject({ retryable: false, errorClass: 'varnish.VclRejected' });
     expect(error.message).toContain('nowhere.invalid');
-    expect(varnish.adm('vcl.list').split('\n').find((l) => l.startsWith('active'))).toBe(activeBefore);
+    expect(
+      varnish
+        .adm('vcl.list')
+        .split('\n')
+        .find((l) => l.startsWith('active')),
+    ).toBe(activeBefore);
     expect(await edgeGet(varnish, host)).toBe(503);
 
     await first.stop();
     const second = await startAdapter(varnish);
     try {
-      const got = await second.client.getService({ project_id: 'p1', service_id: goodId, provider_service_id: '' });
+      const got = await second.client.getService({
+        project_id: 'p1',
+        service_id: goodId,
+        provider_service_id: '',
+      });
       expect(got.found).toBe(true);
       expect(got.spec?.domains.map((d) => d.domain)).toEqual(good.domains.map((d) => d.domain));
       // A change through the new adapter keeps the old service and removes the deleted one.
-      await second.client.deleteService({ project_id: 'p1', service_id: goodId, provider_service_id: `varnish-${goodId}` });
+      await second.client.deleteService({
+        project_id: 'p1',
+        service_id: goodId,
+        provider_service_id: `varnish-${goodId}`,
+      });
       expect(await edgeGet(varnish, host)).toBe(404);
     } finally {
       await second.stop();

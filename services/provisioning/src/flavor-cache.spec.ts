@@ -7,7 +7,14 @@ describe('FlavorCache', () => {
     let calls = 0;
     let now = 0;
     const cache = new FlavorCache(
-      { getFlavor: async () => (calls++, { flavor: flavorToWire({ id: 'f', providers: [{ provider: 'mock', provider_url: 'u' }] }) }) },
+      {
+        getFlavor: async () => (
+          calls++,
+          {
+            flavor: flavorToWire({ id: 'f', providers: [{ provider: 'mock', provider_url: 'u' }] }),
+          }
+        ),
+      },
       1000,
       () => now,
     );

@@ -21,7 +21,9 @@ export class FlavorCache {
   get(flavorId: string): Promise<Flavor> {
     const hit = this.entries.get(flavorId);
     if (hit && hit.until > this.now()) return hit.flavor;
-    const flavor = this.catalog.getFlavor({ flavor_id: flavorId }).then((r) => flavorFromWire(r.flavor));
+    const flavor = this.catalog
+      .getFlavor({ flavor_id: flavorId })
+      .then((r) => flavorFromWire(r.flavor));
     this.entries.set(flavorId, { flavor, until: this.now() + this.ttlMs });
     flavor.catch(() => this.entries.delete(flavorId));
     return flavor;

@@ -1,7 +1,12 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { context as flowContext, FakeCatalog, FakeProvider, newService } from './flows/fakes.test-helper';
+import {
+  context as flowContext,
+  FakeCatalog,
+  FakeProvider,
+  newService,
+} from './flows/fakes.test-helper';
 import { createJobHandler } from './job-handler';
 
 describe('job handler', () => {
@@ -42,6 +47,8 @@ describe('job handler', () => {
 
   it('fails a malformed job at once instead of retrying it', async () => {
     const handler = createJobHandler(flowContext(new FakeCatalog(), {}));
-    expect(await handler({ job: { id: 'x', kind: 'create', payload: {} }, attempt: 1, maxAttempts: 3 })).toMatchObject({ type: 'fail' });
+    expect(
+      await handler({ job: { id: 'x', kind: 'create', payload: {} }, attempt: 1, maxAttempts: 3 }),
+    ).toMatchObject({ type: 'fail' });
   });
 });

@@ -1,12 +1,27 @@
 /**
  * From a queue delivery to a flow, and what happens when the queue gives a job up.
  */
-import { metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  metrics,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { aggregateServiceStatus, type ProviderStatus, type ServiceSpec } from '@poppy/domain';
 import type { Job, JobDelivery, JobOutcome } from '@poppy/jobs';
 import { runCreate } from './flows/create-flow';
 import { runDelete } from './flows/delete-flow';
-import { failedDetail, FLOW_KINDS, loadService, WriteBack, type FlowContext, type FlowKind, type ServiceJob } from './flows/flow-support';
+import {
+  failedDetail,
+  FLOW_KINDS,
+  loadService,
+  WriteBack,
+  type FlowContext,
+  type FlowKind,
+  type ServiceJob,
+} from './flows/flow-support';
 import { runOperatorStatus } from './flows/operator-status-flow';
 import { runPurge } from './flows/purge-flow';
 import { runUpdate } from './flows/update-flow';
@@ -25,16 +40,27 @@ const FLOWS: Record<FlowKind, (ctx: FlowContext, job: ServiceJob) => Promise<Job
 export function parseJob(job: Job, attempt: number, maxAttempts: number): ServiceJob | string {
   const p = job.payload;
   const problems: string[] = [];
-  if (!(FLOW_KINDS as readonly string[]).includes(job.kind)) problems.push(`unknown kind ${job.kind}`);
-  if (typeof p.project_id !== 'string' || !p.project_id) problems.push('payload.project_id must be a string');
-  if (typeof p.service_id !== 'string' || !p.service_id) problems.push('payload.service_id must be a string');
+  if (!(FLOW_KINDS as readonly string[]).includes(job.kind))
+    problems.push(`unknown kind ${job.kind}`);
+  if (typeof p.project_id !== 'string' || !p.project_id)
+    problems.push('payload.project_id must be a string');
+  if (typeof p.service_id !== 'string' || !p.service_id)
+    problems.push('payload.service_id must be a string');
   if (typeof p.generation !== 'number' || !Number.isInteger(p.generation) || p.generation < 1) {
     problems.push('payload.generation must be a positive integer');
   }
-  if (p.url !== undefined && typeof p.url !== 'string') problems.push('payload.url must be a string');
-  if (p.hard !== undefined && typeof p.hard !== 'boolean') problems.push('payload.hard must be a boolean');
+  if (p.url !== undefined && typeof p.url !== 'string')
+    problems.push('payload.url must be a string');
+  if (p.hard !== undefined && typeof p.hard !== 'boolean')
+    problems.push('payload.hard must be a boolean');
   const spec = p.spec as Partial<ServiceSpec> | undefined;
-  if (spec !== undefined && (typeof spec !== 'object' || spec === null || typeof spec.flavor_id !== 'string' || !Array.isArray(spec.domains))) {
+  if (
+    spec !== undefined &&
+    (typeof spec !== 'object' ||
+      spec === null ||
+      typeof spec.flavor_id !== 'string' ||
+      !Array.isArray(spec.domains))
+  ) {
     problems.push('payload.spec must be a service spec');
   }
   if (problems.length > 0) return problems.join('; ');
@@ -68,30 +94,48 @@ export function createJobHandler(ctx: FlowContext): (delivery: JobDelivery) => P
     if (typeof parsed === 'string') return { type: 'fail', reason: `malformed job: ${parsed}` };
     // The job continues the trace of the request that recorded it (headers set by the outbox relay).
     const parent = propagation.extract(ROOT_CONTEXT, job.headers ?? {});
-    const attributes = { 'poppy.job.kind': parsed.kind, 'poppy.job.attempt': attempt, 'poppy.service_id': parsed.service_id };
-    return tracer.startActiveSpan(`provisioning ${parsed.kind}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
-      const started = Date.now();
-      let result = 'error';
-      try {
-        const outcome = await FLOWS[parsed.kind](ctx, parsed);
-        result = outcome.type;
-        ctx.logger.debug({ job: job.id, attempt, outcome: outcome.type, ms: Date.now() - started }, 'job ran');
-        if (outcome.type === 'retry') {
-          ctx.logger.info({ job: job.id, attempt, delayMs: outcome.delayMs, reason: outcome.reason }, 'job will retry');
+    const attributes = {
+      'poppy.job.kind': parsed.kind,
+      'poppy.job.attempt': attempt,
+      'poppy.service_id': parsed.service_id,
+    };
+    return tracer.startActiveSpan(
+      `provisioning ${parsed.kind}`,
+      { kind: SpanKind.CONSUMER, attributes },
+      parent,
+      async (span) => {
+        const started = Date.now();
+        let result = 'error';
+        try {
+          const outcome = await FLOWS[parsed.kind](ctx, parsed);
+          result = outcome.type;
+          ctx.logger.debug(
+            { job: job.id, attempt, outcome: outcome.type, ms: Date.now() - started },
+            'job ran',
+          );
+          if (outcome.type === 'retry') {
+            ctx.logger.info(
+              { job: job.id, attempt, delayMs: outcome.delayMs, reason: outcome.reason },
+              'job will retry',
+            );
+          }
+          return outcome;
+        } catch (err) {
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          ctx.logger.warn(
+            { job: job.id, attempt, err },
+            'job attempt failed, the queue retries it',
+          );
+          throw err;
+        } finally {
+          jobRuns.add(1, { kind: parsed.kind, outcome: result });
+          jobDuration.record(Date.now() - started, { kind: parsed.kind });
+          span.setAttribute('poppy.job.outcome', result);
+          span.end();
         }
-        return outcome;
-      } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        ctx.logger.warn({ job: job.id, attempt, err }, 'job attempt failed, the queue retries it');
-        throw err;
-      } finally {
-        jobRuns.add(1, { kind: parsed.kind, outcome: result });
-        jobDuration.record(Date.now() - started, { kind: parsed.kind });
-        span.setAttribute('poppy.job.outcome', result);
-        span.end();
-      }
-    });
+      },
+    );
   };
 }
 
@@ -108,7 +152,9 @@ const IN_PROGRESS: Partial<Record<FlowKind, ProviderStatus>> = {
  * provider still in progress for the job's generation becomes `failed` with the reason,
  * so the service does not stay in progress silently. The other providers keep their result.
  */
-export function createTerminationHandler(ctx: FlowContext): (job: Job, reason: string, attempts: number) => Promise<void> {
+export function createTerminationHandler(
+  ctx: FlowContext,
+): (job: Job, reason: string, attempts: number) => Promise<void> {
   return async (job, reason, attempts) => {
     ctx.logger.warn({ job: job.id, kind: job.kind, reason, attempts }, 'job given up');
     const parsed = parseJob(job, attempts, attempts);
@@ -118,7 +164,10 @@ export function createTerminationHandler(ctx: FlowContext): (job: Job, reason: s
     const service = await loadService(ctx, parsed);
     if (!service || service.generation !== parsed.generation) return;
     const writeBack = new WriteBack(ctx, service);
-    const failure = { message: `Failed after ${attempts} attempts: ${reason}`, errorClass: 'poppy.JobGivenUp' };
+    const failure = {
+      message: `Failed after ${attempts} attempts: ${reason}`,
+      errorClass: 'poppy.JobGivenUp',
+    };
     for (const [name, detail] of Object.entries(service.provider_details)) {
       if (detail.status === status) writeBack.set(name, failedDetail(detail, failure));
     }
@@ -133,6 +182,9 @@ export function createTerminationHandler(ctx: FlowContext): (job: Job, reason: s
     }
     if (!writeBack.changed) return;
     await writeBack.finish();
-    ctx.logger.warn({ job: job.id, status: aggregateServiceStatus(writeBack.details) }, 'providers left in progress marked failed');
+    ctx.logger.warn(
+      { job: job.id, status: aggregateServiceStatus(writeBack.details) },
+      'providers left in progress marked failed',
+    );
   };
 }

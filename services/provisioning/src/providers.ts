@@ -52,7 +52,8 @@ export function classify(error: unknown): Failed {
   else if (typeof e.name === 'string' && e.name && e.name !== 'Error') failure.errorClass = e.name;
   // Anything that does not say otherwise (a dropped connection, a bug) is worth another try.
   if (e.retryable === false) return { ok: false, retryable: false, failure };
-  const delayMs = typeof e.retryAfterMs === 'number' && e.retryAfterMs > 0 ? e.retryAfterMs : undefined;
+  const delayMs =
+    typeof e.retryAfterMs === 'number' && e.retryAfterMs > 0 ? e.retryAfterMs : undefined;
   return { ok: false, retryable: true, delayMs, failure };
 }
 
@@ -101,7 +102,10 @@ export class ProviderRegistry {
       return {
         ok: false,
         retryable: false,
-        failure: { message: `No adapter is configured for provider '${id}' (POPPY_PROVIDER_ADDRESSES)`, errorClass: 'poppy.ProviderNotConfigured' },
+        failure: {
+          message: `No adapter is configured for provider '${id}' (POPPY_PROVIDER_ADDRESSES)`,
+          errorClass: 'poppy.ProviderNotConfigured',
+        },
       };
     }
     try {

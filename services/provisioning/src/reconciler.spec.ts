@@ -45,10 +45,28 @@ describe('Reconciler', () => {
   });
 
   it('maps each in-progress status to its job kind and leaves settled services alone', async () => {
-    const upd = catalog.put(newService({ generation: 2, provider_details: { Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' } } }));
-    const del = catalog.put(newService({ generation: 3, provider_details: { Mock: { ...deployedDetail('Mock', 'x'), status: 'delete_in_progress' } } }));
+    const upd = catalog.put(
+      newService({
+        generation: 2,
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' },
+        },
+      }),
+    );
+    const del = catalog.put(
+      newService({
+        generation: 3,
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'delete_in_progress' },
+        },
+      }),
+    );
     catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') } }));
-    catalog.put(newService({ provider_details: { Mock: { ...deployedDetail('Mock', 'x'), status: 'failed' } } }));
+    catalog.put(
+      newService({
+        provider_details: { Mock: { ...deployedDetail('Mock', 'x'), status: 'failed' } },
+      }),
+    );
     await reconciler.sweep();
     now += 61_000;
     const jobs = await reconciler.sweep();

@@ -77,12 +77,20 @@ export class Reconciler {
         const job: Job = {
           id: `${ref.service_id}:${generation}:${kind}:reconcile-${bucket}`,
           kind,
-          payload: { project_id: ref.project_id, service_id: ref.service_id, generation, reconciled: true },
+          payload: {
+            project_id: ref.project_id,
+            service_id: ref.service_id,
+            generation,
+            reconciled: true,
+          },
         };
         const { duplicate } = await this.publish(job);
         sighting.since = now;
         republished.push(job);
-        this.logger.warn({ service_id: ref.service_id, generation, status, duplicate }, 'service stuck in progress, job published again');
+        this.logger.warn(
+          { service_id: ref.service_id, generation, status, duplicate },
+          'service stuck in progress, job published again',
+        );
       }
     }
     for (const id of this.seen.keys()) if (!stillSeen.has(id)) this.seen.delete(id);

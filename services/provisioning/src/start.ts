@@ -18,13 +18,18 @@ async function connectQueue(config: ProvisioningConfig, logger: Logger): Promise
     try {
       return await createJobQueue(config.queue, { logger });
     } catch (err) {
-      if (attempt === 1 || attempt % 10 === 0) logger.warn({ err, attempt }, 'job queue unreachable, retrying');
+      if (attempt === 1 || attempt % 10 === 0)
+        logger.warn({ err, attempt }, 'job queue unreachable, retrying');
       await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * attempt)));
     }
   }
 }
 
-export async function startProvisioning(config: ProvisioningConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
+export async function startProvisioning(
+  config: ProvisioningConfig,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<void> {
   const catalog = createPromiseClient(catalogV1.CatalogServiceService, config.catalogAddress, {
     deadlineMs: config.grpcDeadlineMs,
   });
@@ -80,10 +85,20 @@ export async function startProvisioning(config: ProvisioningConfig, logger: Logg
   }
 
   // gRPC for grpc.health.v1 only: provisioning takes its work from the queue.
-  const server = await startGrpcServer({ host: config.host, port: config.port, services: [], logger });
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    services: [],
+    logger,
+  });
   shutdown.add('grpc server', () => server.stop());
   logger.info(
-    { port: server.port, queue: config.queue.driver, providers: Object.keys(config.providerAddresses), concurrency: config.concurrency },
+    {
+      port: server.port,
+      queue: config.queue.driver,
+      providers: Object.keys(config.providerAddresses),
+      concurrency: config.concurrency,
+    },
     'provisioning ready',
   );
 }

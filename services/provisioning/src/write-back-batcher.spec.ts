@@ -2,7 +2,13 @@ import type { catalogV1 } from '@poppy/contracts';
 import { WriteBackBatcher } from './write-back-batcher';
 
 function request(serviceId: string): catalogV1.UpdateProvisioningRequest {
-  return { project_id: 'p', service_id: serviceId, generation: 1, provider_details: {}, deleted: false };
+  return {
+    project_id: 'p',
+    service_id: serviceId,
+    generation: 1,
+    provider_details: {},
+    deleted: false,
+  };
 }
 
 describe('WriteBackBatcher', () => {
@@ -14,7 +20,9 @@ describe('WriteBackBatcher', () => {
         return { applied: req.updates.map((u) => u.service_id !== 'stale') };
       },
     });
-    const results = await Promise.all(['a', 'stale', 'b'].map((id) => batcher.updateProvisioning(request(id))));
+    const results = await Promise.all(
+      ['a', 'stale', 'b'].map((id) => batcher.updateProvisioning(request(id))),
+    );
     expect(results).toEqual([{ applied: true }, { applied: false }, { applied: true }]);
     expect(calls).toEqual([['a', 'stale', 'b']]);
     await batcher.updateProvisioning(request('c'));
@@ -27,14 +35,22 @@ describe('WriteBackBatcher', () => {
       {
         updateProvisioningBatch: async (req) => {
           sizes.push(req.updates.length);
-          if (req.updates.some((u) => u.service_id === 'boom')) throw new Error('catalog unavailable');
+          if (req.updates.some((u) => u.service_id === 'boom'))
+            throw new Error('catalog unavailable');
           return { applied: req.updates.map(() => true) };
         },
       },
       2,
     );
-    const outcomes = await Promise.allSettled(['a', 'b', 'boom', 'c'].map((id) => batcher.updateProvisioning(request(id))));
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'boom', 'c'].map((id) => batcher.updateProvisioning(request(id))),
+    );
     expect(sizes).toEqual([2, 2]);
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+    ]);
   });
 });

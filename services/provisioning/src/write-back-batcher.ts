@@ -8,7 +8,9 @@ import type { catalogV1 } from '@poppy/contracts';
 import type { CatalogApi } from './flows/flow-support';
 
 export interface BatchCatalogApi {
-  updateProvisioningBatch(req: catalogV1.UpdateProvisioningBatchRequest): Promise<catalogV1.UpdateProvisioningBatchResponse>;
+  updateProvisioningBatch(
+    req: catalogV1.UpdateProvisioningBatchRequest,
+  ): Promise<catalogV1.UpdateProvisioningBatchResponse>;
 }
 
 interface Pending {

@@ -3,8 +3,21 @@
  * flight (both queue drivers), and a NATS restart mid-run. Afterwards every service is
  * deployed, none was created twice at the provider, none is stuck.
  */
-import { makeTempDir, startNatsServer, startSuite, type NatsServer, type Suite } from '@poppy/testing';
-import { api, createService, inParallel, journalFile, readJournal, type ServiceBody } from './support';
+import {
+  makeTempDir,
+  startNatsServer,
+  startSuite,
+  type NatsServer,
+  type Suite,
+} from '@poppy/testing';
+import {
+  api,
+  createService,
+  inParallel,
+  journalFile,
+  readJournal,
+  type ServiceBody,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -13,8 +26,12 @@ const COUNT = 200;
 /** Lists every service of the test project (pages of 100). */
 async function listAll(suite: Suite): Promise<ServiceBody[]> {
   const out: ServiceBody[] = [];
-  for (let marker = ''; ; ) {
-    const reply = await api(suite, 'GET', `/v1.0/services?limit=100${marker ? `&marker=${marker}` : ''}`);
+  for (let marker = ''; ;) {
+    const reply = await api(
+      suite,
+      'GET',
+      `/v1.0/services?limit=100${marker ? `&marker=${marker}` : ''}`,
+    );
     const page = (reply.body as { services: ServiceBody[] }).services;
     out.push(...page);
     if (page.length < 100) return out;
@@ -22,12 +39,17 @@ async function listAll(suite: Suite): Promise<ServiceBody[]> {
   }
 }
 
-async function waitAllDeployed(suite: Suite, ids: string[], timeoutMs: number): Promise<Record<string, number>> {
+async function waitAllDeployed(
+  suite: Suite,
+  ids: string[],
+  timeoutMs: number,
+): Promise<Record<string, number>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const services = await listAll(suite);
     const byStatus: Record<string, number> = {};
-    for (const s of services.filter((x) => ids.includes(x.id))) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
+    for (const s of services.filter((x) => ids.includes(x.id)))
+      byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
     if (byStatus.deployed === ids.length || Date.now() > end) return byStatus;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -37,7 +59,8 @@ async function waitAllDeployed(suite: Suite, ids: string[], timeoutMs: number): 
 function createdObjects(file: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const e of readJournal(file)) {
-    if (e.op === 'createService' && e.outcome === 'ok' && !e.existing) counts.set(e.service_id, (counts.get(e.service_id) ?? 0) + 1);
+    if (e.op === 'createService' && e.outcome === 'ok' && !e.existing)
+      counts.set(e.service_id, (counts.get(e.service_id) ?? 0) + 1);
   }
   return counts;
 }
@@ -49,7 +72,12 @@ function suiteOptions(dir: string, queue: 'sqlite' | 'nats', natsUrl?: string) {
     provisioning: {
       queue,
       natsUrl,
-      providers: [{ id: 'mock', env: { POPPY_MOCK_JOURNAL: journalFile(dir, 'mock'), POPPY_MOCK_LATENCY_MS: '20' } }],
+      providers: [
+        {
+          id: 'mock',
+          env: { POPPY_MOCK_JOURNAL: journalFile(dir, 'mock'), POPPY_MOCK_LATENCY_MS: '20' },
+        },
+      ],
       env: {
         // A dead worker's jobs move on after this long; the reconciler catches anything else.
         POPPY_JOB_LEASE_MS: '1500',

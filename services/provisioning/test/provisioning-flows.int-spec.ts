@@ -5,7 +5,13 @@
  */
 import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import { createPromiseClient } from '@poppy/platform';
-import { makeTempDir, startNatsServer, startSuite, type NatsServer, type Suite } from '@poppy/testing';
+import {
+  makeTempDir,
+  startNatsServer,
+  startSuite,
+  type NatsServer,
+  type Suite,
+} from '@poppy/testing';
 import {
   api,
   createFlavor,
@@ -31,13 +37,19 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     nats = queue === 'nats' ? await startNatsServer() : undefined;
     suite = await startSuite({
       dataDir: dir,
-      env: { POPPY_MAX_SERVICES_PER_PROJECT: '1000', POPPY_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info' },
+      env: {
+        POPPY_MAX_SERVICES_PER_PROJECT: '1000',
+        POPPY_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+      },
       provisioning: {
         queue,
         natsUrl: nats?.url,
         providers: [
           // A little latency so the in-progress statuses can be seen before the job lands.
-          { id: 'mock', env: { POPPY_MOCK_JOURNAL: journalFile(dir, 'mock'), POPPY_MOCK_LATENCY_MS: '150' } },
+          {
+            id: 'mock',
+            env: { POPPY_MOCK_JOURNAL: journalFile(dir, 'mock'), POPPY_MOCK_LATENCY_MS: '150' },
+          },
           { id: 'fast', env: { POPPY_MOCK_JOURNAL: journalFile(dir, 'fast') } },
           { id: 'flaky', env: { POPPY_MOCK_FAIL_TIMES: '2' } },
           { id: 'broken', env: { POPPY_MOCK_FAIL_ALWAYS: 'true' } },
@@ -70,20 +82,26 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     expect((await getService(suite, id)).body.status).toBe('create_in_progress');
     const body = await waitForStatus(suite, id, 'deployed');
     // reference §12.5: the mock answers one fixed link, which the default DNS passes through.
-    expect(body.links.filter((l) => l.rel === 'access_url')).toEqual([{ href: 'www.mysite.com', rel: 'access_url' }]);
+    expect(body.links.filter((l) => l.rel === 'access_url')).toEqual([
+      { href: 'www.mysite.com', rel: 'access_url' },
+    ]);
     expect(body.errors).toEqual([]);
   });
 
   it('PATCH → update_in_progress → deployed, keeping the access URLs (Decision 18)', async () => {
     const id = await createService(suite, 'mock');
     await waitForStatus(suite, id, 'deployed');
-    const patch = await api(suite, 'PATCH', `/v1.0/services/${id}`, [{ op: 'replace', path: '/name', value: 'renamed' }]);
+    const patch = await api(suite, 'PATCH', `/v1.0/services/${id}`, [
+      { op: 'replace', path: '/name', value: 'renamed' },
+    ]);
     expect(patch.status).toBe(202);
     expect((await getService(suite, id)).body.status).toBe('update_in_progress');
     const body = await waitForStatus(suite, id, 'deployed');
     expect(body).toMatchObject({ name: 'renamed' });
     expect(body.links.some((l) => l.rel === 'access_url')).toBe(true);
-    const ops = readJournal(journalFile(dir, 'mock')).filter((e) => e.service_id === id).map((e) => e.op);
+    const ops = readJournal(journalFile(dir, 'mock'))
+      .filter((e) => e.service_id === id)
+      .map((e) => e.op);
     expect(ops).toEqual(expect.arrayContaining(['createService', 'updateService']));
   });
 
@@ -93,14 +111,20 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     expect((await api(suite, 'DELETE', `/v1.0/services/${id}`)).status).toBe(202);
     expect((await getService(suite, id)).body.status).toBe('delete_in_progress');
     await waitForStatus(suite, id, 'gone');
-    const deletes = readJournal(journalFile(dir, 'mock')).filter((e) => e.service_id === id && e.op === 'deleteService');
+    const deletes = readJournal(journalFile(dir, 'mock')).filter(
+      (e) => e.service_id === id && e.op === 'deleteService',
+    );
     expect(deletes.some((e) => e.outcome === 'ok')).toBe(true);
   });
 
   it('purge → 202, and the provider saw the purge with the right URL and hard flag', async () => {
     const id = await createService(suite, 'fast');
     await waitForStatus(suite, id, 'deployed');
-    const hard = await api(suite, 'DELETE', `/v1.0/services/${id}/assets?url=/img/logo.png&hard=true`);
+    const hard = await api(
+      suite,
+      'DELETE',
+      `/v1.0/services/${id}/assets?url=/img/logo.png&hard=true`,
+    );
     expect(hard.status).toBe(202);
     expect(hard.headers.get('location')).toMatch(new RegExp(`/v1.0/services/${id}$`));
     const soft = await api(suite, 'DELETE', `/v1.0/services/${id}/assets?url=/css/*&hard=false`);
@@ -110,7 +134,8 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
       readJournal(journalFile(dir, 'fast'))
         .filter((e) => e.service_id === id && e.op === 'purgeService' && e.outcome === 'ok')
         .map((e) => [e.purge_url, e.hard]);
-    for (let i = 0; i < 100 && (await seen()).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await seen()).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect((await seen()).sort()).toEqual([
       ['/css/*', false],
       ['/img/logo.png', true],
@@ -120,19 +145,43 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
   it('operator disable / enable by domain and by project → 202, status disabled then deployed; unknown domain → 404', async () => {
     const id = await createService(suite, 'fast');
     await waitForStatus(suite, id, 'deployed');
-    const domain = ((await getService(suite, id)).body as unknown as { domains: Array<{ domain: string }> }).domains[0].domain;
-    expect((await api(suite, 'POST', '/v1.0/admin/services/action', { domain, action: 'disable' })).status).toBe(202);
+    const domain = (
+      (await getService(suite, id)).body as unknown as { domains: Array<{ domain: string }> }
+    ).domains[0].domain;
+    expect(
+      (await api(suite, 'POST', '/v1.0/admin/services/action', { domain, action: 'disable' }))
+        .status,
+    ).toBe(202);
     expect((await getService(suite, id)).body.status).toBe('disabled');
     // PATCH is refused while disabled (reference §4.9).
     expect((await api(suite, 'PATCH', `/v1.0/services/${id}`, [])).status).toBe(400);
-    expect((await api(suite, 'POST', '/v1.0/admin/services/action', { project_id: PROJECT, action: 'enable' })).status).toBe(202);
+    expect(
+      (
+        await api(suite, 'POST', '/v1.0/admin/services/action', {
+          project_id: PROJECT,
+          action: 'enable',
+        })
+      ).status,
+    ).toBe(202);
     expect((await getService(suite, id)).body.status).toBe('deployed');
-    const unknown = await api(suite, 'POST', '/v1.0/admin/services/action', { domain: 'www.nobody-here.com', action: 'enable' });
+    const unknown = await api(suite, 'POST', '/v1.0/admin/services/action', {
+      domain: 'www.nobody-here.com',
+      action: 'enable',
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({
-      message: 'Services action enable on tenant: None failed, Reason: Domain www.nobody-here.com cannot be found',
+      message:
+        'Services action enable on tenant: None failed, Reason: Domain www.nobody-here.com cannot be found',
     });
-    expect((await api(suite, 'POST', '/v1.0/admin/services/action', { domain, project_id: PROJECT, action: 'enable' })).status).toBe(400);
+    expect(
+      (
+        await api(suite, 'POST', '/v1.0/admin/services/action', {
+          domain,
+          project_id: PROJECT,
+          action: 'enable',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('a provider failing twice then succeeding → deployed', async () => {
@@ -145,13 +194,20 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     const id = await createService(suite, 'pair');
     const body = await waitForStatus(suite, id, 'failed');
     expect(body.errors).toEqual([{ message: 'Mock provider failure' }]);
-    const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    const catalog = createPromiseClient(
+      catalogV1.CatalogServiceService,
+      `127.0.0.1:${suite.catalog.port}`,
+      { deadlineMs: 5000 },
+    );
     try {
       const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
       const details = providerDetailsFromWire(service!.provider_details);
       expect(details.Fast).toMatchObject({ status: 'deployed' });
       expect(details.Fast.error_message).toBeUndefined();
-      expect(details.Broken).toMatchObject({ status: 'failed', error_message: 'Mock provider failure' });
+      expect(details.Broken).toMatchObject({
+        status: 'failed',
+        error_message: 'Mock provider failure',
+      });
       expect(details.Broken.error_info).toEqual(expect.any(String));
     } finally {
       catalog.close();
@@ -170,7 +226,9 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
       );
     const baseline = await timeToDeployed('fast', 5);
     // Services on the hanging pair: their `hang` part times out, then fails fast on the open breaker.
-    const hungIds = await Promise.all(Array.from({ length: 8 }, () => createService(suite, 'hung')));
+    const hungIds = await Promise.all(
+      Array.from({ length: 8 }, () => createService(suite, 'hung')),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const during = await timeToDeployed('fast', 5);
     const worst = Math.max(...during);
@@ -180,12 +238,20 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     const opened = /"breaker":"hang","state":"open".*"circuit breaker opened"/;
     // Up to two rounds of timed-out attempts (the breaker's window also counts the adapter's
     // successful DescribeProvider calls, so the first round alone may sit at the threshold).
-    for (let i = 0; i < (2 * HANG_TIMEOUT_MS + 5000) / 50 && !opened.test(suite.provisioning!.output()); i++) {
+    for (
+      let i = 0;
+      i < (2 * HANG_TIMEOUT_MS + 5000) / 50 && !opened.test(suite.provisioning!.output());
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(suite.provisioning!.output()).toMatch(opened);
     // The healthy half of each hung service is recorded; the service itself is not deployed.
-    const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 5000 });
+    const catalog = createPromiseClient(
+      catalogV1.CatalogServiceService,
+      `127.0.0.1:${suite.catalog.port}`,
+      { deadlineMs: 5000 },
+    );
     try {
       const { service } = await catalog.getService({ project_id: PROJECT, service_id: hungIds[0] });
       const details = providerDetailsFromWire(service!.provider_details);

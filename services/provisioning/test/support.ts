@@ -14,14 +14,23 @@ export interface Reply {
   body: unknown;
 }
 
-export async function api(suite: Suite, method: string, urlPath: string, body?: unknown): Promise<Reply> {
+export async function api(
+  suite: Suite,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<Reply> {
   const res = await fetch(`${suite.baseUrl}${urlPath}`, {
     method,
     headers: { 'X-Project-ID': PROJECT, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+  };
 }
 
 export interface ServiceBody {
@@ -43,16 +52,21 @@ export async function createService(suite: Suite, flavor: string, name = 'e2e'):
     origins: [{ origin: 'origin.example.com' }],
     flavor_id: flavor,
   });
-  if (reply.status !== 202) throw new Error(`create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 202)
+    throw new Error(`create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   return reply.headers.get('location')!.split('/').pop()!;
 }
 
 export async function createFlavor(suite: Suite, id: string, providers: string[]): Promise<void> {
   const reply = await api(suite, 'POST', '/v1.0/flavors', {
     id,
-    providers: providers.map((p) => ({ provider: p, links: [{ href: `http://${p}.example`, rel: 'provider_url' }] })),
+    providers: providers.map((p) => ({
+      provider: p,
+      links: [{ href: `http://${p}.example`, rel: 'provider_url' }],
+    })),
   });
-  if (reply.status !== 201) throw new Error(`flavor ${id}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 201)
+    throw new Error(`flavor ${id}: ${reply.status} ${JSON.stringify(reply.body)}`);
 }
 
 export async function getService(suite: Suite, id: string): Promise<Reply & { body: ServiceBody }> {
@@ -60,14 +74,20 @@ export async function getService(suite: Suite, id: string): Promise<Reply & { bo
 }
 
 /** Polls until the service has `status` (or is gone, for 'gone'); fails with the last status seen. */
-export async function waitForStatus(suite: Suite, id: string, status: string, timeoutMs = 10_000): Promise<ServiceBody> {
+export async function waitForStatus(
+  suite: Suite,
+  id: string,
+  status: string,
+  timeoutMs = 10_000,
+): Promise<ServiceBody> {
   const end = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     const reply = await getService(suite, id);
     last = reply.status === 404 ? 'gone' : reply.body.status;
     if (last === status) return reply.body;
-    if (Date.now() > end) throw new Error(`service ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
+    if (Date.now() > end)
+      throw new Error(`service ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -96,7 +116,11 @@ export function readJournal(file: string): JournalEntry[] {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(

@@ -31,7 +31,6 @@ const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 100);
  */
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100);
 
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -51,7 +50,11 @@ async function post(suite: Suite, i: number, tag: string): Promise<string> {
   return res.headers.get('location')!.split('/').pop()!;
 }
 
-async function inParallel(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+async function inParallel(
+  count: number,
+  limit: number,
+  fn: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {
@@ -89,7 +92,8 @@ async function phase(
       const { services } = await catalog.listServicesByStatus({ status: 'create_in_progress' });
       const now = performance.now();
       const pending = new Set(services.map((s) => s.service_id));
-      for (const id of postedAt.keys()) if (!pending.has(id) && !deployedAt.has(id)) deployedAt.set(id, now);
+      for (const id of postedAt.keys())
+        if (!pending.has(id) && !deployedAt.has(id)) deployedAt.set(id, now);
       if (!posting && now - start > 180_000) break;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -115,7 +119,9 @@ async function phase(
   };
 }
 
-async function run(queue: 'nats' | 'sqlite'): Promise<{ queue: string; burst: Phase; paced: Phase }> {
+async function run(
+  queue: 'nats' | 'sqlite',
+): Promise<{ queue: string; burst: Phase; paced: Phase }> {
   let nats: NatsServer | undefined;
   if (queue === 'nats') nats = await startNatsServer();
   const suite = await startSuite({
@@ -125,13 +131,23 @@ async function run(queue: 'nats' | 'sqlite'): Promise<{ queue: string; burst: Ph
     await nats?.stop();
     throw e;
   });
-  const catalog = createPromiseClient(catalogV1.CatalogServiceService, `127.0.0.1:${suite.catalog.port}`, { deadlineMs: 10_000 });
+  const catalog = createPromiseClient(
+    catalogV1.CatalogServiceService,
+    `127.0.0.1:${suite.catalog.port}`,
+    { deadlineMs: 10_000 },
+  );
   try {
     // Warm-up: connections, JIT, queue consumers.
     await inParallel(50, 8, async (i) => void (await post(suite, i, `warm${queue}`)));
     await new Promise((r) => setTimeout(r, 1000));
     // Throughput: N POSTs as fast as CONCURRENCY clients go; latency here is mostly the backlog.
-    const burst = await phase(suite, catalog, N, (send) => inParallel(N, CONCURRENCY, send), `burst${queue}`);
+    const burst = await phase(
+      suite,
+      catalog,
+      N,
+      (send) => inParallel(N, CONCURRENCY, send),
+      `burst${queue}`,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     // Latency without a backlog: PACED_N services at PACED_RATE per second, one POST every 1/rate s.
     const paced = await phase(
@@ -166,7 +182,9 @@ async function main(): Promise<void> {
   );
   const rows = [];
   for (const queue of QUEUES) rows.push(await run(queue));
-  process.stdout.write('queue   phase  deployed/s  POST/s  ratio  p50 ms  p99 ms  max ms  failed\n');
+  process.stdout.write(
+    'queue   phase  deployed/s  POST/s  ratio  p50 ms  p99 ms  max ms  failed\n',
+  );
   for (const r of rows) {
     for (const [name, f] of [
       ['burst', r.burst],

@@ -53,8 +53,18 @@ function newService(project: string): Service {
     service_id: randomUUID(),
     project_id: project,
     name: `bench ${n}`,
-    domains: [{ domain: `www.bench${n}-${randomUUID().slice(0, 8)}.example.com`, protocol: 'http' }],
-    origins: [{ origin: 'origin.example.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    domains: [
+      { domain: `www.bench${n}-${randomUUID().slice(0, 8)}.example.com`, protocol: 'http' },
+    ],
+    origins: [
+      {
+        origin: 'origin.example.com',
+        port: 80,
+        ssl: false,
+        rules: [{ name: 'default', request_url: '/*' }],
+        hostheadertype: 'domain',
+      },
+    ],
     caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
     flavor_id: 'mock',
@@ -65,7 +75,11 @@ function newService(project: string): Service {
   };
 }
 
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -74,7 +88,11 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   );
 }
 
-async function seed(store: CatalogStore, refs: Ref[], target: number): Promise<{ rate: number; inFlight: number }> {
+async function seed(
+  store: CatalogStore,
+  refs: Ref[],
+  target: number,
+): Promise<{ rate: number; inFlight: number }> {
   const started = Date.now();
   const from = refs.length;
   // Exactly PER_PROJECT per project, handed out round-robin so concurrent creates rarely share
@@ -111,7 +129,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function workload(store: CatalogStore, refs: Ref[]): Promise<{ total: number; ops: Record<Op, OpFigures> }> {
+async function workload(
+  store: CatalogStore,
+  refs: Ref[],
+): Promise<{ total: number; ops: Record<Op, OpFigures> }> {
   const samples: Record<Op, number[]> = { create: [], get: [], list: [], patch: [] };
   const errors: Record<Op, number> = { create: 0, get: 0, list: 0, patch: 0 };
   const run = async (until: number, record: boolean) => {
@@ -132,7 +153,11 @@ async function workload(store: CatalogStore, refs: Ref[]): Promise<{ total: numb
             } else {
               const r = pick(refs);
               const current = (await store.getService(r.project_id, r.service_id))!;
-              const next = { ...current, name: `patched ${current.generation}`, generation: current.generation + 1 };
+              const next = {
+                ...current,
+                name: `patched ${current.generation}`,
+                generation: current.generation + 1,
+              };
               await store.replaceService(next, current.generation, jobFor(next, 'update'));
             }
             if (record) samples[op].push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -152,14 +177,22 @@ async function workload(store: CatalogStore, refs: Ref[]): Promise<{ total: numb
   for (const op of OPS) {
     const sorted = samples[op].sort((a, b) => a - b);
     total += sorted.length;
-    ops[op] = { count: sorted.length, opsPerS: sorted.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors: errors[op] };
+    ops[op] = {
+      count: sorted.length,
+      opsPerS: sorted.length / elapsed,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      errors: errors[op],
+    };
   }
   return { total: total / elapsed, ops };
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-async function openStore(name: string): Promise<{ store: CatalogStore; cleanup: () => Promise<void> }> {
+async function openStore(
+  name: string,
+): Promise<{ store: CatalogStore; cleanup: () => Promise<void> }> {
   if (name === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-bench-storage-'));
     const store = new SqliteCatalogStore(path.join(dir, 'catalog.sqlite'));
@@ -168,13 +201,20 @@ async function openStore(name: string): Promise<{ store: CatalogStore; cleanup: 
   const contactPoint = testCassandraContactPoint();
   const keyspace = testKeyspace('poppy_bench');
   const store = await CassandraCatalogStore.open(
-    readCassandraConfig(new EnvReader({ POPPY_CASSANDRA_CONTACT_POINTS: contactPoint, POPPY_CASSANDRA_KEYSPACE: keyspace })),
+    readCassandraConfig(
+      new EnvReader({
+        POPPY_CASSANDRA_CONTACT_POINTS: contactPoint,
+        POPPY_CASSANDRA_KEYSPACE: keyspace,
+      }),
+    ),
   );
   return { store, cleanup: () => dropTestKeyspace(contactPoint, keyspace) };
 }
 
 async function main(): Promise<void> {
-  console.log(`storage benchmark: sizes ${SIZES.join(', ')}; ${DURATION_S} s per measurement, ${CONCURRENCY} in flight; mix ${MIX.map(([o, p]) => `${o} ${p * 100}%`).join(', ')}`);
+  console.log(
+    `storage benchmark: sizes ${SIZES.join(', ')}; ${DURATION_S} s per measurement, ${CONCURRENCY} in flight; mix ${MIX.map(([o, p]) => `${o} ${p * 100}%`).join(', ')}`,
+  );
   const results: Record<string, Record<number, Awaited<ReturnType<typeof workload>>>> = {};
   for (const name of STORES) {
     const { store, cleanup } = await openStore(name);
@@ -183,14 +223,18 @@ async function main(): Promise<void> {
     try {
       for (const size of SIZES) {
         const seeded = await seed(store, refs, size);
-        console.log(`\n[${name}] ${refs.length} services stored (seeded through the port at ${fmt(seeded.rate, 0)} creates/s, ${seeded.inFlight} in flight)`);
+        console.log(
+          `\n[${name}] ${refs.length} services stored (seeded through the port at ${fmt(seeded.rate, 0)} creates/s, ${seeded.inFlight} in flight)`,
+        );
         const r = await workload(store, refs);
         results[name][size] = r;
         console.log(`[${name}] ${fmt(r.total, 0)} ops/s in total`);
         console.log('  op      ops/s     p50 ms   p99 ms   errors');
         for (const op of OPS) {
           const o = r.ops[op];
-          console.log(`  ${op.padEnd(7)} ${fmt(o.opsPerS, 0).padStart(6)}   ${fmt(o.p50).padStart(7)}  ${fmt(o.p99).padStart(7)}   ${o.errors}`);
+          console.log(
+            `  ${op.padEnd(7)} ${fmt(o.opsPerS, 0).padStart(6)}   ${fmt(o.p50).padStart(7)}  ${fmt(o.p99).padStart(7)}   ${o.errors}`,
+          );
         }
       }
     } finally {
@@ -204,7 +248,9 @@ async function main(): Promise<void> {
     for (const op of ['get', 'list'] as const) {
       const a = results[name][small].ops[op];
       const b = results[name][large].ops[op];
-      console.log(`  ${name.padEnd(9)} ${op.padEnd(4)} p50 ${fmt(b.p50 / a.p50)}×  p99 ${fmt(b.p99 / a.p99)}×`);
+      console.log(
+        `  ${name.padEnd(9)} ${op.padEnd(4)} p50 ${fmt(b.p50 / a.p50)}×  p99 ${fmt(b.p99 / a.p99)}×`,
+      );
     }
   }
   if (STORES.includes('sqlite') && STORES.includes('cassandra')) {
@@ -212,7 +258,9 @@ async function main(): Promise<void> {
     for (const op of OPS) {
       const s = results.sqlite[large].ops[op];
       const c = results.cassandra[large].ops[op];
-      console.log(`  ${op.padEnd(7)} ops/s ${fmt(c.opsPerS / s.opsPerS)}×  p50 ${fmt(c.p50 / s.p50)}×  p99 ${fmt(c.p99 / s.p99)}×`);
+      console.log(
+        `  ${op.padEnd(7)} ops/s ${fmt(c.opsPerS / s.opsPerS)}×  p50 ${fmt(c.p50 / s.p50)}×  p99 ${fmt(c.p99 / s.p99)}×`,
+      );
     }
   }
 }

@@ -17,7 +17,13 @@ export function sampleService(overrides: Partial<Service> = {}): Service {
     name: 'my site',
     domains: [{ domain: `www.${id.slice(0, 8)}.example.com`, protocol: 'http' }],
     origins: [
-      { origin: 'origin.example.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' },
+      {
+        origin: 'origin.example.com',
+        port: 80,
+        ssl: false,
+        rules: [{ name: 'default', request_url: '/*' }],
+        hostheadertype: 'domain',
+      },
     ],
     caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
@@ -66,7 +72,9 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       await store.createService(service, sampleJob(service), 20);
       expect(await store.getService(service.project_id, service.service_id)).toEqual(service);
       const jobs = await store.listPendingJobs(10);
-      expect(jobs).toEqual([sampleJob(service)].map((j) => ({ ...j, created_at: expect.any(String) })));
+      expect(jobs).toEqual(
+        [sampleJob(service)].map((j) => ({ ...j, created_at: expect.any(String) })),
+      );
     });
 
     it('finds no service in another project', async () => {
@@ -113,14 +121,28 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       const other = sampleService({ project_id: 'project-z' });
       await store.createService(other, sampleJob(other), 2);
       await store.replaceService(
-        { ...other, provider_details: { Mock: { ...deployed('x.cdn.net', 'a.b.com').Mock, status: 'delete_in_progress' } }, generation: 2 },
+        {
+          ...other,
+          provider_details: {
+            Mock: { ...deployed('x.cdn.net', 'a.b.com').Mock, status: 'delete_in_progress' },
+          },
+          generation: 2,
+        },
         1,
       );
-      await expect(store.createService(third, sampleJob(third), 2)).rejects.toMatchObject({ kind: 'limit_exceeded' });
+      await expect(store.createService(third, sampleJob(third), 2)).rejects.toMatchObject({
+        kind: 'limit_exceeded',
+      });
       // …but one of its own does.
       const [own] = await store.listServices('project-a', undefined, 1);
       await store.replaceService(
-        { ...own, provider_details: { Mock: { ...deployed('x.cdn.net', 'a.b.com').Mock, status: 'delete_in_progress' } }, generation: 2 },
+        {
+          ...own,
+          provider_details: {
+            Mock: { ...deployed('x.cdn.net', 'a.b.com').Mock, status: 'delete_in_progress' },
+          },
+          generation: 2,
+        },
         1,
       );
       await expect(store.createService(third, sampleJob(third), 2)).resolves.toBeUndefined();
@@ -167,7 +189,9 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       const b = sampleService();
       await store.createService(a, sampleJob(a), 20);
       await store.createService(b, sampleJob(b), 20);
-      await expect(store.replaceService({ ...b, domains: a.domains, generation: 2 }, 1)).rejects.toMatchObject({
+      await expect(
+        store.replaceService({ ...b, domains: a.domains, generation: 2 }, 1),
+      ).rejects.toMatchObject({
         kind: 'invalid',
       });
       expect(await store.getService(b.project_id, b.service_id)).toEqual(b);
@@ -177,10 +201,18 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       const service = sampleService();
       await store.createService(service, sampleJob(service), 20);
       const details = deployed('abc.cdn.example.net', service.domains[0].domain);
-      expect(await store.updateProviderDetails(service.project_id, service.service_id, 9, details)).toBe(false);
-      expect(await store.updateProviderDetails(service.project_id, service.service_id, 1, details)).toBe(true);
-      expect((await store.getService(service.project_id, service.service_id))?.provider_details).toEqual(details);
-      expect(await store.listDomainsByProviderUrl('abc.cdn.example.net')).toEqual([service.domains[0].domain]);
+      expect(
+        await store.updateProviderDetails(service.project_id, service.service_id, 9, details),
+      ).toBe(false);
+      expect(
+        await store.updateProviderDetails(service.project_id, service.service_id, 1, details),
+      ).toBe(true);
+      expect(
+        (await store.getService(service.project_id, service.service_id))?.provider_details,
+      ).toEqual(details);
+      expect(await store.listDomainsByProviderUrl('abc.cdn.example.net')).toEqual([
+        service.domains[0].domain,
+      ]);
       expect(await store.listServicesByStatus('deployed')).toEqual([
         { project_id: service.project_id, service_id: service.service_id },
       ]);
@@ -190,7 +222,12 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
     it('deletes a service with its claims and indexes, freeing the domain', async () => {
       const service = sampleService();
       await store.createService(service, sampleJob(service), 20);
-      await store.updateProviderDetails(service.project_id, service.service_id, 1, deployed('d.cdn.net', service.domains[0].domain));
+      await store.updateProviderDetails(
+        service.project_id,
+        service.service_id,
+        1,
+        deployed('d.cdn.net', service.domains[0].domain),
+      );
       expect(await store.deleteService(service.project_id, service.service_id, 7)).toBe(false);
       expect(await store.deleteService(service.project_id, service.service_id, 1)).toBe(true);
       expect(await store.getService(service.project_id, service.service_id)).toBeUndefined();
@@ -201,7 +238,10 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
     });
 
     it('stores flavors, refuses a duplicate id, and refuses deleting one in use', async () => {
-      const flavor = { id: 'cdn', providers: [{ provider: 'mock', provider_url: 'http://mock.example' }] };
+      const flavor = {
+        id: 'cdn',
+        providers: [{ provider: 'mock', provider_url: 'http://mock.example' }],
+      };
       await store.createFlavor(flavor);
       await expect(store.createFlavor(flavor)).rejects.toMatchObject({
         kind: 'invalid',

@@ -25,7 +25,8 @@ export class AcmeIssuer implements Issuer {
   private client?: Promise<acme.Client>;
 
   constructor(private readonly options: AcmeIssuerOptions) {
-    if (options.caPem) acme.axios.defaults.httpsAgent = new https.Agent({ ca: options.caPem, keepAlive: true });
+    if (options.caPem)
+      acme.axios.defaults.httpsAgent = new https.Agent({ ca: options.caPem, keepAlive: true });
   }
 
   /** One account per process, created on first use (and again after a failure). */
@@ -53,7 +54,10 @@ export class AcmeIssuer implements Issuer {
 
   async issue(domainName: string): Promise<IssuedCertificate> {
     const client = await this.account();
-    const [key, csr] = await acme.crypto.createCsr({ commonName: domainName, altNames: [domainName] }, await acme.crypto.createPrivateEcdsaKey());
+    const [key, csr] = await acme.crypto.createCsr(
+      { commonName: domainName, altNames: [domainName] },
+      await acme.crypto.createPrivateEcdsaKey(),
+    );
     const responder = this.options.responder;
     const certificatePem = await client.auto({
       csr,
@@ -63,7 +67,8 @@ export class AcmeIssuer implements Issuer {
       // which need not point here (HTTP-01) or see the TXT record yet (DNS-01).
       skipChallengeVerification: true,
       challengeCreateFn: async (authz, challenge, keyAuthorization) => {
-        if (challenge.type !== responder.type) throw new Error(`unsupported challenge ${challenge.type}`);
+        if (challenge.type !== responder.type)
+          throw new Error(`unsupported challenge ${challenge.type}`);
         await responder.publish(authz.identifier.value, challenge.token, keyAuthorization);
       },
       challengeRemoveFn: async (authz, challenge, keyAuthorization) => {

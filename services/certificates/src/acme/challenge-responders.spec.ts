@@ -1,5 +1,9 @@
 import type { dnsV1 } from '@poppy/contracts';
-import { acmeChallengeName, DnsChallengeResponder, type TxtRecordsApi } from './challenge-responders';
+import {
+  acmeChallengeName,
+  DnsChallengeResponder,
+  type TxtRecordsApi,
+} from './challenge-responders';
 
 class FakeTxt implements TxtRecordsApi {
   calls: string[] = [];
@@ -19,7 +23,10 @@ describe('challenge responders', () => {
     const responder = new DnsChallengeResponder(txt);
     await responder.publish('www.example.com', 'tok', 'digest1');
     await responder.withdraw('www.example.com', 'tok', 'digest1');
-    expect(txt.calls).toEqual(['upsert _acme-challenge.www.example.com digest1', 'delete _acme-challenge.www.example.com digest1']);
+    expect(txt.calls).toEqual([
+      'upsert _acme-challenge.www.example.com digest1',
+      'delete _acme-challenge.www.example.com digest1',
+    ]);
     expect(acmeChallengeName('*.example.com')).toBe('_acme-challenge.example.com');
   });
 });

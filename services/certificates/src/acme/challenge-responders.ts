@@ -32,13 +32,18 @@ export interface TxtRecordsApi {
   deleteTxtRecord(req: dnsV1.DeleteTxtRecordRequest): Promise<dnsV1.DeleteTxtRecordResponse>;
 }
 
-export const acmeChallengeName = (domain: string): string => `_acme-challenge.${domain.replace(/^\*\./, '')}`;
+export const acmeChallengeName = (domain: string): string =>
+  `_acme-challenge.${domain.replace(/^\*\./, '')}`;
 
 export class DnsChallengeResponder implements ChallengeResponder {
   readonly type = 'dns-01';
   constructor(private readonly dns: TxtRecordsApi) {}
   async publish(domain: string, _token: string, keyAuthorization: string): Promise<void> {
-    await this.dns.upsertTxtRecord({ name: acmeChallengeName(domain), value: keyAuthorization, ttl: 0 });
+    await this.dns.upsertTxtRecord({
+      name: acmeChallengeName(domain),
+      value: keyAuthorization,
+      ttl: 0,
+    });
   }
   async withdraw(domain: string, _token: string, keyAuthorization: string): Promise<void> {
     await this.dns.deleteTxtRecord({ name: acmeChallengeName(domain), value: keyAuthorization });

@@ -23,6 +23,9 @@ describe('PowerDNS driver errors', () => {
     await expect(down.ensureZone('a.example')).rejects.toMatchObject({ retryable: true });
     expect(await down.isAlive()).toBe(false);
     const wrongKey = new PowerDnsDriver({ apiUrl: pdns.apiUrl, apiKey: 'wrong' });
-    await expect(wrongKey.ensureZone('a.example')).rejects.toMatchObject({ retryable: false, errorClass: 'HTTP 401' });
+    await expect(wrongKey.ensureZone('a.example')).rejects.toMatchObject({
+      retryable: false,
+      errorClass: 'HTTP 401',
+    });
   });
 });

@@ -2,7 +2,14 @@
  * PowerDNS authoritative server through its HTTP API (`/api/v1/servers/<id>/zones`).
  * Zones are created Native (no replication needed with a database backend).
  */
-import { DnsBackendError, quoteTxt, stripDot, unquoteTxt, withDot, type DnsDriver } from './dns-driver';
+import {
+  DnsBackendError,
+  quoteTxt,
+  stripDot,
+  unquoteTxt,
+  withDot,
+  type DnsDriver,
+} from './dns-driver';
 
 export interface PowerDnsOptions {
   /** e.g. `http://127.0.0.1:8081` */
@@ -77,7 +84,13 @@ export class PowerDnsDriver implements DnsDriver {
 
   async upsertCname(zone: string, name: string, target: string, ttl: number): Promise<void> {
     await this.patch(zone, [
-      { name: withDot(name), type: 'CNAME', ttl, changetype: 'REPLACE', records: [{ content: withDot(target), disabled: false }] },
+      {
+        name: withDot(name),
+        type: 'CNAME',
+        ttl,
+        changetype: 'REPLACE',
+        records: [{ content: withDot(target), disabled: false }],
+      },
     ]);
   }
 
@@ -87,7 +100,9 @@ export class PowerDnsDriver implements DnsDriver {
   }
 
   async getCname(zone: string, name: string): Promise<string | undefined> {
-    const rr = (await this.getZone(zone))?.rrsets?.find((r) => r.type === 'CNAME' && stripDot(r.name) === stripDot(name));
+    const rr = (await this.getZone(zone))?.rrsets?.find(
+      (r) => r.type === 'CNAME' && stripDot(r.name) === stripDot(name),
+    );
     return rr?.records[0] ? stripDot(rr.records[0].content) : undefined;
   }
 
@@ -106,7 +121,9 @@ export class PowerDnsDriver implements DnsDriver {
   }
 
   async getTxt(zone: string, name: string): Promise<string[]> {
-    const rr = (await this.getZone(zone))?.rrsets?.find((r) => r.type === 'TXT' && stripDot(r.name) === stripDot(name));
+    const rr = (await this.getZone(zone))?.rrsets?.find(
+      (r) => r.type === 'TXT' && stripDot(r.name) === stripDot(name),
+    );
     return (rr?.records ?? []).map((r) => unquoteTxt(r.content));
   }
 
@@ -115,7 +132,11 @@ export class PowerDnsDriver implements DnsDriver {
       return (await this.request('GET', `/zones/${encodeURIComponent(withDot(zone))}`)) as Zone;
     } catch (err) {
       // PowerDNS answers 404 (or 422 in older versions) for an unknown zone.
-      if (err instanceof DnsBackendError && (err.errorClass === 'HTTP 404' || err.errorClass === 'HTTP 422')) return undefined;
+      if (
+        err instanceof DnsBackendError &&
+        (err.errorClass === 'HTTP 404' || err.errorClass === 'HTTP 422')
+      )
+        return undefined;
       throw err;
     }
   }
@@ -129,13 +150,20 @@ export class PowerDnsDriver implements DnsDriver {
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: { 'X-API-Key': this.options.apiKey, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        headers: {
+          'X-API-Key': this.options.apiKey,
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new DnsBackendError(`PowerDNS API ${method} ${path || '/'} unreachable: ${cause}`, true, cause);
+      throw new DnsBackendError(
+        `PowerDNS API ${method} ${path || '/'} unreachable: ${cause}`,
+        true,
+        cause,
+      );
     }
     const text = await res.text();
     if (!res.ok) {
@@ -146,7 +174,11 @@ export class PowerDnsDriver implements DnsDriver {
         /* not JSON */
       }
       const retryable = res.status >= 500 || res.status === 429;
-      throw new DnsBackendError(`PowerDNS API ${method} ${path || '/'}: HTTP ${res.status} ${detail}`.trim(), retryable, `HTTP ${res.status}`);
+      throw new DnsBackendError(
+        `PowerDNS API ${method} ${path || '/'}: HTTP ${res.status} ${detail}`.trim(),
+        retryable,
+        `HTTP ${res.status}`,
+      );
     }
     return text ? JSON.parse(text) : undefined;
   }

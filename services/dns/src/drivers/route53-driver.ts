@@ -15,7 +15,14 @@ import {
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { randomUUID } from 'node:crypto';
-import { DnsBackendError, quoteTxt, stripDot, unquoteTxt, withDot, type DnsDriver } from './dns-driver';
+import {
+  DnsBackendError,
+  quoteTxt,
+  stripDot,
+  unquoteTxt,
+  withDot,
+  type DnsDriver,
+} from './dns-driver';
 
 export interface Route53Options {
   /** @default the AWS endpoint for the region */
@@ -27,16 +34,37 @@ export interface Route53Options {
   timeoutMs?: number;
 }
 
-const RETRYABLE_NAMES = new Set(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout']);
+const RETRYABLE_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'PriorRequestNotComplete',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+]);
 
 function toBackendError(err: unknown, what: string): DnsBackendError {
   if (err instanceof DnsBackendError) return err;
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string };
+  const e = err as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+    code?: string;
+  };
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
   const retryable =
-    status === undefined || status >= 500 || status === 429 || RETRYABLE_NAMES.has(name) || e.$retryable !== undefined;
-  return new DnsBackendError(`Route53 ${what}: ${name}: ${e.message ?? String(err)}`, retryable, name);
+    status === undefined ||
+    status >= 500 ||
+    status === 429 ||
+    RETRYABLE_NAMES.has(name) ||
+    e.$retryable !== undefined;
+  return new DnsBackendError(
+    `Route53 ${what}: ${name}: ${e.message ?? String(err)}`,
+    retryable,
+    name,
+  );
 }
 
 export class Route53Driver implements DnsDriver {
@@ -51,7 +79,10 @@ export class Route53Driver implements DnsDriver {
       endpoint: options.endpoint,
       credentials: options.credentials,
       maxAttempts: 1, // retries are the service's (with backoff and the breaker)
-      requestHandler: { requestTimeout: options.timeoutMs ?? 5000, connectionTimeout: options.timeoutMs ?? 5000 },
+      requestHandler: {
+        requestTimeout: options.timeoutMs ?? 5000,
+        connectionTimeout: options.timeoutMs ?? 5000,
+      },
     });
   }
 
@@ -71,7 +102,9 @@ export class Route53Driver implements DnsDriver {
   async ensureZone(zone: string): Promise<void> {
     if (await this.zoneId(zone)) return;
     try {
-      const out = await this.client.send(new CreateHostedZoneCommand({ Name: withDot(zone), CallerReference: randomUUID() }));
+      const out = await this.client.send(
+        new CreateHostedZoneCommand({ Name: withDot(zone), CallerReference: randomUUID() }),
+      );
       if (out.HostedZone?.Id) this.zoneIds.set(stripDot(zone), out.HostedZone.Id);
     } catch (err) {
       throw toBackendError(err, `create zone ${zone}`);
@@ -98,7 +131,12 @@ export class Route53Driver implements DnsDriver {
   }
 
   async upsertCname(zone: string, name: string, target: string, ttl: number): Promise<void> {
-    await this.change(zone, 'UPSERT', { Name: withDot(name), Type: 'CNAME', TTL: ttl, ResourceRecords: [{ Value: withDot(target) }] });
+    await this.change(zone, 'UPSERT', {
+      Name: withDot(name),
+      Type: 'CNAME',
+      TTL: ttl,
+      ResourceRecords: [{ Value: withDot(target) }],
+    });
   }
 
   async deleteCname(zone: string, name: string): Promise<void> {
@@ -117,11 +155,18 @@ export class Route53Driver implements DnsDriver {
       if (existing) await this.change(zone, 'DELETE', existing);
       return;
     }
-    await this.change(zone, 'UPSERT', { Name: withDot(name), Type: 'TXT', TTL: ttl, ResourceRecords: values.map((v) => ({ Value: quoteTxt(v) })) });
+    await this.change(zone, 'UPSERT', {
+      Name: withDot(name),
+      Type: 'TXT',
+      TTL: ttl,
+      ResourceRecords: values.map((v) => ({ Value: quoteTxt(v) })),
+    });
   }
 
   async getTxt(zone: string, name: string): Promise<string[]> {
-    return ((await this.get(zone, name, 'TXT'))?.ResourceRecords ?? []).map((r) => unquoteTxt(r.Value ?? ''));
+    return ((await this.get(zone, name, 'TXT'))?.ResourceRecords ?? []).map((r) =>
+      unquoteTxt(r.Value ?? ''),
+    );
   }
 
   private async listZones(): Promise<HostedZone[]> {
@@ -148,12 +193,21 @@ export class Route53Driver implements DnsDriver {
     return found?.Id;
   }
 
-  private async get(zone: string, name: string, type: RRType): Promise<ResourceRecordSet | undefined> {
+  private async get(
+    zone: string,
+    name: string,
+    type: RRType,
+  ): Promise<ResourceRecordSet | undefined> {
     const id = await this.zoneId(zone);
     if (!id) return undefined;
     try {
       const out = await this.client.send(
-        new ListResourceRecordSetsCommand({ HostedZoneId: id, StartRecordName: withDot(name), StartRecordType: type, MaxItems: 1 }),
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: id,
+          StartRecordName: withDot(name),
+          StartRecordType: type,
+          MaxItems: 1,
+        }),
       );
       const rr = out.ResourceRecordSets?.[0];
       return rr && rr.Type === type && stripDot(rr.Name ?? '') === stripDot(name) ? rr : undefined;
@@ -162,12 +216,20 @@ export class Route53Driver implements DnsDriver {
     }
   }
 
-  private async change(zone: string, action: 'UPSERT' | 'DELETE', rrset: ResourceRecordSet): Promise<void> {
+  private async change(
+    zone: string,
+    action: 'UPSERT' | 'DELETE',
+    rrset: ResourceRecordSet,
+  ): Promise<void> {
     const id = await this.zoneId(zone);
-    if (!id) throw new DnsBackendError(`Route53: zone ${zone} does not exist`, false, 'NoSuchHostedZone');
+    if (!id)
+      throw new DnsBackendError(`Route53: zone ${zone} does not exist`, false, 'NoSuchHostedZone');
     try {
       await this.client.send(
-        new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: rrset }] } }),
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: id,
+          ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: rrset }] },
+        }),
       );
     } catch (err) {
       throw toBackendError(err, `${action} ${rrset.Name} ${rrset.Type}`);

@@ -42,11 +42,15 @@ export function parseAnswers(buffer: Buffer): { answers: CliAnswer[]; rest: Buff
     if (newline < 0) break;
     const header = buffer.subarray(offset, newline).toString('latin1');
     const match = /^(\d{3}) +(\d+) *$/.exec(header);
-    if (!match) throw new Error(`not a varnish CLI answer header: ${JSON.stringify(header.slice(0, 60))}`);
+    if (!match)
+      throw new Error(`not a varnish CLI answer header: ${JSON.stringify(header.slice(0, 60))}`);
     const length = Number(match[2]);
     const bodyStart = newline + 1;
     if (buffer.length < bodyStart + length + 1) break;
-    answers.push({ status: Number(match[1]), body: buffer.subarray(bodyStart, bodyStart + length).toString('utf8') });
+    answers.push({
+      status: Number(match[1]),
+      body: buffer.subarray(bodyStart, bodyStart + length).toString('utf8'),
+    });
     offset = bodyStart + length + 1;
   }
   return { answers, rest: buffer.subarray(offset) };
@@ -55,7 +59,8 @@ export function parseAnswers(buffer: Buffer): { answers: CliAnswer[]; rest: Buff
 /** The `auth` line answering the 107 challenge; `secret` is the secret file's exact bytes. */
 export function authCommand(challengeBody: string, secret: Buffer): string {
   const challenge = challengeBody.split('\n', 1)[0];
-  if (!/^[a-z]{32}$/.test(challenge)) throw new Error(`unexpected varnish CLI challenge ${JSON.stringify(challenge)}`);
+  if (!/^[a-z]{32}$/.test(challenge))
+    throw new Error(`unexpected varnish CLI challenge ${JSON.stringify(challenge)}`);
   const digest = createHash('sha256')
     .update(`${challenge}\n`)
     .update(secret)

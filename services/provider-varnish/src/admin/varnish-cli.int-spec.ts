@@ -24,7 +24,9 @@ interface Stub {
 async function startStub(secret: string): Promise<Stub> {
   const sockets = new Set<net.Socket>();
   const stub = { lines: [] as string[], connections: 0 };
-  const expected = createHash('sha256').update(`${CHALLENGE}\n${secret}${CHALLENGE}\n`).digest('hex');
+  const expected = createHash('sha256')
+    .update(`${CHALLENGE}\n${secret}${CHALLENGE}\n`)
+    .digest('hex');
   const server = net.createServer((socket) => {
     stub.connections += 1;
     sockets.add(socket);
@@ -37,7 +39,12 @@ async function startStub(secret: string): Promise<Stub> {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
         stub.lines.push(line);
-        if (line.startsWith('auth ')) socket.write(line === `auth ${expected}` ? frame(200, 'banner') : frame(107, 'Authentication failed'));
+        if (line.startsWith('auth '))
+          socket.write(
+            line === `auth ${expected}`
+              ? frame(200, 'banner')
+              : frame(107, 'Authentication failed'),
+          );
         else if (line === 'ping') socket.write(frame(200, 'PONG'));
         else if (line.startsWith('echo ')) socket.write(frame(200, line.slice(5)));
         else if (line === 'hang') continue;
@@ -73,7 +80,11 @@ describe('VarnishCli', () => {
 
   it('authenticates once and answers commands in order on one connection', async () => {
     cli = new VarnishCli({ host: '127.0.0.1', port: stub.port, secretFile });
-    const answers = await Promise.all([cli.run('ping'), cli.run('echo', 'a b'), cli.run('echo', 'c')]);
+    const answers = await Promise.all([
+      cli.run('ping'),
+      cli.run('echo', 'a b'),
+      cli.run('echo', 'c'),
+    ]);
     expect(answers).toEqual(['PONG', '"a b"', 'c']);
     expect(stub.connections).toBe(1);
     expect(stub.lines[0]).toMatch(/^auth [0-9a-f]{64}$/);

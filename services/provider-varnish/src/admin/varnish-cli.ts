@@ -23,7 +23,9 @@ export class VarnishCliError extends Error {
     readonly status: number,
     readonly body: string,
   ) {
-    super(`varnish CLI '${command.split(' ', 1)[0]}' answered ${status}: ${body.trim().split('\n')[0] ?? ''}`);
+    super(
+      `varnish CLI '${command.split(' ', 1)[0]}' answered ${status}: ${body.trim().split('\n')[0] ?? ''}`,
+    );
     this.name = 'VarnishCliError';
   }
 }
@@ -58,7 +60,8 @@ export class VarnishCli {
   async run(verb: string, ...args: string[]): Promise<string> {
     const line = cliCommand(verb, ...args);
     const answer = await this.send(line);
-    if (answer.status !== CLI_STATUS.OK) throw new VarnishCliError(line, answer.status, answer.body);
+    if (answer.status !== CLI_STATUS.OK)
+      throw new VarnishCliError(line, answer.status, answer.body);
     return answer.body;
   }
 
@@ -74,7 +77,9 @@ export class VarnishCli {
   private exchange(socket: net.Socket, line: string | undefined): Promise<CliAnswer> {
     return new Promise<CliAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.drop(new VarnishUnreachableError(`varnish CLI did not answer within ${this.timeoutMs} ms`));
+        this.drop(
+          new VarnishUnreachableError(`varnish CLI did not answer within ${this.timeoutMs} ms`),
+        );
       }, this.timeoutMs);
       this.pending.push({
         resolve: (a) => {
@@ -102,17 +107,27 @@ export class VarnishCli {
     try {
       secret = fs.readFileSync(this.options.secretFile);
     } catch (error) {
-      throw new VarnishCliError('auth', CLI_STATUS.AUTH, `cannot read the secret file ${this.options.secretFile}: ${(error as Error).message}`);
+      throw new VarnishCliError(
+        'auth',
+        CLI_STATUS.AUTH,
+        `cannot read the secret file ${this.options.secretFile}: ${(error as Error).message}`,
+      );
     }
     const socket = net.connect({ host, port });
     this.buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // Only the current connection's events count (a dropped one closes later).
     socket.on('error', (error) => {
-      if (this.socket === socket) this.drop(new VarnishUnreachableError(`varnish CLI ${host}:${port}: ${error.message}`, { cause: error }));
+      if (this.socket === socket)
+        this.drop(
+          new VarnishUnreachableError(`varnish CLI ${host}:${port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
     });
     socket.on('close', () => {
-      if (this.socket === socket) this.drop(new VarnishUnreachableError(`varnish CLI ${host}:${port} closed the connection`));
+      if (this.socket === socket)
+        this.drop(new VarnishUnreachableError(`varnish CLI ${host}:${port} closed the connection`));
     });
     this.socket = socket;
     this.ready = false;
@@ -121,7 +136,11 @@ export class VarnishCli {
       const answer = await this.exchange(socket, authCommand(greeting.body, secret));
       if (answer.status !== CLI_STATUS.OK) {
         socket.destroy();
-        throw new VarnishCliError('auth', answer.status, `authentication refused (wrong secret file?): ${answer.body}`);
+        throw new VarnishCliError(
+          'auth',
+          answer.status,
+          `authentication refused (wrong secret file?): ${answer.body}`,
+        );
       }
     } else if (greeting.status !== CLI_STATUS.OK) {
       socket.destroy();

@@ -46,7 +46,8 @@ export function serviceKey(serviceId: string): string {
 
 /** A VCL long string `{"…"}`; text that could end it early is refused. */
 function str(value: string): string {
-  if (value.includes('"}') || /[\r\n]/.test(value)) throw new VclRenderError([`unsupported characters in ${JSON.stringify(value)}`]);
+  if (value.includes('"}') || /[\r\n]/.test(value))
+    throw new VclRenderError([`unsupported characters in ${JSON.stringify(value)}`]);
   return `{"${value}"}`;
 }
 
@@ -93,7 +94,8 @@ function ifChain(branches: Array<{ cond: string; body: string[] }>, indent: stri
 function aclEntry(clientIp: string): string {
   const [rawAddress, prefix] = clientIp.trim().split('/');
   const address = rawAddress.split('%')[0];
-  if (net.isIP(address) === 0) throw new VclRenderError([`client_ip ${clientIp} is not an IP address`]);
+  if (net.isIP(address) === 0)
+    throw new VclRenderError([`client_ip ${clientIp} is not an IP address`]);
   return prefix === undefined ? `"${address}";` : `"${address}"/${Number(prefix)};`;
 }
 
@@ -125,7 +127,8 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
       );
     }
     const host = origin.origin.trim();
-    if (!/^[A-Za-z0-9.:-]+$/.test(host)) problems.push(`origin ${origin.origin} is not a host name or IP address`);
+    if (!/^[A-Za-z0-9.:-]+$/.test(host))
+      problems.push(`origin ${origin.origin} is not a host name or IP address`);
     declarations.push(
       `backend ${name} {`,
       `  .host = "${host.replace(/"/g, '')}";`,
@@ -150,7 +153,13 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
   for (const restriction of spec.restrictions) {
     const access = restriction.access === 'blacklist' ? 'blacklist' : 'whitelist';
     for (const rule of restriction.rules) {
-      const kind = rule.referrer ? 'referrer' : rule.client_ip ? 'client_ip' : rule.geography ? 'geography' : undefined;
+      const kind = rule.referrer
+        ? 'referrer'
+        : rule.client_ip
+          ? 'client_ip'
+          : rule.geography
+            ? 'geography'
+            : undefined;
       if (!kind) continue; // a rule of another kind (http_host, …) has nothing to enforce here
       const url = normalisePath(rule.request_url);
       const id = `${access}|${kind}|${url}`;
@@ -188,14 +197,19 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
     }
     const refused = g.access === 'blacklist' ? `(${test})` : `!(${test})`;
     // A refresh request (soft purge, carrying the adapter's token) is not the tenant's client.
-    recv.push(`if (!req.hash_always_miss && req.url ~ ${str(urlRegex(g.url))} && ${refused}) {`, '  return (synth(403, "Forbidden"));', '}');
+    recv.push(
+      `if (!req.hash_always_miss && req.url ~ ${str(urlRegex(g.url))} && ${refused}) {`,
+      '  return (synth(403, "Forbidden"));',
+      '}',
+    );
   }
 
   // Origin choice: each origin rule's pattern, most specific first; the fallback is the
   // first origin with no rules or a '/*' rule, else the first origin.
   const originHost = (origin: commonV1.Origin): string | undefined => {
     if (origin.hostheadertype === 'origin') return origin.origin.trim();
-    if (origin.hostheadertype === 'custom') return (origin.hostheadervalue ?? '').trim() || undefined;
+    if (origin.hostheadertype === 'custom')
+      return (origin.hostheadervalue ?? '').trim() || undefined;
     return undefined; // 'domain': the client's Host goes to the origin
   };
   const chooseOrigin = (i: number): string[] => {
@@ -207,26 +221,46 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
   if (spec.origins.length > 0) {
     const fallback = Math.max(
       0,
-      spec.origins.findIndex((o) => o.rules.length === 0 || o.rules.some((r) => normalisePath(r.request_url) === '/*')),
+      spec.origins.findIndex(
+        (o) => o.rules.length === 0 || o.rules.some((r) => normalisePath(r.request_url) === '/*'),
+      ),
     );
     const routed = bySpecificity(
       spec.origins.flatMap((o, i) =>
-        o.rules.map((r) => ({ pattern: normalisePath(r.request_url), origin: i })).filter((r) => r.pattern !== '/*'),
+        o.rules
+          .map((r) => ({ pattern: normalisePath(r.request_url), origin: i }))
+          .filter((r) => r.pattern !== '/*'),
       ),
     );
     recv.push(...chooseOrigin(fallback));
-    recv.push(...ifChain(routed.map((r) => ({ cond: `req.url ~ ${str(urlRegex(r.pattern))}`, body: chooseOrigin(r.origin) })), ''));
+    recv.push(
+      ...ifChain(
+        routed.map((r) => ({
+          cond: `req.url ~ ${str(urlRegex(r.pattern))}`,
+          body: chooseOrigin(r.origin),
+        })),
+        '',
+      ),
+    );
   }
 
   // Caching: the most specific rule whose pattern matches; ttl 0 = pass.
   const caching = bySpecificity(
-    spec.caching.flatMap((c) => (c.rules.length > 0 ? c.rules : [{ name: c.name, request_url: '/*' }]).map((r) => ({ pattern: normalisePath(r.request_url), ttl: c.ttl }))),
+    spec.caching.flatMap((c) =>
+      (c.rules.length > 0 ? c.rules : [{ name: c.name, request_url: '/*' }]).map((r) => ({
+        pattern: normalisePath(r.request_url),
+        ttl: c.ttl,
+      })),
+    ),
   );
   const passes = caching.some((c) => c.ttl === 0);
   if (passes) {
     recv.push(
       ...ifChain(
-        caching.map((c) => ({ cond: `req.url ~ ${str(urlRegex(c.pattern))}`, body: c.ttl === 0 ? ['return (pass);'] : ['# cached'] })),
+        caching.map((c) => ({
+          cond: `req.url ~ ${str(urlRegex(c.pattern))}`,
+          body: c.ttl === 0 ? ['return (pass);'] : ['# cached'],
+        })),
         '',
       ),
     );
@@ -237,7 +271,12 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
       body:
         c.ttl === 0
           ? ['set beresp.uncacheable = true;', 'set beresp.ttl = 0s;', 'return (deliver);']
-          : [`set beresp.ttl = ${c.ttl}s;`, 'if (!beresp.http.Set-Cookie) {', '  return (deliver);', '}'],
+          : [
+              `set beresp.ttl = ${c.ttl}s;`,
+              'if (!beresp.http.Set-Cookie) {',
+              '  return (deliver);',
+              '}',
+            ],
     })),
     '',
   );
@@ -247,7 +286,8 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
 }
 
 function checkOptions(options: RenderOptions): void {
-  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(options.geoHeader)) throw new Error(`invalid geo header name ${options.geoHeader}`);
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(options.geoHeader))
+    throw new Error(`invalid geo header name ${options.geoHeader}`);
   if (!/^[A-Za-z0-9_-]{8,}$/.test(options.refreshToken)) throw new Error('invalid refresh token');
 }
 
@@ -344,7 +384,10 @@ export function renderRouterVcl(routes: Route[]): string {
     ...ifChain(
       routes
         .filter((r) => r.hosts.length > 0)
-        .map((r) => ({ cond: r.hosts.map((h) => `req.http.host == ${str(h)}`).join(' || '), body: [`return (vcl(${r.label}));`] })),
+        .map((r) => ({
+          cond: r.hosts.map((h) => `req.http.host == ${str(h)}`).join(' || '),
+          body: [`return (vcl(${r.label}));`],
+        })),
       '  ',
     ),
     '  return (synth(404, "Unknown host"));',

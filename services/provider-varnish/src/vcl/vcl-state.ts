@@ -15,7 +15,11 @@ export interface EdgeService {
 const PREFIX = '# poppy-service ';
 
 export function stateComment(service: EdgeService): string {
-  const json = JSON.stringify({ serviceId: service.serviceId, projectId: service.projectId, spec: service.spec });
+  const json = JSON.stringify({
+    serviceId: service.serviceId,
+    projectId: service.projectId,
+    spec: service.spec,
+  });
   return `${PREFIX}${Buffer.from(json, 'utf8').toString('base64')}`;
 }
 
@@ -24,8 +28,14 @@ export function readVclState(vcl: string): EdgeService[] {
   const out: EdgeService[] = [];
   for (const line of vcl.split('\n')) {
     if (!line.startsWith(PREFIX)) continue;
-    const parsed = JSON.parse(Buffer.from(line.slice(PREFIX.length).trim(), 'base64').toString('utf8')) as EdgeService;
-    if (typeof parsed.serviceId !== 'string' || typeof parsed.spec !== 'object' || parsed.spec === null) {
+    const parsed = JSON.parse(
+      Buffer.from(line.slice(PREFIX.length).trim(), 'base64').toString('utf8'),
+    ) as EdgeService;
+    if (
+      typeof parsed.serviceId !== 'string' ||
+      typeof parsed.spec !== 'object' ||
+      parsed.spec === null
+    ) {
       throw new Error(`malformed poppy-service line in the active VCL: ${line.slice(0, 80)}`);
     }
     out.push(parsed);

@@ -2,7 +2,12 @@ import type { certificatesV1 } from '@poppy/contracts';
 import { isPoppyError, type Service } from '@poppy/domain';
 import { EnvReader } from '@poppy/platform/boot';
 import { notFound } from '@poppy/domain';
-import { ensureServiceCertificates, readCertificateStepConfig, releaseServiceCertificates, type CertificatesApi } from './certificate-step';
+import {
+  ensureServiceCertificates,
+  readCertificateStepConfig,
+  releaseServiceCertificates,
+  type CertificatesApi,
+} from './certificate-step';
 
 const load = (env: NodeJS.ProcessEnv) => {
   const e = new EnvReader(env);
@@ -10,18 +15,26 @@ const load = (env: NodeJS.ProcessEnv) => {
 };
 
 const service = (domains: Service['domains']): Service =>
-  ({ service_id: 's1', project_id: 'p1', flavor_id: 'cdn', domains } as unknown as Service);
+  ({ service_id: 's1', project_id: 'p1', flavor_id: 'cdn', domains }) as unknown as Service;
 
 class FakeCertificates implements CertificatesApi {
   calls: certificatesV1.EnsureCertificatesRequest[] = [];
   deleted: string[] = [];
-  constructor(private readonly statuses: Record<string, string>, private readonly existing: string[] = []) {}
-  async deleteCertificate(req: certificatesV1.DeleteCertificateRequest): Promise<certificatesV1.DeleteCertificateResponse> {
-    if (!this.existing.includes(req.domain_name)) throw notFound(`certificate could not be found for domain : ${req.domain_name}`);
+  constructor(
+    private readonly statuses: Record<string, string>,
+    private readonly existing: string[] = [],
+  ) {}
+  async deleteCertificate(
+    req: certificatesV1.DeleteCertificateRequest,
+  ): Promise<certificatesV1.DeleteCertificateResponse> {
+    if (!this.existing.includes(req.domain_name))
+      throw notFound(`certificate could not be found for domain : ${req.domain_name}`);
     this.deleted.push(`${req.domain_name} ${req.cert_type} ${req.project_id}`);
     return {};
   }
-  async ensureCertificates(req: certificatesV1.EnsureCertificatesRequest): Promise<certificatesV1.EnsureCertificatesResponse> {
+  async ensureCertificates(
+    req: certificatesV1.EnsureCertificatesRequest,
+  ): Promise<certificatesV1.EnsureCertificatesResponse> {
     this.calls.push(req);
     return { statuses: this.statuses, errors: {} };
   }
@@ -30,37 +43,72 @@ class FakeCertificates implements CertificatesApi {
 describe('ensureServiceCertificates', () => {
   it('asks for the https domains only and returns their statuses', async () => {
     const api = new FakeCertificates({ 'secure.example.com': 'deployed', shop: 'deployed' });
-    const statuses = await ensureServiceCertificates({ api, waitMs: 1000 }, service([
-      { domain: 'www.example.com', protocol: 'http' },
-      { domain: 'secure.example.com', protocol: 'https', certificate: 'sni' },
-      { domain: 'shop', protocol: 'https', certificate: 'shared' },
-    ] as Service['domains']));
+    const statuses = await ensureServiceCertificates(
+      { api, waitMs: 1000 },
+      service([
+        { domain: 'www.example.com', protocol: 'http' },
+        { domain: 'secure.example.com', protocol: 'https', certificate: 'sni' },
+        { domain: 'shop', protocol: 'https', certificate: 'shared' },
+      ] as Service['domains']),
+    );
     expect(statuses).toEqual({ 'secure.example.com': 'deployed', shop: 'deployed' });
     expect(api.calls).toEqual([
       {
-        project_id: 'p1', service_id: 's1', flavor_id: 'cdn', wait_ms: 1000,
-        domains: [{ domain_name: 'secure.example.com', cert_type: 'sni' }, { domain_name: 'shop', cert_type: 'shared' }],
+        project_id: 'p1',
+        service_id: 's1',
+        flavor_id: 'cdn',
+        wait_ms: 1000,
+        domains: [
+          { domain_name: 'secure.example.com', cert_type: 'sni' },
+          { domain_name: 'shop', cert_type: 'shared' },
+        ],
       },
     ]);
   });
 
   it('does nothing without the step or without https domains', async () => {
     const api = new FakeCertificates({});
-    expect(await ensureServiceCertificates(undefined, service([{ domain: 'a.example.com', protocol: 'https', certificate: 'san' }] as Service['domains']))).toBeUndefined();
-    expect(await ensureServiceCertificates({ api, waitMs: 0 }, service([{ domain: 'a.example.com', protocol: 'http' }] as Service['domains']))).toBeUndefined();
+    expect(
+      await ensureServiceCertificates(
+        undefined,
+        service([
+          { domain: 'a.example.com', protocol: 'https', certificate: 'san' },
+        ] as Service['domains']),
+      ),
+    ).toBeUndefined();
+    expect(
+      await ensureServiceCertificates(
+        { api, waitMs: 0 },
+        service([{ domain: 'a.example.com', protocol: 'http' }] as Service['domains']),
+      ),
+    ).toBeUndefined();
     expect(api.calls).toHaveLength(0);
   });
 
   it('fails retryably while a certificate is still being issued', async () => {
     const api = new FakeCertificates({ 'a.example.com': 'create_in_progress' });
-    const error = await ensureServiceCertificates({ api, waitMs: 0 }, service([{ domain: 'a.example.com', protocol: 'https', certificate: 'san' }] as Service['domains'])).catch((e: unknown) => e);
+    const error = await ensureServiceCertificates(
+      { api, waitMs: 0 },
+      service([
+        { domain: 'a.example.com', protocol: 'https', certificate: 'san' },
+      ] as Service['domains']),
+    ).catch((e: unknown) => e);
     expect(isPoppyError(error) && error.kind).toBe('unavailable');
-    expect(String((error as Error).message)).toBe('certificates still being issued for a.example.com');
+    expect(String((error as Error).message)).toBe(
+      'certificates still being issued for a.example.com',
+    );
   });
 
   it('reports a failed certificate without holding the service back', async () => {
     const api = new FakeCertificates({ 'a.example.com': 'failed' });
-    expect(await ensureServiceCertificates({ api, waitMs: 0 }, service([{ domain: 'a.example.com', protocol: 'https', certificate: 'custom' }] as Service['domains']))).toEqual({
+    expect(
+      await ensureServiceCertificates(
+        { api, waitMs: 0 },
+        service([
+          { domain: 'a.example.com', protocol: 'https', certificate: 'custom' },
+        ] as Service['domains']),
+      ),
+    ).toEqual({
       'a.example.com': 'failed',
     });
   });
@@ -69,13 +117,16 @@ describe('ensureServiceCertificates', () => {
 describe('releaseServiceCertificates', () => {
   it('deletes the managed certificates of the service, keeps custom ones, and ignores those already gone', async () => {
     const api = new FakeCertificates({}, ['a.example.com']);
-    const released = await releaseServiceCertificates({ api, waitMs: 0 }, service([
-      { domain: 'a.example.com', protocol: 'https', certificate: 'sni' },
-      { domain: 'b.example.com', protocol: 'https', certificate: 'san' },
-      { domain: 'c.example.com', protocol: 'https', certificate: 'custom' },
-      { domain: 'shop', protocol: 'https', certificate: 'shared' },
-      { domain: 'd.example.com', protocol: 'http' },
-    ] as Service['domains']));
+    const released = await releaseServiceCertificates(
+      { api, waitMs: 0 },
+      service([
+        { domain: 'a.example.com', protocol: 'https', certificate: 'sni' },
+        { domain: 'b.example.com', protocol: 'https', certificate: 'san' },
+        { domain: 'c.example.com', protocol: 'https', certificate: 'custom' },
+        { domain: 'shop', protocol: 'https', certificate: 'shared' },
+        { domain: 'd.example.com', protocol: 'http' },
+      ] as Service['domains']),
+    );
     expect(released).toEqual(['a.example.com']);
     expect(api.deleted).toEqual(['a.example.com sni p1']);
   });
@@ -84,7 +135,11 @@ describe('releaseServiceCertificates', () => {
 describe('readCertificateStepConfig', () => {
   it('reads the address and wait, and lists a malformed address', () => {
     expect(load({})).toEqual({ address: undefined, waitMs: 20_000 });
-    expect(load({ POPPY_CERTIFICATES_ADDRESS: '127.0.0.1:50081', POPPY_CERTIFICATE_WAIT_MS: '50' })).toEqual({ address: '127.0.0.1:50081', waitMs: 50 });
-    expect(() => load({ POPPY_CERTIFICATES_ADDRESS: 'nope' })).toThrow(/POPPY_CERTIFICATES_ADDRESS: expected host:port/);
+    expect(
+      load({ POPPY_CERTIFICATES_ADDRESS: '127.0.0.1:50081', POPPY_CERTIFICATE_WAIT_MS: '50' }),
+    ).toEqual({ address: '127.0.0.1:50081', waitMs: 50 });
+    expect(() => load({ POPPY_CERTIFICATES_ADDRESS: 'nope' })).toThrow(
+      /POPPY_CERTIFICATES_ADDRESS: expected host:port/,
+    );
   });
 });

@@ -14,8 +14,12 @@ import type { EnvReader } from '@poppy/platform/boot';
 
 /** The certificates call provisioning makes (a subset of the generated promise client). */
 export interface CertificatesApi {
-  ensureCertificates(req: certificatesV1.EnsureCertificatesRequest): Promise<certificatesV1.EnsureCertificatesResponse>;
-  deleteCertificate(req: certificatesV1.DeleteCertificateRequest): Promise<certificatesV1.DeleteCertificateResponse>;
+  ensureCertificates(
+    req: certificatesV1.EnsureCertificatesRequest,
+  ): Promise<certificatesV1.EnsureCertificatesResponse>;
+  deleteCertificate(
+    req: certificatesV1.DeleteCertificateRequest,
+  ): Promise<certificatesV1.DeleteCertificateResponse>;
 }
 
 export interface CertificateStep {
@@ -33,7 +37,10 @@ export interface CertificateStepConfig {
 
 /** Read by provisioning's config.ts with the rest of its options. */
 export function readCertificateStepConfig(e: EnvReader): CertificateStepConfig {
-  const address = e.optionalString('POPPY_CERTIFICATES_ADDRESS') === undefined ? undefined : e.address('POPPY_CERTIFICATES_ADDRESS', '');
+  const address =
+    e.optionalString('POPPY_CERTIFICATES_ADDRESS') === undefined
+      ? undefined
+      : e.address('POPPY_CERTIFICATES_ADDRESS', '');
   return { address, waitMs: e.int('POPPY_CERTIFICATE_WAIT_MS', 20_000, { min: 0, max: 600_000 }) };
 }
 
@@ -41,7 +48,10 @@ export function readCertificateStepConfig(e: EnvReader): CertificateStepConfig {
  * The certificate statuses of the service's https domains, or undefined when there is no
  * step or no such domain. Throws a retryable error while a certificate is still being issued.
  */
-export async function ensureServiceCertificates(step: CertificateStep | undefined, service: Service): Promise<Record<string, string> | undefined> {
+export async function ensureServiceCertificates(
+  step: CertificateStep | undefined,
+  service: Service,
+): Promise<Record<string, string> | undefined> {
   if (!step) return undefined;
   const domains = service.domains
     .filter((d) => d.protocol === 'https' && d.certificate !== undefined)
@@ -54,8 +64,11 @@ export async function ensureServiceCertificates(step: CertificateStep | undefine
     domains,
     wait_ms: step.waitMs,
   });
-  const waiting = Object.entries(reply.statuses).filter(([, status]) => status === 'create_in_progress').map(([d]) => d);
-  if (waiting.length > 0) throw unavailable(`certificates still being issued for ${waiting.join(', ')}`);
+  const waiting = Object.entries(reply.statuses)
+    .filter(([, status]) => status === 'create_in_progress')
+    .map(([d]) => d);
+  if (waiting.length > 0)
+    throw unavailable(`certificates still being issued for ${waiting.join(', ')}`);
   return reply.statuses;
 }
 
@@ -64,13 +77,20 @@ export async function ensureServiceCertificates(step: CertificateStep | undefine
  * domains. Custom ones stay: the customer uploaded them and deletes them through the API.
  * A certificate already gone is fine; any other error throws (the delete is retried).
  */
-export async function releaseServiceCertificates(step: CertificateStep | undefined, service: Service): Promise<string[]> {
+export async function releaseServiceCertificates(
+  step: CertificateStep | undefined,
+  service: Service,
+): Promise<string[]> {
   if (!step) return [];
   const released: string[] = [];
   for (const d of service.domains) {
     if (d.protocol !== 'https' || (d.certificate !== 'san' && d.certificate !== 'sni')) continue;
     try {
-      await step.api.deleteCertificate({ domain_name: d.domain, cert_type: d.certificate, project_id: service.project_id });
+      await step.api.deleteCertificate({
+        domain_name: d.domain,
+        cert_type: d.certificate,
+        project_id: service.project_id,
+      });
       released.push(d.domain);
     } catch (error) {
       if (!(isPoppyError(error) && error.kind === 'not_found')) throw error;

@@ -19,16 +19,27 @@ export class DefaultDnsDriver implements DnsDriver {
 
   async create(_providerName: string, links: providerV1.ProviderLink[]): Promise<AccessUrl[]> {
     return links.map((link) => {
-      const url: AccessUrl = { domain: link.domain, provider_url: link.href, operator_url: link.href };
+      const url: AccessUrl = {
+        domain: link.domain,
+        provider_url: link.href,
+        operator_url: link.href,
+      };
       if (link.certificate === 'shared') url.shared_ssl_flag = true;
       return url;
     });
   }
 
-  async update(providerName: string, links: providerV1.ProviderLink[], previous: AccessUrl[]): Promise<AccessUrl[]> {
+  async update(
+    providerName: string,
+    links: providerV1.ProviderLink[],
+    previous: AccessUrl[],
+  ): Promise<AccessUrl[]> {
     const mapped = await this.create(providerName, links);
     // Log-delivery containers are not DNS: they stay with the service.
-    return [...mapped, ...previous.filter((a) => a.log_delivery !== undefined && a.log_delivery.length > 0)];
+    return [
+      ...mapped,
+      ...previous.filter((a) => a.log_delivery !== undefined && a.log_delivery.length > 0),
+    ];
   }
 
   async delete(): Promise<void> {}

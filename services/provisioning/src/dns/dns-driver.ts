@@ -27,7 +27,11 @@ export interface DnsDriver {
   /** Records for a newly provisioned provider's links → its access URLs. */
   create(providerName: string, links: providerV1.ProviderLink[]): Promise<AccessUrl[]>;
   /** After an update: new links, previous access URLs (operator names are kept for common domains). */
-  update(providerName: string, links: providerV1.ProviderLink[], previous: AccessUrl[]): Promise<AccessUrl[]>;
+  update(
+    providerName: string,
+    links: providerV1.ProviderLink[],
+    previous: AccessUrl[],
+  ): Promise<AccessUrl[]>;
   /** Removes the records behind a provider's access URLs; removing absent records succeeds. */
   delete(providerName: string, accessUrls: AccessUrl[]): Promise<void>;
   /** Operator enable: every operator CNAME points at its provider URL again. */

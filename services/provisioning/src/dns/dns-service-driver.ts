@@ -12,13 +12,20 @@ import { DnsError, type DnsDriver } from './dns-driver';
 
 function toDnsError(error: unknown): DnsError {
   if (isPoppyError(error)) {
-    return new DnsError(error.message, error.kind === 'unavailable', undefined, `dns.${error.kind}`);
+    return new DnsError(
+      error.message,
+      error.kind === 'unavailable',
+      undefined,
+      `dns.${error.kind}`,
+    );
   }
   return new DnsError(error instanceof Error ? error.message : String(error), true);
 }
 
 const operatorUrls = (service: Service): AccessUrl[] =>
-  Object.values(service.provider_details).flatMap((d) => d.access_urls.filter((a) => !(a.log_delivery && a.log_delivery.length > 0)));
+  Object.values(service.provider_details).flatMap((d) =>
+    d.access_urls.filter((a) => !(a.log_delivery && a.log_delivery.length > 0)),
+  );
 
 export class DnsServiceDriver implements DnsDriver {
   readonly dnsName = 'DnsService';
@@ -41,27 +48,46 @@ export class DnsServiceDriver implements DnsDriver {
   }
 
   async create(providerName: string, links: providerV1.ProviderLink[]): Promise<AccessUrl[]> {
-    const out = await this.guard(() => this.client.createRecords({ provider_name: providerName, links }));
+    const out = await this.guard(() =>
+      this.client.createRecords({ provider_name: providerName, links }),
+    );
     return out.access_urls.map(accessUrlFromWire);
   }
 
-  async update(providerName: string, links: providerV1.ProviderLink[], previous: AccessUrl[]): Promise<AccessUrl[]> {
+  async update(
+    providerName: string,
+    links: providerV1.ProviderLink[],
+    previous: AccessUrl[],
+  ): Promise<AccessUrl[]> {
     const out = await this.guard(() =>
-      this.client.updateRecords({ provider_name: providerName, links, previous: previous.map(accessUrlToWire) }),
+      this.client.updateRecords({
+        provider_name: providerName,
+        links,
+        previous: previous.map(accessUrlToWire),
+      }),
     );
     return out.access_urls.map(accessUrlFromWire);
   }
 
   async delete(providerName: string, accessUrls: AccessUrl[]): Promise<void> {
-    await this.guard(() => this.client.deleteRecords({ provider_name: providerName, access_urls: accessUrls.map(accessUrlToWire) }));
+    await this.guard(() =>
+      this.client.deleteRecords({
+        provider_name: providerName,
+        access_urls: accessUrls.map(accessUrlToWire),
+      }),
+    );
   }
 
   async enable(service: Service): Promise<void> {
-    await this.guard(() => this.client.enableRecords({ access_urls: operatorUrls(service).map(accessUrlToWire) }));
+    await this.guard(() =>
+      this.client.enableRecords({ access_urls: operatorUrls(service).map(accessUrlToWire) }),
+    );
   }
 
   async disable(service: Service): Promise<void> {
-    await this.guard(() => this.client.disableRecords({ access_urls: operatorUrls(service).map(accessUrlToWire) }));
+    await this.guard(() =>
+      this.client.disableRecords({ access_urls: operatorUrls(service).map(accessUrlToWire) }),
+    );
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {

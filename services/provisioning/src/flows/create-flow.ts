@@ -20,7 +20,11 @@ import {
   type ServiceJob,
 } from './flow-support';
 
-const PLACEHOLDER: ProviderDetail = { access_urls: [], status: 'deploy_in_progress', domains_certificate_status: {} };
+const PLACEHOLDER: ProviderDetail = {
+  access_urls: [],
+  status: 'deploy_in_progress',
+  domains_certificate_status: {},
+};
 
 /**
  * The service as the first attempt may assume it: generation `job.generation`, nothing
@@ -42,7 +46,10 @@ function firstAttemptSnapshot(job: ServiceJob): Service | undefined {
 export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
   const service = firstAttemptSnapshot(job) ?? (await loadService(ctx, job));
   if (!service || service.generation !== job.generation) {
-    ctx.logger.debug({ job: job.id, current: service?.generation }, 'create job is stale, nothing to do');
+    ctx.logger.debug(
+      { job: job.id, current: service?.generation },
+      'create job is stale, nothing to do',
+    );
     return DONE;
   }
   const flavor = await ctx.flavors.get(service.flavor_id);
@@ -52,15 +59,19 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
   const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
   const writeBack = new WriteBack(ctx, service);
   for (const [id, failure] of refused) {
-    if (!service.provider_details[fallbackProviderName(id)]) writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
+    if (!service.provider_details[fallbackProviderName(id)])
+      writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
   }
   // Until every provider has answered, the service must not look deployed; a provider that
   // could not say its name yet holds its place under its fallback name.
-  for (const name of names.values()) if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
-  for (const { name } of unnamed) if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
+  for (const name of names.values())
+    if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
+  for (const { name } of unnamed)
+    if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
   for (const [id, name] of names) {
     const fallback = fallbackProviderName(id);
-    if (fallback !== name && service.provider_details[fallback]?.status === 'deploy_in_progress') writeBack.remove(fallback);
+    if (fallback !== name && service.provider_details[fallback]?.status === 'deploy_in_progress')
+      writeBack.remove(fallback);
   }
 
   const pending: PendingPart[] = [...unnamed];
@@ -70,7 +81,11 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
       const existing = service.provider_details[name];
       if (existing && existing.status !== 'deploy_in_progress') return;
       const outcome = await ctx.providers.call(id, (client) =>
-        client.createService({ project_id: service.project_id, service_id: service.service_id, spec: specToWire(service) }),
+        client.createService({
+          project_id: service.project_id,
+          service_id: service.service_id,
+          spec: specToWire(service),
+        }),
       );
       if (!outcome.ok) {
         if (outcome.retryable) pending.push({ name, outcome });
@@ -85,7 +100,10 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
           id: provisioned?.provider_service_id,
           access_urls: accessUrls,
           status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
-          domains_certificate_status: { ...provisioned?.domains_certificate_status, ...certificateStatuses },
+          domains_certificate_status: {
+            ...provisioned?.domains_certificate_status,
+            ...certificateStatuses,
+          },
         });
       } catch (error) {
         const dns = classify(error);
@@ -100,8 +118,13 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
     await compensate(ctx, job, created);
     return DONE;
   }
-  const outcome = await settle(ctx, job, writeBack, pending, (_name, failure) => failedDetail(undefined, failure));
-  ctx.logger.debug({ job: job.id, status: aggregateServiceStatus(writeBack.details), outcome: outcome.type }, 'create job ran');
+  const outcome = await settle(ctx, job, writeBack, pending, (_name, failure) =>
+    failedDetail(undefined, failure),
+  );
+  ctx.logger.debug(
+    { job: job.id, status: aggregateServiceStatus(writeBack.details), outcome: outcome.type },
+    'create job ran',
+  );
   return outcome;
 }
 
@@ -110,16 +133,28 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
  * gone, the delete may have run before our create landed: delete what we created, so no
  * vendor object is left behind (Decision 9). Deleting is idempotent at every adapter.
  */
-async function compensate(ctx: FlowContext, job: ServiceJob, created: Array<{ id: string; providerServiceId: string }>): Promise<void> {
+async function compensate(
+  ctx: FlowContext,
+  job: ServiceJob,
+  created: Array<{ id: string; providerServiceId: string }>,
+): Promise<void> {
   if (created.length === 0) return;
   const now = await loadService(ctx, job);
   if (now && aggregateServiceStatus(now.provider_details) !== 'delete_in_progress') return;
   await Promise.all(
     created.map(async ({ id, providerServiceId }) => {
       const outcome = await ctx.providers.call(id, (client) =>
-        client.deleteService({ project_id: job.project_id, service_id: job.service_id, provider_service_id: providerServiceId }),
+        client.deleteService({
+          project_id: job.project_id,
+          service_id: job.service_id,
+          provider_service_id: providerServiceId,
+        }),
       );
-      if (!outcome.ok) ctx.logger.warn({ job: job.id, provider: id, err: outcome.failure }, 'could not undo a create of a deleted service');
+      if (!outcome.ok)
+        ctx.logger.warn(
+          { job: job.id, provider: id, err: outcome.failure },
+          'could not undo a create of a deleted service',
+        );
     }),
   );
 }

@@ -14,7 +14,18 @@ import { isPoppyError, type ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { releaseServiceCertificates } from '../certificates';
 import { classify } from '../providers';
-import { DONE, failedDetail, loadService, resolveNames, retryLater, settle, WriteBack, type FlowContext, type PendingPart, type ServiceJob } from './flow-support';
+import {
+  DONE,
+  failedDetail,
+  loadService,
+  resolveNames,
+  retryLater,
+  settle,
+  WriteBack,
+  type FlowContext,
+  type PendingPart,
+  type ServiceJob,
+} from './flow-support';
 
 async function flavorProviderIds(ctx: FlowContext, flavorId: string): Promise<string[]> {
   try {
@@ -28,16 +39,22 @@ async function flavorProviderIds(ctx: FlowContext, flavorId: string): Promise<st
 export async function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
   const service = await loadService(ctx, job);
   if (!service || service.generation !== job.generation) {
-    ctx.logger.debug({ job: job.id, current: service?.generation }, 'delete job is stale or done, nothing to do');
+    ctx.logger.debug(
+      { job: job.id, current: service?.generation },
+      'delete job is stale or done, nothing to do',
+    );
     return DONE;
   }
   const old = service.provider_details;
   // Providers to ask, by name: those with a detail still being deleted, plus the flavor's without a detail.
   const targets = new Map<string, { id: string; previous?: ProviderDetail }>();
   for (const [name, previous] of Object.entries(old)) {
-    if (previous.status === 'delete_in_progress') targets.set(name, { id: ctx.providers.idOf(name), previous });
+    if (previous.status === 'delete_in_progress')
+      targets.set(name, { id: ctx.providers.idOf(name), previous });
   }
-  const extra = (await flavorProviderIds(ctx, service.flavor_id)).filter((id) => ctx.providers.ids().includes(id));
+  const extra = (await flavorProviderIds(ctx, service.flavor_id)).filter((id) =>
+    ctx.providers.ids().includes(id),
+  );
   const { names, unnamed } = await resolveNames(ctx, extra);
   for (const [id, name] of names) if (!old[name] && !targets.has(name)) targets.set(name, { id });
   // Deleting needs no name: a provider that cannot say it right now is still asked.
@@ -50,12 +67,20 @@ export async function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobO
   await Promise.all(
     [...targets].map(async ([name, { id, previous }]) => {
       const outcome = await ctx.providers.call(id, (client) =>
-        client.deleteService({ project_id: service.project_id, service_id: service.service_id, provider_service_id: previous?.id ?? '' }),
+        client.deleteService({
+          project_id: service.project_id,
+          service_id: service.service_id,
+          provider_service_id: previous?.id ?? '',
+        }),
       );
       if (!outcome.ok) {
         if (outcome.retryable) pending.push({ name, outcome });
         else if (previous) writeBack.set(name, failedDetail(previous, outcome.failure));
-        else ctx.logger.warn({ job: job.id, provider: name, err: outcome.failure }, 'delete refused for a provider without a detail');
+        else
+          ctx.logger.warn(
+            { job: job.id, provider: name, err: outcome.failure },
+            'delete refused for a provider without a detail',
+          );
         return;
       }
       if (!previous) return;

@@ -3,8 +3,20 @@
  * adapters) for the flow unit tests. The fake catalog keeps the real catalog's one rule
  * that matters here: a write-back is applied only for the current generation.
  */
-import { catalogV1, flavorToWire, providerDetailsFromWire, providerV1, serviceToWire } from '@poppy/contracts';
-import { aggregateServiceStatus, notFound, type Flavor, type ProviderDetail, type Service } from '@poppy/domain';
+import {
+  catalogV1,
+  flavorToWire,
+  providerDetailsFromWire,
+  providerV1,
+  serviceToWire,
+} from '@poppy/contracts';
+import {
+  aggregateServiceStatus,
+  notFound,
+  type Flavor,
+  type ProviderDetail,
+  type Service,
+} from '@poppy/domain';
 import { createLogger } from '@poppy/platform';
 import { DefaultDnsDriver } from '../dns';
 import { FlavorCache } from '../flavor-cache';
@@ -31,7 +43,8 @@ export class FakeCatalog implements CatalogApi {
   async getService(req: catalogV1.GetServiceRequest): Promise<catalogV1.GetServiceResponse> {
     this.reads += 1;
     const s = this.services.get(req.service_id);
-    if (!s || s.project_id !== req.project_id) throw notFound(`service ${req.service_id} could not be found`);
+    if (!s || s.project_id !== req.project_id)
+      throw notFound(`service ${req.service_id} could not be found`);
     return { service: serviceToWire(s) };
   }
 
@@ -41,7 +54,9 @@ export class FakeCatalog implements CatalogApi {
     return { flavor: flavorToWire(f) };
   }
 
-  async updateProvisioning(req: catalogV1.UpdateProvisioningRequest): Promise<catalogV1.UpdateProvisioningResponse> {
+  async updateProvisioning(
+    req: catalogV1.UpdateProvisioningRequest,
+  ): Promise<catalogV1.UpdateProvisioningResponse> {
     this.writes.push(structuredClone(req));
     const s = this.services.get(req.service_id);
     if (!s || s.generation !== req.generation) return { applied: false };
@@ -50,7 +65,9 @@ export class FakeCatalog implements CatalogApi {
     return { applied: true };
   }
 
-  async listServicesByStatus(req: catalogV1.ListServicesByStatusRequest): Promise<catalogV1.ListServicesByStatusResponse> {
+  async listServicesByStatus(
+    req: catalogV1.ListServicesByStatusRequest,
+  ): Promise<catalogV1.ListServicesByStatusResponse> {
     return {
       services: [...this.services.values()]
         .filter((s) => aggregateServiceStatus(s.provider_details) === req.status)
@@ -95,7 +112,11 @@ export class FakeProvider implements ProviderApi {
   }
 
   describe(): Promise<providerV1.DescribeProviderResponse> {
-    return this.run('describe', {}, () => ({ provider_name: this.providerName, alive: true, regions: [] }));
+    return this.run('describe', {}, () => ({
+      provider_name: this.providerName,
+      alive: true,
+      regions: [],
+    }));
   }
 
   createService(req: providerV1.CreateServiceRequest): Promise<providerV1.CreateServiceResponse> {
@@ -111,7 +132,10 @@ export class FakeProvider implements ProviderApi {
   }
 
   purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse> {
-    return this.run('purgeService', req, () => ({ provider_service_id: req.provider_service_id, purge_url: req.purge_url }));
+    return this.run('purgeService', req, () => ({
+      provider_service_id: req.provider_service_id,
+      purge_url: req.purge_url,
+    }));
   }
 
   private provisioned(serviceId: string): providerV1.ProvisionedService {
@@ -126,15 +150,26 @@ export class FakeProvider implements ProviderApi {
 
 /** A retryable vendor error, as provider-kit's client rebuilds it. */
 export function retryable(message: string, retryAfterMs?: number): Error {
-  return Object.assign(new Error(message), { retryable: true, retryAfterMs, name: 'ProviderError' });
+  return Object.assign(new Error(message), {
+    retryable: true,
+    retryAfterMs,
+    name: 'ProviderError',
+  });
 }
 
 /** A vendor refusal (4xx-like). */
 export function refused(message: string): Error {
-  return Object.assign(new Error(message), { retryable: false, detail: `${message} (detail)`, errorClass: 'mock.Refused' });
+  return Object.assign(new Error(message), {
+    retryable: false,
+    detail: `${message} (detail)`,
+    errorClass: 'mock.Refused',
+  });
 }
 
-export function context(catalog: FakeCatalog, providers: Record<string, FakeProvider>): FlowContext {
+export function context(
+  catalog: FakeCatalog,
+  providers: Record<string, FakeProvider>,
+): FlowContext {
   const passThrough = { call: <T>(_key: string, fn: () => Promise<T>) => fn() };
   return {
     catalog,
@@ -154,7 +189,15 @@ export function newService(overrides: Partial<Service> = {}): Service {
     project_id: 'p1',
     name: 'site',
     domains: [{ domain: 'www.site.com', protocol: 'http' }],
-    origins: [{ origin: 'origin.site.com', port: 80, ssl: false, rules: [{ name: 'default', request_url: '/*' }], hostheadertype: 'domain' }],
+    origins: [
+      {
+        origin: 'origin.site.com',
+        port: 80,
+        ssl: false,
+        rules: [{ name: 'default', request_url: '/*' }],
+        hostheadertype: 'domain',
+      },
+    ],
     caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
     restrictions: [],
     flavor_id: 'duo',
@@ -166,7 +209,11 @@ export function newService(overrides: Partial<Service> = {}): Service {
   };
 }
 
-export function jobFor(service: Service, kind: FlowKind, extra: Partial<ServiceJob> = {}): ServiceJob {
+export function jobFor(
+  service: Service,
+  kind: FlowKind,
+  extra: Partial<ServiceJob> = {},
+): ServiceJob {
   return {
     id: `${service.service_id}:${service.generation}:${kind}`,
     kind,

@@ -9,12 +9,24 @@
  * of the job (redelivery, reconciler) skips it.
  */
 import { catalogV1, providerDetailsToWire, serviceFromWire } from '@poppy/contracts';
-import { isPoppyError, type Flavor, type ProviderDetail, type ProviderStatus, type Service, type ServiceSpec } from '@poppy/domain';
+import {
+  isPoppyError,
+  type Flavor,
+  type ProviderDetail,
+  type ProviderStatus,
+  type Service,
+  type ServiceSpec,
+} from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import type { Logger } from '@poppy/platform';
 import type { CertificateStep } from '../certificates';
 import type { DnsDriver } from '../dns';
-import { fallbackProviderName, type FailureInfo, type Failed, type ProviderRegistry } from '../providers';
+import {
+  fallbackProviderName,
+  type FailureInfo,
+  type Failed,
+  type ProviderRegistry,
+} from '../providers';
 
 export const FLOW_KINDS = ['create', 'update', 'delete', 'purge', 'enable', 'disable'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
@@ -23,8 +35,12 @@ export type FlowKind = (typeof FLOW_KINDS)[number];
 export interface CatalogApi {
   getService(req: catalogV1.GetServiceRequest): Promise<catalogV1.GetServiceResponse>;
   getFlavor(req: catalogV1.GetFlavorRequest): Promise<catalogV1.GetFlavorResponse>;
-  updateProvisioning(req: catalogV1.UpdateProvisioningRequest): Promise<catalogV1.UpdateProvisioningResponse>;
-  listServicesByStatus(req: catalogV1.ListServicesByStatusRequest): Promise<catalogV1.ListServicesByStatusResponse>;
+  updateProvisioning(
+    req: catalogV1.UpdateProvisioningRequest,
+  ): Promise<catalogV1.UpdateProvisioningResponse>;
+  listServicesByStatus(
+    req: catalogV1.ListServicesByStatusRequest,
+  ): Promise<catalogV1.ListServicesByStatusResponse>;
 }
 
 export interface FlowContext {
@@ -62,9 +78,15 @@ export interface ServiceJob {
 export const DONE: JobOutcome = { type: 'done' };
 
 /** The service as stored now, or undefined when it is gone. */
-export async function loadService(ctx: FlowContext, job: Pick<ServiceJob, 'project_id' | 'service_id'>): Promise<Service | undefined> {
+export async function loadService(
+  ctx: FlowContext,
+  job: Pick<ServiceJob, 'project_id' | 'service_id'>,
+): Promise<Service | undefined> {
   try {
-    const { service } = await ctx.catalog.getService({ project_id: job.project_id, service_id: job.service_id });
+    const { service } = await ctx.catalog.getService({
+      project_id: job.project_id,
+      service_id: job.service_id,
+    });
     return serviceFromWire(service);
   } catch (error) {
     if (isPoppyError(error) && error.kind === 'not_found') return undefined;
@@ -72,7 +94,11 @@ export async function loadService(ctx: FlowContext, job: Pick<ServiceJob, 'proje
   }
 }
 
-export function failedDetail(base: ProviderDetail | undefined, failure: FailureInfo, status: ProviderStatus = 'failed'): ProviderDetail {
+export function failedDetail(
+  base: ProviderDetail | undefined,
+  failure: FailureInfo,
+  status: ProviderStatus = 'failed',
+): ProviderDetail {
   const detail: ProviderDetail = {
     ...(base ?? { access_urls: [], domains_certificate_status: {} }),
     status,
@@ -194,15 +220,24 @@ export async function settle(
     for (const { name, outcome } of pending) {
       writeBack.set(
         name,
-        failedFor(name, { ...outcome.failure, message: `Failed after ${job.attempt} attempts: ${outcome.failure.message}` }),
+        failedFor(name, {
+          ...outcome.failure,
+          message: `Failed after ${job.attempt} attempts: ${outcome.failure.message}`,
+        }),
       );
     }
     await writeBack.finish();
-    ctx.logger.warn({ job: job.id, providers: pending.map((p) => p.name) }, 'job gave up on providers after its last attempt');
+    ctx.logger.warn(
+      { job: job.id, providers: pending.map((p) => p.name) },
+      'job gave up on providers after its last attempt',
+    );
     return DONE;
   }
   await writeBack.finish();
-  const backoff = Math.min(ctx.backoff.maxMs, ctx.backoff.initialMs * 2 ** Math.max(0, job.attempt - 1));
+  const backoff = Math.min(
+    ctx.backoff.maxMs,
+    ctx.backoff.initialMs * 2 ** Math.max(0, job.attempt - 1),
+  );
   const delayMs = Math.max(backoff, ...pending.map((p) => p.outcome.delayMs ?? 0));
   return {
     type: 'retry',
@@ -219,7 +254,11 @@ export async function settle(
 export async function resolveNames(
   ctx: FlowContext,
   ids: string[],
-): Promise<{ names: Map<string, string>; refused: Map<string, FailureInfo>; unnamed: Array<PendingPart & { id: string }> }> {
+): Promise<{
+  names: Map<string, string>;
+  refused: Map<string, FailureInfo>;
+  unnamed: Array<PendingPart & { id: string }>;
+}> {
   const names = new Map<string, string>();
   const refused = new Map<string, FailureInfo>();
   const unnamed: Array<PendingPart & { id: string }> = [];
@@ -235,7 +274,10 @@ export async function resolveNames(
 }
 
 export function retryLater(ctx: FlowContext, job: ServiceJob, pending: PendingPart[]): JobOutcome {
-  const backoff = Math.min(ctx.backoff.maxMs, ctx.backoff.initialMs * 2 ** Math.max(0, job.attempt - 1));
+  const backoff = Math.min(
+    ctx.backoff.maxMs,
+    ctx.backoff.initialMs * 2 ** Math.max(0, job.attempt - 1),
+  );
   return {
     type: 'retry',
     delayMs: Math.max(backoff, ...pending.map((p) => p.outcome.delayMs ?? 0)),

@@ -21,7 +21,13 @@ let mock2: FakeProvider;
 
 beforeEach(() => {
   catalog = new FakeCatalog();
-  catalog.flavors.set('duo', { id: 'duo', providers: [{ provider: 'mock', provider_url: 'm' }, { provider: 'mock2', provider_url: 'm2' }] });
+  catalog.flavors.set('duo', {
+    id: 'duo',
+    providers: [
+      { provider: 'mock', provider_url: 'm' },
+      { provider: 'mock2', provider_url: 'm2' },
+    ],
+  });
   mock = new FakeProvider('Mock');
   mock2 = new FakeProvider('Mock2');
 });
@@ -75,10 +81,15 @@ describe('create flow', () => {
   it('marks a provider still failing on the last attempt failed, keeping the other’s result', async () => {
     mock2.script('createService', retryable('vendor 503'));
     const s = catalog.put(newService());
-    expect(await runCreate(ctx(), jobFor(s, 'create', { attempt: 5, maxAttempts: 5 }))).toEqual({ type: 'done' });
+    expect(await runCreate(ctx(), jobFor(s, 'create', { attempt: 5, maxAttempts: 5 }))).toEqual({
+      type: 'done',
+    });
     const details = catalog.get(s.service_id)!.provider_details;
     expect(details.Mock.status).toBe('deployed');
-    expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'Failed after 5 attempts: vendor 503' });
+    expect(details.Mock2).toMatchObject({
+      status: 'failed',
+      error_message: 'Failed after 5 attempts: vendor 503',
+    });
   });
 
   it('trusts the spec carried by the job on a first attempt, and reads the catalog on later ones', async () => {
@@ -88,7 +99,9 @@ describe('create flow', () => {
     mock2.script('createService', retryable('vendor 503'));
     await runCreate(ctx(), jobFor(s, 'create', { spec }));
     expect(catalog.reads).toBe(0);
-    expect(mock.calls.find((c) => c.op === 'createService')!.req).toMatchObject({ spec: { name: 'site', flavor_id: 'duo' } });
+    expect(mock.calls.find((c) => c.op === 'createService')!.req).toMatchObject({
+      spec: { name: 'site', flavor_id: 'duo' },
+    });
     await runCreate(ctx(), jobFor(s, 'create', { spec, attempt: 2 }));
     expect(catalog.reads).toBe(1);
     expect(mock.count('createService')).toBe(1);
@@ -112,7 +125,9 @@ describe('create flow', () => {
 
   it('does nothing for a generation the service has left', async () => {
     const s = catalog.put(newService({ generation: 2 }));
-    expect(await runCreate(ctx(), jobFor(s, 'create', { generation: 1 }))).toEqual({ type: 'done' });
+    expect(await runCreate(ctx(), jobFor(s, 'create', { generation: 1 }))).toEqual({
+      type: 'done',
+    });
     expect(mock.count('createService') + mock2.count('createService')).toBe(0);
   });
 
@@ -121,15 +136,26 @@ describe('create flow', () => {
     mock.script('createService', () => catalog.services.delete(s.service_id));
     await runCreate(ctx(), jobFor(s, 'create'));
     expect(mock.count('deleteService')).toBe(1);
-    expect(mock.calls.find((c) => c.op === 'deleteService')!.req).toMatchObject({ provider_service_id: `Mock-${s.service_id}` });
+    expect(mock.calls.find((c) => c.op === 'deleteService')!.req).toMatchObject({
+      provider_service_id: `Mock-${s.service_id}`,
+    });
   });
 
   it('reports a flavor provider without a configured adapter as failed', async () => {
-    catalog.flavors.set('odd', { id: 'odd', providers: [{ provider: 'mock', provider_url: 'm' }, { provider: 'ghost', provider_url: 'g' }] });
+    catalog.flavors.set('odd', {
+      id: 'odd',
+      providers: [
+        { provider: 'mock', provider_url: 'm' },
+        { provider: 'ghost', provider_url: 'g' },
+      ],
+    });
     const s = catalog.put(newService({ flavor_id: 'odd' }));
     await runCreate(ctx(), jobFor(s, 'create'));
     const details = catalog.get(s.service_id)!.provider_details;
-    expect(details.Ghost).toMatchObject({ status: 'failed', error_class: 'poppy.ProviderNotConfigured' });
+    expect(details.Ghost).toMatchObject({
+      status: 'failed',
+      error_class: 'poppy.ProviderNotConfigured',
+    });
     expect(details.Mock.status).toBe('deployed');
   });
 });
@@ -160,7 +186,11 @@ describe('update flow', () => {
     await runUpdate(ctx(), jobFor(s, 'update'));
     const details = catalog.get(s.service_id)!.provider_details;
     expect(details.Mock.status).toBe('deployed');
-    expect(details.Mock2).toMatchObject({ id: 'Mock2-x', status: 'failed', error_message: 'bad config' });
+    expect(details.Mock2).toMatchObject({
+      id: 'Mock2-x',
+      status: 'failed',
+      error_message: 'bad config',
+    });
     expect(details.Mock2.access_urls).toEqual(deployedDetail('Mock2', 'x').access_urls);
   });
 });
@@ -182,7 +212,9 @@ describe('delete flow', () => {
     const s = deleting();
     expect(await runDelete(ctx(), jobFor(s, 'delete'))).toEqual({ type: 'done' });
     expect(catalog.get(s.service_id)).toBeUndefined();
-    expect(mock.calls.find((c) => c.op === 'deleteService')!.req).toMatchObject({ provider_service_id: 'Mock-x' });
+    expect(mock.calls.find((c) => c.op === 'deleteService')!.req).toMatchObject({
+      provider_service_id: 'Mock-x',
+    });
   });
 
   it('keeps the service failed and visible when a provider refuses (Decision 9)', async () => {
@@ -191,7 +223,11 @@ describe('delete flow', () => {
     expect(await runDelete(ctx(), jobFor(s, 'delete'))).toEqual({ type: 'done' });
     const details = catalog.get(s.service_id)!.provider_details;
     expect(Object.keys(details)).toEqual(['Mock2']);
-    expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'locked', id: 'Mock2-x' });
+    expect(details.Mock2).toMatchObject({
+      status: 'failed',
+      error_message: 'locked',
+      id: 'Mock2-x',
+    });
   });
 
   it('retries a provider that failed retryably and drops the confirmed one meanwhile', async () => {
@@ -214,9 +250,17 @@ describe('delete flow', () => {
 
 describe('purge flow', () => {
   it('hard purge: the provider gets the URL and hard flag; statuses stay deployed', async () => {
-    const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') }, flavor_id: 'duo' }));
-    expect(await runPurge(ctx(), jobFor(s, 'purge', { url: '/img/*', hard: true }))).toEqual({ type: 'done' });
-    expect(mock.calls.find((c) => c.op === 'purgeService')!.req).toMatchObject({ purge_url: '/img/*', hard: true, provider_service_id: 'Mock-x' });
+    const s = catalog.put(
+      newService({ provider_details: { Mock: deployedDetail('Mock', 'x') }, flavor_id: 'duo' }),
+    );
+    expect(await runPurge(ctx(), jobFor(s, 'purge', { url: '/img/*', hard: true }))).toEqual({
+      type: 'done',
+    });
+    expect(mock.calls.find((c) => c.op === 'purgeService')!.req).toMatchObject({
+      purge_url: '/img/*',
+      hard: true,
+      provider_service_id: 'Mock-x',
+    });
     expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('deployed');
   });
 
@@ -224,7 +268,11 @@ describe('purge flow', () => {
     const s = catalog.put(
       newService({
         provider_details: {
-          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress', domains_certificate_status: { 'www.site.com': 'deployed' } },
+          Mock: {
+            ...deployedDetail('Mock', 'x'),
+            status: 'update_in_progress',
+            domains_certificate_status: { 'www.site.com': 'deployed' },
+          },
         },
       }),
     );
@@ -238,12 +286,17 @@ describe('purge flow', () => {
   it('a hard purge does not settle a soft purge that arrived while it ran', async () => {
     const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') } }));
     // While the hard purge is at the vendor, a soft purge is accepted: the catalog marks the provider update_in_progress.
-    mock.script('purgeService', () => (catalog.get(s.service_id)!.provider_details.Mock.status = 'update_in_progress'));
+    mock.script(
+      'purgeService',
+      () => (catalog.get(s.service_id)!.provider_details.Mock.status = 'update_in_progress'),
+    );
     await runPurge(ctx(), jobFor(s, 'purge', { url: '/a', hard: true }));
     expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('update_in_progress');
     await runPurge(ctx(), jobFor(s, 'purge', { url: '/b', hard: false }));
     expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('deployed');
-    expect(mock.calls.filter((c) => c.op === 'purgeService').map((c) => [c.req.purge_url, c.req.hard])).toEqual([
+    expect(
+      mock.calls.filter((c) => c.op === 'purgeService').map((c) => [c.req.purge_url, c.req.hard]),
+    ).toEqual([
       ['/a', true],
       ['/b', false],
     ]);
@@ -270,11 +323,18 @@ describe('job termination', () => {
         },
       }),
     );
-    const job = { id: 'j', kind: 'create', payload: { project_id: 'p1', service_id: s.service_id, generation: 1 } };
+    const job = {
+      id: 'j',
+      kind: 'create',
+      payload: { project_id: 'p1', service_id: s.service_id, generation: 1 },
+    };
     await createTerminationHandler(ctx())(job, 'worker died', 8);
     const details = catalog.get(s.service_id)!.provider_details;
     expect(details.Mock.status).toBe('deployed');
-    expect(details.Mock2).toMatchObject({ status: 'failed', error_message: 'Failed after 8 attempts: worker died' });
+    expect(details.Mock2).toMatchObject({
+      status: 'failed',
+      error_message: 'Failed after 8 attempts: worker died',
+    });
   });
 
   it('rejects a malformed payload with every problem listed', () => {

@@ -15,7 +15,17 @@
 import { specToWire } from '@poppy/contracts';
 import type { JobOutcome } from '@poppy/jobs';
 import type { CallOutcome } from '../providers';
-import { cleared, DONE, failedDetail, loadService, settle, WriteBack, type FlowContext, type PendingPart, type ServiceJob } from './flow-support';
+import {
+  cleared,
+  DONE,
+  failedDetail,
+  loadService,
+  settle,
+  WriteBack,
+  type FlowContext,
+  type PendingPart,
+  type ServiceJob,
+} from './flow-support';
 
 export async function runPurge(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
   const service = await loadService(ctx, job);
@@ -49,7 +59,8 @@ export async function runPurge(ctx: FlowContext, job: ServiceJob): Promise<JobOu
     const current = fresh.provider_details[name];
     if (!current) continue;
     if (outcome.ok) {
-      if (!hard && current.status === 'update_in_progress') writeBack.set(name, { ...cleared(current), status: 'deployed' });
+      if (!hard && current.status === 'update_in_progress')
+        writeBack.set(name, { ...cleared(current), status: 'deployed' });
       else if (current.error_message !== undefined) writeBack.set(name, cleared(current));
     } else if (outcome.retryable) {
       pending.push({ name, outcome });

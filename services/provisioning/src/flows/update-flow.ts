@@ -10,12 +10,24 @@ import type { ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { ensureServiceCertificates } from '../certificates';
 import { classify } from '../providers';
-import { DONE, failedDetail, loadService, settle, WriteBack, type FlowContext, type PendingPart, type ServiceJob } from './flow-support';
+import {
+  DONE,
+  failedDetail,
+  loadService,
+  settle,
+  WriteBack,
+  type FlowContext,
+  type PendingPart,
+  type ServiceJob,
+} from './flow-support';
 
 export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
   const service = await loadService(ctx, job);
   if (!service || service.generation !== job.generation) {
-    ctx.logger.debug({ job: job.id, current: service?.generation }, 'update job is stale, nothing to do');
+    ctx.logger.debug(
+      { job: job.id, current: service?.generation },
+      'update job is stale, nothing to do',
+    );
     return DONE;
   }
   const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
@@ -41,12 +53,19 @@ export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobO
       }
       const provisioned = outcome.value.service;
       try {
-        const accessUrls = await ctx.dns.update(name, provisioned?.links ?? [], previous.access_urls);
+        const accessUrls = await ctx.dns.update(
+          name,
+          provisioned?.links ?? [],
+          previous.access_urls,
+        );
         writeBack.set(name, {
           id: provisioned?.provider_service_id || previous.id,
           access_urls: accessUrls,
           status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
-          domains_certificate_status: { ...provisioned?.domains_certificate_status, ...certificateStatuses },
+          domains_certificate_status: {
+            ...provisioned?.domains_certificate_status,
+            ...certificateStatuses,
+          },
         });
       } catch (error) {
         const dns = classify(error);

@@ -8,7 +8,11 @@ import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { EnvReader } from '@poppy/platform';
 import { REPO_ROOT, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
-import { describeCatalogStoreContract, sampleJob, sampleService } from '../../store/catalog-store.contract';
+import {
+  describeCatalogStoreContract,
+  sampleJob,
+  sampleService,
+} from '../../store/catalog-store.contract';
 import { CassandraCatalogStore } from './cassandra-catalog-store';
 import { readCassandraConfig, type CassandraConfig } from './cassandra-config';
 import { createCassandraClient } from './cassandra-client';
@@ -39,7 +43,11 @@ async function adminClient(): Promise<cassandra.Client> {
 /** Empties every table of the run's keyspace but the migration bookkeeping. */
 async function truncateAll(): Promise<void> {
   const client = await adminClient();
-  const tables = (await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace])).rows
+  const tables = (
+    await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [
+      keyspace,
+    ])
+  ).rows
     .map((r) => r.get('table_name') as string)
     .filter((t) => !t.startsWith('schema_migration'));
   for (const table of tables) await client.execute(`TRUNCATE ${keyspace}.${table}`);
@@ -80,10 +88,19 @@ describe('CassandraCatalogStore', () => {
     created.add(ks);
     await Promise.all([openStore(ks), openStore(ks)]);
     const client = await adminClient();
-    const rows = (await client.execute(`SELECT version FROM ${ks}.schema_migrations`)).rows.map((r) => r.get('version') as number);
+    const rows = (await client.execute(`SELECT version FROM ${ks}.schema_migrations`)).rows.map(
+      (r) => r.get('version') as number,
+    );
     expect(rows.sort()).toEqual(CASSANDRA_MIGRATIONS.map((m) => m.version));
-    const tables = (await client.execute('SELECT table_name, id FROM system_schema.tables WHERE keyspace_name = ?', [ks])).rows;
-    expect(tables.map((t) => t.get('table_name') as string)).toEqual(expect.arrayContaining(['services', 'domains', 'outbox']));
+    const tables = (
+      await client.execute(
+        'SELECT table_name, id FROM system_schema.tables WHERE keyspace_name = ?',
+        [ks],
+      )
+    ).rows;
+    expect(tables.map((t) => t.get('table_name') as string)).toEqual(
+      expect.arrayContaining(['services', 'domains', 'outbox']),
+    );
     // Both catalogs work on the one schema.
     const again = await openStore(ks);
     const service = sampleService();
@@ -104,11 +121,27 @@ describe('CassandraCatalogStore', () => {
     await client.execute(
       `INSERT INTO ${keyspace}.outbox (bucket, seq, job_id, kind, project_id, service_id, generation, payload, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [bucket, oldSeq, orphan.job_id, orphan.kind, orphan.project_id, orphan.service_id, 2, '{}', orphan.created_at],
+      [
+        bucket,
+        oldSeq,
+        orphan.job_id,
+        orphan.kind,
+        orphan.project_id,
+        orphan.service_id,
+        2,
+        '{}',
+        orphan.created_at,
+      ],
       { prepare: true },
     );
-    expect((await store.listPendingJobs(10)).map((j) => j.job_id)).toEqual([sampleJob(service).job_id]);
-    const left = await client.execute(`SELECT job_id FROM ${keyspace}.outbox WHERE bucket = ?`, [bucket], { prepare: true });
+    expect((await store.listPendingJobs(10)).map((j) => j.job_id)).toEqual([
+      sampleJob(service).job_id,
+    ]);
+    const left = await client.execute(
+      `SELECT job_id FROM ${keyspace}.outbox WHERE bucket = ?`,
+      [bucket],
+      { prepare: true },
+    );
     expect(left.rowLength).toBe(0);
   });
 
@@ -116,25 +149,35 @@ describe('CassandraCatalogStore', () => {
     await truncateAll();
     const store = await openStore();
     const domains = [{ domain: 'contested.example.com', protocol: 'http' as const }];
-    const racers = Array.from({ length: 8 }, (_, i) => sampleService({ project_id: `racer-${i % 4}`, domains }));
-    const results = await Promise.allSettled(racers.map((s) => store.createService(s, sampleJob(s), 20)));
+    const racers = Array.from({ length: 8 }, (_, i) =>
+      sampleService({ project_id: `racer-${i % 4}`, domains }),
+    );
+    const results = await Promise.allSettled(
+      racers.map((s) => store.createService(s, sampleJob(s), 20)),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const winner = racers[results.findIndex((r) => r.status === 'fulfilled')];
-    expect(await store.findDomainOwner('contested.example.com')).toEqual({ project_id: winner.project_id, service_id: winner.service_id });
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'invalid' });
+    expect(await store.findDomainOwner('contested.example.com')).toEqual({
+      project_id: winner.project_id,
+      service_id: winner.service_id,
+    });
+    for (const r of results)
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'invalid' });
   });
 
   it('refuses creates beyond the limit when they race within one project', async () => {
     await truncateAll();
     const store = await openStore();
     const racers = Array.from({ length: 6 }, () => sampleService({ project_id: 'crowded' }));
-    const results = await Promise.allSettled(racers.map((s) => store.createService(s, sampleJob(s), 3)));
+    const results = await Promise.allSettled(
+      racers.map((s) => store.createService(s, sampleJob(s), 3)),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.kind)).toEqual([
-      'limit_exceeded',
-      'limit_exceeded',
-      'limit_exceeded',
-    ]);
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => (r as PromiseRejectedResult).reason.kind),
+    ).toEqual(['limit_exceeded', 'limit_exceeded', 'limit_exceeded']);
     expect(await store.listServices('crowded', undefined, 10)).toHaveLength(3);
   });
 
@@ -153,24 +196,33 @@ describe('CassandraCatalogStore', () => {
     await claim('fresh.example.com', 1_000);
     const stale = sampleService({ domains: [{ domain: 'stale.example.com', protocol: 'http' }] });
     await store.createService(stale, sampleJob(stale), 20);
-    expect(await store.findDomainOwner('stale.example.com')).toEqual({ project_id: stale.project_id, service_id: stale.service_id });
+    expect(await store.findDomainOwner('stale.example.com')).toEqual({
+      project_id: stale.project_id,
+      service_id: stale.service_id,
+    });
     const fresh = sampleService({ domains: [{ domain: 'fresh.example.com', protocol: 'http' }] });
-    await expect(store.createService(fresh, sampleJob(fresh), 20)).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(store.createService(fresh, sampleJob(fresh), 20)).rejects.toMatchObject({
+      kind: 'invalid',
+    });
   });
 
   it('migrates a new keyspace with the catalog’s migrate command and exits', () => {
     const ks = testKeyspace('poppy_cli');
     created.add(ks);
-    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist/catalog/main.js'), 'migrate'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        POPPY_STORE: 'cassandra',
-        POPPY_CASSANDRA_CONTACT_POINTS: testCassandraContactPoint(),
-        POPPY_CASSANDRA_KEYSPACE: ks,
+    const run = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'dist/catalog/main.js'), 'migrate'],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          POPPY_STORE: 'cassandra',
+          POPPY_CASSANDRA_CONTACT_POINTS: testCassandraContactPoint(),
+          POPPY_CASSANDRA_KEYSPACE: ks,
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
       },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('catalog schema migrated');
@@ -179,7 +231,11 @@ describe('CassandraCatalogStore', () => {
 
   it('answers unavailable, not a crash, when no node can be reached', async () => {
     const { translateCassandraError } = await import('./cassandra-client');
-    const config = { ...configFor(keyspace), contactPoints: ['127.0.0.1:1'], requestTimeoutMs: 500 };
+    const config = {
+      ...configFor(keyspace),
+      contactPoints: ['127.0.0.1:1'],
+      requestTimeoutMs: 500,
+    };
     const client = createCassandraClient(config);
     const error = await client.connect().then(
       () => undefined,

@@ -70,7 +70,10 @@ function serviceFromRow(row: Row): Service {
     project_id: row.get('project_id') as string,
     ...(JSON.parse(row.get('spec') as string) as ServiceSpec),
     operator_status: row.get('operator_status') as Service['operator_status'],
-    provider_details: JSON.parse(row.get('provider_details') as string) as Record<string, ProviderDetail>,
+    provider_details: JSON.parse(row.get('provider_details') as string) as Record<
+      string,
+      ProviderDetail
+    >,
     generation: row.get('generation') as number,
   };
 }
@@ -78,13 +81,17 @@ function serviceFromRow(row: Row): Service {
 function providerUrlPairs(details: Record<string, ProviderDetail>): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const detail of Object.values(details)) {
-    for (const url of detail.access_urls) if (url.provider_url && url.domain) pairs.push([url.provider_url, url.domain]);
+    for (const url of detail.access_urls)
+      if (url.provider_url && url.domain) pairs.push([url.provider_url, url.domain]);
   }
   return pairs;
 }
 
-const providerUrls = (details: Record<string, ProviderDetail>): string[] => [...new Set(providerUrlPairs(details).map(([u]) => u))];
-const bucketOf = (ms: number): cassandra.types.Long => cassandra.types.Long.fromNumber(Math.floor(ms / BUCKET_MS));
+const providerUrls = (details: Record<string, ProviderDetail>): string[] => [
+  ...new Set(providerUrlPairs(details).map(([u]) => u)),
+];
+const bucketOf = (ms: number): cassandra.types.Long =>
+  cassandra.types.Long.fromNumber(Math.floor(ms / BUCKET_MS));
 
 type ClaimOutcome = 'inserted' | 'kept';
 
@@ -98,8 +105,16 @@ export class CassandraCatalogStore implements CatalogStore {
     private readonly client: cassandra.Client,
     config: CassandraConfig,
   ) {
-    this.read = { prepare: true, consistency: CONSISTENCY[config.readConsistency], isIdempotent: true };
-    this.write = { prepare: true, consistency: CONSISTENCY[config.writeConsistency], isIdempotent: true };
+    this.read = {
+      prepare: true,
+      consistency: CONSISTENCY[config.readConsistency],
+      isIdempotent: true,
+    };
+    this.write = {
+      prepare: true,
+      consistency: CONSISTENCY[config.writeConsistency],
+      isIdempotent: true,
+    };
     // Not idempotent: a retried Paxos round could report "not applied" for its own first attempt.
     this.lwt = {
       prepare: true,
@@ -110,13 +125,18 @@ export class CassandraCatalogStore implements CatalogStore {
   }
 
   /** Connects, creates the keyspace if missing and applies pending migrations. */
-  static async open(config: CassandraConfig, log: (msg: string) => void = () => undefined): Promise<CassandraCatalogStore> {
+  static async open(
+    config: CassandraConfig,
+    log: (msg: string) => void = () => undefined,
+  ): Promise<CassandraCatalogStore> {
     await ensureKeyspace(config);
     const client = createCassandraClient(config, config.keyspace);
     try {
       await client.connect();
       const report = await migrateCassandra(client, config, undefined, log);
-      log(`cassandra schema at version ${report.current} (applied now: ${report.applied.join(', ') || 'none'})`);
+      log(
+        `cassandra schema at version ${report.current} (applied now: ${report.applied.join(', ') || 'none'})`,
+      );
       const store = new CassandraCatalogStore(client, config);
       // The relay's scan starts at the oldest bucket a job of this catalog can be in.
       await client.execute(
@@ -143,7 +163,11 @@ export class CassandraCatalogStore implements CatalogStore {
     const rows: Row[] = [];
     let pageState: string | undefined;
     do {
-      const r = await this.client.execute(cql, params, { ...this.read, fetchSize: 1000, ...(pageState ? { pageState } : {}) });
+      const r = await this.client.execute(cql, params, {
+        ...this.read,
+        fetchSize: 1000,
+        ...(pageState ? { pageState } : {}),
+      });
       rows.push(...r.rows);
       pageState = r.pageState ?? undefined;
     } while (pageState);
@@ -151,7 +175,11 @@ export class CassandraCatalogStore implements CatalogStore {
   }
 
   private async serviceRow(projectId: string, serviceId: string): Promise<Row | undefined> {
-    const r = await this.client.execute('SELECT * FROM services WHERE project_id = ? AND service_id = ?', [projectId, serviceId], this.read);
+    const r = await this.client.execute(
+      'SELECT * FROM services WHERE project_id = ? AND service_id = ?',
+      [projectId, serviceId],
+      this.read,
+    );
     return r.first() ?? undefined;
   }
 
@@ -161,7 +189,10 @@ export class CassandraCatalogStore implements CatalogStore {
   private async claimIsStale(domain: string, claim: Row): Promise<boolean> {
     const claimedAt = claim.get('claimed_at') as Date | null;
     if (claimedAt && Date.now() - claimedAt.getTime() < STALE_CLAIM_MS) return false;
-    const owner = await this.serviceRow(claim.get('project_id') as string, claim.get('service_id') as string);
+    const owner = await this.serviceRow(
+      claim.get('project_id') as string,
+      claim.get('service_id') as string,
+    );
     if (!owner) return true;
     return !serviceFromRow(owner).domains.some((d) => d.domain === domain);
   }
@@ -187,10 +218,18 @@ export class CassandraCatalogStore implements CatalogStore {
         if (restamp.wasApplied()) return 'kept';
         continue; // released meanwhile: try to insert again
       }
-      if (!(await this.claimIsStale(domain, existing))) throw invalid(`Domain ${domain} has already been taken`);
+      if (!(await this.claimIsStale(domain, existing)))
+        throw invalid(`Domain ${domain} has already been taken`);
       const takeover = await this.client.execute(
         'UPDATE domains SET project_id = ?, service_id = ?, claimed_at = ? WHERE domain = ? IF service_id = ? AND claimed_at = ?',
-        [service.project_id, service.service_id, at, domain, existing.get('service_id'), existing.get('claimed_at')],
+        [
+          service.project_id,
+          service.service_id,
+          at,
+          domain,
+          existing.get('service_id'),
+          existing.get('claimed_at'),
+        ],
         this.lwt,
       );
       if (takeover.wasApplied()) return 'inserted';
@@ -207,7 +246,8 @@ export class CassandraCatalogStore implements CatalogStore {
     } catch (e) {
       // Only a refusal is certain to leave nothing committed; after an outage the claims stay
       // and are taken over once stale.
-      if (e instanceof Error && (e as { kind?: string }).kind === 'invalid') await this.releaseClaims(inserted, service.service_id, at);
+      if (e instanceof Error && (e as { kind?: string }).kind === 'invalid')
+        await this.releaseClaims(inserted, service.service_id, at);
       throw e;
     }
     return inserted;
@@ -218,8 +258,16 @@ export class CassandraCatalogStore implements CatalogStore {
     await Promise.all(
       domains.map((domain) =>
         token
-          ? this.client.execute('DELETE FROM domains WHERE domain = ? IF service_id = ? AND claimed_at = ?', [domain, serviceId, token], this.lwt)
-          : this.client.execute('DELETE FROM domains WHERE domain = ? IF service_id = ?', [domain, serviceId], this.lwt),
+          ? this.client.execute(
+              'DELETE FROM domains WHERE domain = ? IF service_id = ? AND claimed_at = ?',
+              [domain, serviceId, token],
+              this.lwt,
+            )
+          : this.client.execute(
+              'DELETE FROM domains WHERE domain = ? IF service_id = ?',
+              [domain, serviceId],
+              this.lwt,
+            ),
       ),
     );
   }
@@ -233,16 +281,32 @@ export class CassandraCatalogStore implements CatalogStore {
       {
         query: `INSERT INTO outbox (bucket, seq, job_id, kind, project_id, service_id, generation, payload, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        params: [bucket, seq, job.job_id, job.kind, job.project_id, job.service_id, job.generation, JSON.stringify(job.payload), job.created_at],
+        params: [
+          bucket,
+          seq,
+          job.job_id,
+          job.kind,
+          job.project_id,
+          job.service_id,
+          job.generation,
+          JSON.stringify(job.payload),
+          job.created_at,
+        ],
       },
-      { query: 'INSERT INTO outbox_jobs (job_id, bucket, seq) VALUES (?, ?, ?)', params: [job.job_id, bucket, seq] },
+      {
+        query: 'INSERT INTO outbox_jobs (job_id, bucket, seq) VALUES (?, ?, ?)',
+        params: [job.job_id, bucket, seq],
+      },
     ];
   }
 
   private async deleteJob(bucket: unknown, seq: unknown, jobId: string): Promise<void> {
     await this.client.batch(
       [
-        { query: 'DELETE FROM outbox WHERE bucket = ? AND seq = ? AND job_id = ?', params: [bucket, seq, jobId] },
+        {
+          query: 'DELETE FROM outbox WHERE bucket = ? AND seq = ? AND job_id = ?',
+          params: [bucket, seq, jobId],
+        },
         { query: 'DELETE FROM outbox_jobs WHERE job_id = ?', params: [jobId] },
       ],
       { ...this.write, logged: true },
@@ -261,14 +325,19 @@ export class CassandraCatalogStore implements CatalogStore {
         this.lwt,
       );
       if (r.wasApplied()) break;
-      if (Date.now() > deadline) throw unavailable(`Too many concurrent creates in project ${projectId}, try again`);
+      if (Date.now() > deadline)
+        throw unavailable(`Too many concurrent creates in project ${projectId}, try again`);
       await sleep(5 + Math.random() * 30);
     }
     try {
       return await fn();
     } finally {
       await this.client
-        .execute('DELETE FROM project_locks WHERE project_id = ? IF owner = ?', [projectId, owner], this.lwt)
+        .execute(
+          'DELETE FROM project_locks WHERE project_id = ? IF owner = ?',
+          [projectId, owner],
+          this.lwt,
+        )
         .catch(() => undefined); // the TTL frees it
     }
   }
@@ -276,10 +345,13 @@ export class CassandraCatalogStore implements CatalogStore {
   async createService(service: Service, job: OutboxJob, limit: number): Promise<void> {
     await this.run(() =>
       this.withProjectLock(service.project_id, async () => {
-        const statuses = await this.allRows('SELECT status FROM services WHERE project_id = ?', [service.project_id]);
+        const statuses = await this.allRows('SELECT status FROM services WHERE project_id = ?', [
+          service.project_id,
+        ]);
         const deleting = statuses.filter((r) => r.get('status') === 'delete_in_progress').length;
         // Decision 4: only the caller's own services being deleted are discounted.
-        if (statuses.length - deleting >= limit) throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
+        if (statuses.length - deleting >= limit)
+          throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
         const now = new Date();
         await this.claimDomains(service, now);
         await this.client.batch(
@@ -317,7 +389,11 @@ export class CassandraCatalogStore implements CatalogStore {
     });
   }
 
-  async listServices(projectId: string, marker: string | undefined, limit: number): Promise<Service[]> {
+  async listServices(
+    projectId: string,
+    marker: string | undefined,
+    limit: number,
+  ): Promise<Service[]> {
     return this.run(async () => {
       const r = await this.client.execute(
         'SELECT * FROM services WHERE project_id = ? AND service_id > ? LIMIT ?',
@@ -328,7 +404,11 @@ export class CassandraCatalogStore implements CatalogStore {
     });
   }
 
-  async replaceService(service: Service, expectedGeneration: number, job?: OutboxJob): Promise<boolean> {
+  async replaceService(
+    service: Service,
+    expectedGeneration: number,
+    job?: OutboxJob,
+  ): Promise<boolean> {
     return this.run(async () => {
       const currentRow = await this.serviceRow(service.project_id, service.service_id);
       if (!currentRow || currentRow.get('generation') !== expectedGeneration) return false;
@@ -342,9 +422,14 @@ export class CassandraCatalogStore implements CatalogStore {
       for (const { domain } of current.domains) {
         if (keep.has(domain)) continue;
         const claim = (
-          await this.client.execute('SELECT service_id, claimed_at FROM domains WHERE domain = ?', [domain], this.read)
+          await this.client.execute(
+            'SELECT service_id, claimed_at FROM domains WHERE domain = ?',
+            [domain],
+            this.read,
+          )
         ).first();
-        if (claim?.get('service_id') === service.service_id) dropped.push([domain, claim.get('claimed_at') as Date]);
+        if (claim?.get('service_id') === service.service_id)
+          dropped.push([domain, claim.get('claimed_at') as Date]);
       }
       const jobRows = job ? this.jobQueries(job) : [];
       if (jobRows.length) await this.client.batch(jobRows, { ...this.write, logged: true });
@@ -374,7 +459,11 @@ export class CassandraCatalogStore implements CatalogStore {
       }
       await Promise.all(
         dropped.map(([domain, token]) =>
-          this.client.execute('DELETE FROM domains WHERE domain = ? IF service_id = ? AND claimed_at = ?', [domain, service.service_id, token], this.lwt),
+          this.client.execute(
+            'DELETE FROM domains WHERE domain = ? IF service_id = ? AND claimed_at = ?',
+            [domain, service.service_id, token],
+            this.lwt,
+          ),
         ),
       );
       return true;
@@ -391,7 +480,15 @@ export class CassandraCatalogStore implements CatalogStore {
       const r = await this.client.execute(
         `UPDATE services SET provider_details = ?, status = ?, provider_urls = ?, updated_at = ?
          WHERE project_id = ? AND service_id = ? IF generation = ?`,
-        [JSON.stringify(details), aggregateServiceStatus(details), providerUrls(details), new Date(), projectId, serviceId, generation],
+        [
+          JSON.stringify(details),
+          aggregateServiceStatus(details),
+          providerUrls(details),
+          new Date(),
+          projectId,
+          serviceId,
+          generation,
+        ],
         this.lwt,
       );
       return r.wasApplied();
@@ -425,19 +522,35 @@ export class CassandraCatalogStore implements CatalogStore {
   async findDomainOwner(domain: string): Promise<ServiceRef | undefined> {
     return this.run(async () => {
       const row = (
-        await this.client.execute('SELECT project_id, service_id FROM domains WHERE domain = ?', [domain.toLowerCase()], this.read)
+        await this.client.execute(
+          'SELECT project_id, service_id FROM domains WHERE domain = ?',
+          [domain.toLowerCase()],
+          this.read,
+        )
       ).first();
-      return row ? { project_id: row.get('project_id') as string, service_id: row.get('service_id') as string } : undefined;
+      return row
+        ? {
+            project_id: row.get('project_id') as string,
+            service_id: row.get('service_id') as string,
+          }
+        : undefined;
     });
   }
 
   async listDomainsByProviderUrl(providerUrl: string): Promise<string[]> {
     return this.run(async () => {
-      const rows = await this.allRows('SELECT provider_details FROM services WHERE provider_urls CONTAINS ?', [providerUrl]);
+      const rows = await this.allRows(
+        'SELECT provider_details FROM services WHERE provider_urls CONTAINS ?',
+        [providerUrl],
+      );
       const domains = new Set<string>();
       for (const row of rows) {
-        const details = JSON.parse(row.get('provider_details') as string) as Record<string, ProviderDetail>;
-        for (const [url, domain] of providerUrlPairs(details)) if (url === providerUrl) domains.add(domain);
+        const details = JSON.parse(row.get('provider_details') as string) as Record<
+          string,
+          ProviderDetail
+        >;
+        for (const [url, domain] of providerUrlPairs(details))
+          if (url === providerUrl) domains.add(domain);
       }
       return [...domains].sort();
     });
@@ -445,10 +558,20 @@ export class CassandraCatalogStore implements CatalogStore {
 
   async listServicesByStatus(status: ServiceStatus): Promise<ServiceRef[]> {
     return this.run(async () => {
-      const rows = await this.allRows('SELECT project_id, service_id FROM services WHERE status = ?', [status]);
+      const rows = await this.allRows(
+        'SELECT project_id, service_id FROM services WHERE status = ?',
+        [status],
+      );
       return rows
-        .map((r) => ({ project_id: r.get('project_id') as string, service_id: r.get('service_id') as string }))
-        .sort((a, b) => (a.project_id === b.project_id ? cmp(a.service_id, b.service_id) : cmp(a.project_id, b.project_id)));
+        .map((r) => ({
+          project_id: r.get('project_id') as string,
+          service_id: r.get('service_id') as string,
+        }))
+        .sort((a, b) =>
+          a.project_id === b.project_id
+            ? cmp(a.service_id, b.service_id)
+            : cmp(a.project_id, b.project_id),
+        );
     });
   }
 
@@ -468,34 +591,63 @@ export class CassandraCatalogStore implements CatalogStore {
   async getFlavor(flavorId: string): Promise<Flavor | undefined> {
     return this.run(async () => {
       const row = (
-        await this.client.execute('SELECT flavor_id, providers FROM flavors WHERE realm = ? AND flavor_id = ?', [FLAVOR_REALM, flavorId], this.read)
+        await this.client.execute(
+          'SELECT flavor_id, providers FROM flavors WHERE realm = ? AND flavor_id = ?',
+          [FLAVOR_REALM, flavorId],
+          this.read,
+        )
       ).first();
       return row ? flavorFromRow(row) : undefined;
     });
   }
 
   async listFlavors(): Promise<Flavor[]> {
-    return this.run(async () => (await this.allRows('SELECT flavor_id, providers FROM flavors WHERE realm = ?', [FLAVOR_REALM])).map(flavorFromRow));
+    return this.run(async () =>
+      (
+        await this.allRows('SELECT flavor_id, providers FROM flavors WHERE realm = ?', [
+          FLAVOR_REALM,
+        ])
+      ).map(flavorFromRow),
+    );
   }
 
   async deleteFlavor(flavorId: string): Promise<void> {
     await this.run(async () => {
-      const users = await this.allRows('SELECT service_id FROM services WHERE flavor_id = ?', [flavorId]);
-      if (users.length > 0) throw conflict(`Flavor '${flavorId}' is used by ${users.length} service(s) and cannot be deleted`);
-      await this.client.execute('DELETE FROM flavors WHERE realm = ? AND flavor_id = ?', [FLAVOR_REALM, flavorId], this.write);
+      const users = await this.allRows('SELECT service_id FROM services WHERE flavor_id = ?', [
+        flavorId,
+      ]);
+      if (users.length > 0)
+        throw conflict(
+          `Flavor '${flavorId}' is used by ${users.length} service(s) and cannot be deleted`,
+        );
+      await this.client.execute(
+        'DELETE FROM flavors WHERE realm = ? AND flavor_id = ?',
+        [FLAVOR_REALM, flavorId],
+        this.write,
+      );
     });
   }
 
   async getProjectLimit(projectId: string): Promise<number | undefined> {
     return this.run(async () => {
-      const row = (await this.client.execute('SELECT service_limit FROM project_limits WHERE project_id = ?', [projectId], this.read)).first();
+      const row = (
+        await this.client.execute(
+          'SELECT service_limit FROM project_limits WHERE project_id = ?',
+          [projectId],
+          this.read,
+        )
+      ).first();
       return row ? (row.get('service_limit') as number) : undefined;
     });
   }
 
   async setProjectLimit(projectId: string, limit: number): Promise<void> {
     await this.run(() =>
-      this.client.execute('INSERT INTO project_limits (project_id, service_limit) VALUES (?, ?)', [projectId, limit], this.write),
+      this.client.execute(
+        'INSERT INTO project_limits (project_id, service_limit) VALUES (?, ?)',
+        [projectId, limit],
+        this.write,
+      ),
     );
   }
 
@@ -503,15 +655,24 @@ export class CassandraCatalogStore implements CatalogStore {
 
   async listPendingJobs(limit: number): Promise<OutboxJob[]> {
     return this.run(async () => {
-      const cursorRow = (await this.client.execute('SELECT bucket FROM outbox_cursor WHERE name = ?', ['outbox'], this.read)).first();
+      const cursorRow = (
+        await this.client.execute(
+          'SELECT bucket FROM outbox_cursor WHERE name = ?',
+          ['outbox'],
+          this.read,
+        )
+      ).first();
       const nowBucket = Math.floor(Date.now() / BUCKET_MS);
       const start = cursorRow ? Number(cursorRow.get('bucket')) : nowBucket - CURSOR_GRACE_BUCKETS;
       const jobs: OutboxJob[] = [];
       let advanceTo: number | undefined;
       let headEmpty = true;
       for (let b = start; b <= nowBucket + 1 && jobs.length < limit; b++) {
-        const rows = await this.allRows('SELECT * FROM outbox WHERE bucket = ?', [cassandra.types.Long.fromNumber(b)]);
-        if (rows.length === 0 && headEmpty && b < nowBucket - CURSOR_GRACE_BUCKETS) advanceTo = b + 1;
+        const rows = await this.allRows('SELECT * FROM outbox WHERE bucket = ?', [
+          cassandra.types.Long.fromNumber(b),
+        ]);
+        if (rows.length === 0 && headEmpty && b < nowBucket - CURSOR_GRACE_BUCKETS)
+          advanceTo = b + 1;
         if (rows.length > 0) headEmpty = false;
         for (const row of rows) {
           if (jobs.length >= limit) break;
@@ -520,7 +681,11 @@ export class CassandraCatalogStore implements CatalogStore {
         }
       }
       if (advanceTo !== undefined) {
-        await this.client.execute('UPDATE outbox_cursor SET bucket = ? WHERE name = ?', [cassandra.types.Long.fromNumber(advanceTo), 'outbox'], this.write);
+        await this.client.execute(
+          'UPDATE outbox_cursor SET bucket = ? WHERE name = ?',
+          [cassandra.types.Long.fromNumber(advanceTo), 'outbox'],
+          this.write,
+        );
       }
       return jobs;
     });
@@ -544,12 +709,24 @@ export class CassandraCatalogStore implements CatalogStore {
     await this.run(async () => {
       await Promise.all(
         jobIds.map(async (jobId) => {
-          const ref = (await this.client.execute('SELECT bucket, seq FROM outbox_jobs WHERE job_id = ?', [jobId], this.read)).first();
+          const ref = (
+            await this.client.execute(
+              'SELECT bucket, seq FROM outbox_jobs WHERE job_id = ?',
+              [jobId],
+              this.read,
+            )
+          ).first();
           if (!ref) return;
           await this.client.batch(
             [
-              { query: 'DELETE FROM outbox WHERE bucket = ? AND seq = ? AND job_id = ?', params: [ref.get('bucket'), ref.get('seq'), jobId] },
-              { query: 'UPDATE outbox_jobs SET relayed_at = ? WHERE job_id = ?', params: [new Date(), jobId] },
+              {
+                query: 'DELETE FROM outbox WHERE bucket = ? AND seq = ? AND job_id = ?',
+                params: [ref.get('bucket'), ref.get('seq'), jobId],
+              },
+              {
+                query: 'UPDATE outbox_jobs SET relayed_at = ? WHERE job_id = ?',
+                params: [new Date(), jobId],
+              },
             ],
             { ...this.write, logged: true },
           );
@@ -575,7 +752,10 @@ export class CassandraCatalogStore implements CatalogStore {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function flavorFromRow(row: Row): Flavor {
-  return { id: row.get('flavor_id') as string, providers: JSON.parse(row.get('providers') as string) as Flavor['providers'] };
+  return {
+    id: row.get('flavor_id') as string,
+    providers: JSON.parse(row.get('providers') as string) as Flavor['providers'],
+  };
 }
 
 function jobFromRow(row: Row): OutboxJob {

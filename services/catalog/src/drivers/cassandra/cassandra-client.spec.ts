@@ -3,7 +3,8 @@ import { PoppyError, invalid } from '@poppy/domain';
 import { isCassandraUnavailable, translateCassandraError } from './cassandra-client';
 
 const codes = cassandra.types.responseErrorCodes;
-const responseError = (code: number) => new cassandra.errors.ResponseError(code, 'from the coordinator');
+const responseError = (code: number) =>
+  new cassandra.errors.ResponseError(code, 'from the coordinator');
 
 describe('translateCassandraError', () => {
   it.each([
@@ -11,7 +12,12 @@ describe('translateCassandraError', () => {
     ['a client-side timeout', new cassandra.errors.OperationTimedOutError('timed out')],
     ['a busy connection', new cassandra.errors.BusyConnectionError('127.0.0.1:9042', 2048, 1)],
     // DriverError is declared abstract, but the driver throws plain ones for socket failures.
-    ['a closed socket', new (cassandra.errors.DriverError as unknown as new (m: string) => Error)('Socket was closed')],
+    [
+      'a closed socket',
+      new (cassandra.errors.DriverError as unknown as new (m: string) => Error)(
+        'Socket was closed',
+      ),
+    ],
     ['Unavailable', responseError(codes.unavailableException)],
     ['WriteTimeout', responseError(codes.writeTimeout)],
     ['ReadTimeout', responseError(codes.readTimeout)],

@@ -23,7 +23,10 @@ export const CONSISTENCY: Readonly<Record<ConsistencyName | SerialConsistencyNam
 };
 
 /** A client bound to `keyspace` if given (it must exist: ensureKeyspace creates it). */
-export function createCassandraClient(config: CassandraConfig, keyspace?: string): cassandra.Client {
+export function createCassandraClient(
+  config: CassandraConfig,
+  keyspace?: string,
+): cassandra.Client {
   const { policies, auth } = cassandra;
   return new cassandra.Client({
     ...(keyspace !== undefined ? { keyspace } : {}),
@@ -38,7 +41,10 @@ export function createCassandraClient(config: CassandraConfig, keyspace?: string
       retry: new policies.retry.RetryPolicy(),
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(200, 5000, false),
     },
-    socketOptions: { readTimeout: config.requestTimeoutMs, connectTimeout: Math.min(config.requestTimeoutMs, 5000) },
+    socketOptions: {
+      readTimeout: config.requestTimeoutMs,
+      connectTimeout: Math.min(config.requestTimeoutMs, 5000),
+    },
     queryOptions: {
       consistency: CONSISTENCY[config.readConsistency],
       serialConsistency: CONSISTENCY[config.serialConsistency],
@@ -64,12 +70,17 @@ const TRANSIENT_RESPONSE_CODES = new Set<number>([
 ]);
 
 /** Names, not instanceof: a bundled copy of the driver and a test's copy are different classes. */
-const TRANSIENT_DRIVER_ERRORS = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError']);
+const TRANSIENT_DRIVER_ERRORS = new Set([
+  'NoHostAvailableError',
+  'OperationTimedOutError',
+  'BusyConnectionError',
+]);
 
 export function isCassandraUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (TRANSIENT_DRIVER_ERRORS.has(error.name)) return true;
-  if (error.name === 'ResponseError') return TRANSIENT_RESPONSE_CODES.has((error as { code?: number }).code ?? -1);
+  if (error.name === 'ResponseError')
+    return TRANSIENT_RESPONSE_CODES.has((error as { code?: number }).code ?? -1);
   // Plain DriverErrors are socket-level: "Connection closed", "Socket was closed", client shut down.
   return error.name === 'DriverError';
 }
@@ -78,7 +89,10 @@ export function isCassandraUnavailable(error: unknown): boolean {
 export function translateCassandraError(error: unknown): unknown {
   if (error instanceof PoppyError) return error;
   if (isCassandraUnavailable(error)) {
-    return unavailable(`catalog storage (cassandra) is unavailable: ${(error as Error).message}`, error);
+    return unavailable(
+      `catalog storage (cassandra) is unavailable: ${(error as Error).message}`,
+      error,
+    );
   }
   return error;
 }

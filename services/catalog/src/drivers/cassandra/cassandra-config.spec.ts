@@ -24,8 +24,12 @@ describe('cassandra config', () => {
   it('reads a multi-DC replication and renders it as CQL', () => {
     const r = parseReplication('NetworkTopologyStrategy:dc1=3,dc2=2');
     expect(r).toEqual({ strategy: 'NetworkTopologyStrategy', factors: { dc1: 3, dc2: 2 } });
-    expect(replicationCql(r as Exclude<typeof r, string>)).toBe("{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 2}");
-    expect(replicationCql({ strategy: 'SimpleStrategy', factor: 3 })).toBe("{'class': 'SimpleStrategy', 'replication_factor': 3}");
+    expect(replicationCql(r as Exclude<typeof r, string>)).toBe(
+      "{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 2}",
+    );
+    expect(replicationCql({ strategy: 'SimpleStrategy', factor: 3 })).toBe(
+      "{'class': 'SimpleStrategy', 'replication_factor': 3}",
+    );
   });
 
   it('reports every bad setting at once', () => {

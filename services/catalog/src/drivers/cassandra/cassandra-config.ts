@@ -53,7 +53,8 @@ const NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
 
 export function parseReplication(raw: string): Replication | string {
   const simple = /^SimpleStrategy:(\d{1,2})$/.exec(raw);
-  if (simple && Number(simple[1]) >= 1) return { strategy: 'SimpleStrategy', factor: Number(simple[1]) };
+  if (simple && Number(simple[1]) >= 1)
+    return { strategy: 'SimpleStrategy', factor: Number(simple[1]) };
   const nts = /^NetworkTopologyStrategy:(.+)$/.exec(raw);
   if (nts) {
     const factors: Record<string, number> = {};
@@ -69,7 +70,8 @@ export function parseReplication(raw: string): Replication | string {
 
 /** The CQL map literal of a keyspace's replication. */
 export function replicationCql(r: Replication): string {
-  if (r.strategy === 'SimpleStrategy') return `{'class': 'SimpleStrategy', 'replication_factor': ${r.factor}}`;
+  if (r.strategy === 'SimpleStrategy')
+    return `{'class': 'SimpleStrategy', 'replication_factor': ${r.factor}}`;
   const dcs = Object.entries(r.factors).map(([dc, n]) => `'${dc}': ${n}`);
   return `{'class': 'NetworkTopologyStrategy', ${dcs.join(', ')}}`;
 }
@@ -77,11 +79,14 @@ export function replicationCql(r: Replication): string {
 export function readCassandraConfig(e: EnvReader): CassandraConfig {
   const contactPoints = e.list('POPPY_CASSANDRA_CONTACT_POINTS', ['127.0.0.1:9042']);
   for (const point of contactPoints) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(point)) e.problem(`POPPY_CASSANDRA_CONTACT_POINTS: expected host:port, got '${point}'`);
+    if (!/^[^\s:]+:\d{1,5}$/.test(point))
+      e.problem(`POPPY_CASSANDRA_CONTACT_POINTS: expected host:port, got '${point}'`);
   }
-  if (contactPoints.length === 0) e.problem('POPPY_CASSANDRA_CONTACT_POINTS: at least one host:port is needed');
+  if (contactPoints.length === 0)
+    e.problem('POPPY_CASSANDRA_CONTACT_POINTS: at least one host:port is needed');
   const keyspace = e.string('POPPY_CASSANDRA_KEYSPACE', 'poppy');
-  if (!NAME.test(keyspace)) e.problem(`POPPY_CASSANDRA_KEYSPACE: '${keyspace}' is not a valid keyspace name`);
+  if (!NAME.test(keyspace))
+    e.problem(`POPPY_CASSANDRA_KEYSPACE: '${keyspace}' is not a valid keyspace name`);
   const rawReplication = e.string('POPPY_CASSANDRA_REPLICATION', 'SimpleStrategy:1');
   let replication = parseReplication(rawReplication);
   if (typeof replication === 'string') {
@@ -98,9 +103,21 @@ export function readCassandraConfig(e: EnvReader): CassandraConfig {
     localDataCenter: e.string('POPPY_CASSANDRA_LOCAL_DC', 'datacenter1'),
     keyspace,
     replication,
-    writeConsistency: e.oneOf('POPPY_CASSANDRA_WRITE_CONSISTENCY', CONSISTENCY_LEVELS, 'LOCAL_QUORUM'),
-    readConsistency: e.oneOf('POPPY_CASSANDRA_READ_CONSISTENCY', CONSISTENCY_LEVELS, 'LOCAL_QUORUM'),
-    serialConsistency: e.oneOf('POPPY_CASSANDRA_SERIAL_CONSISTENCY', SERIAL_CONSISTENCY_LEVELS, 'LOCAL_SERIAL'),
+    writeConsistency: e.oneOf(
+      'POPPY_CASSANDRA_WRITE_CONSISTENCY',
+      CONSISTENCY_LEVELS,
+      'LOCAL_QUORUM',
+    ),
+    readConsistency: e.oneOf(
+      'POPPY_CASSANDRA_READ_CONSISTENCY',
+      CONSISTENCY_LEVELS,
+      'LOCAL_QUORUM',
+    ),
+    serialConsistency: e.oneOf(
+      'POPPY_CASSANDRA_SERIAL_CONSISTENCY',
+      SERIAL_CONSISTENCY_LEVELS,
+      'LOCAL_SERIAL',
+    ),
     requestTimeoutMs: e.int('POPPY_CASSANDRA_REQUEST_TIMEOUT_MS', 4000, { min: 100, max: 120000 }),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),

@@ -5,7 +5,13 @@
  * fail with 503 and Poppy's error body, no process may die, requests succeed again once it is
  * back, and every create that was acknowledged (202) is still there.
  */
-import { cassandraNode, dropTestKeyspace, startSuite, testKeyspace, type Suite } from '@poppy/testing';
+import {
+  cassandraNode,
+  dropTestKeyspace,
+  startSuite,
+  testKeyspace,
+  type Suite,
+} from '@poppy/testing';
 
 jest.setTimeout(240_000);
 
@@ -55,7 +61,13 @@ it('answers 503 with Poppy’s body while Cassandra is down, recovers after, and
   const transitions: Outcome[] = [];
   const acknowledged: Array<{ id: string; project: string; domain: string }> = [];
 
-  async function request(op: Outcome['op'], method: string, path: string, project: string, body?: unknown): Promise<Response> {
+  async function request(
+    op: Outcome['op'],
+    method: string,
+    path: string,
+    project: string,
+    body?: unknown,
+  ): Promise<Response> {
     const started = phase;
     const res = await fetch(`${base}${path}`, {
       method,
@@ -97,8 +109,13 @@ it('answers 503 with Poppy’s body while Cassandra is down, recovers after, and
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const tail = outcomes.slice(-count);
-      if (tail.length === count && tail.every((o) => o.phase === phase && (o.status === 200 || o.status === 202))) return;
-      if (Date.now() > deadline) throw new Error(`no ${count} successes in a row within ${timeoutMs} ms (phase ${phase})`);
+      if (
+        tail.length === count &&
+        tail.every((o) => o.phase === phase && (o.status === 200 || o.status === 202))
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new Error(`no ${count} successes in a row within ${timeoutMs} ms (phase ${phase})`);
       await sleep(50);
     }
   }
@@ -126,7 +143,9 @@ it('answers 503 with Poppy’s body while Cassandra is down, recovers after, and
 
   const of = (p: Outcome['phase']) => outcomes.filter((o) => o.phase === p);
   // Even while the node drains or boots, a request either works or gets a 503 — never a 500.
-  expect([...outcomes, ...transitions].filter((o) => ![200, 202, 503].includes(o.status))).toEqual([]);
+  expect([...outcomes, ...transitions].filter((o) => ![200, 202, 503].includes(o.status))).toEqual(
+    [],
+  );
   // Up: everything worked.
   expect(of('up').length).toBeGreaterThan(10);
   expect(of('up').filter((o) => o.status !== 202 && o.status !== 200)).toEqual([]);
@@ -134,17 +153,23 @@ it('answers 503 with Poppy’s body while Cassandra is down, recovers after, and
   expect(downCount).toBeGreaterThan(5);
   const down = of('down');
   expect(down.filter((o) => o.status !== 503)).toEqual([]);
-  for (const o of down) expect(o.body).toEqual({ message: UNAVAILABLE_MESSAGE, request_id: expect.any(String) });
+  for (const o of down)
+    expect(o.body).toEqual({ message: UNAVAILABLE_MESSAGE, request_id: expect.any(String) });
   expect(new Set(down.map((o) => o.op))).toEqual(new Set(['create', 'get']));
   // Back: everything works again.
   expect(of('back').length).toBeGreaterThan(10);
   expect(of('back').filter((o) => o.status !== 202 && o.status !== 200)).toEqual([]);
   // No process died…
-  for (const proc of [suite!.catalog, suite!.gateway]) expect(() => process.kill(proc.pid, 0)).not.toThrow();
+  for (const proc of [suite!.catalog, suite!.gateway])
+    expect(() => process.kill(proc.pid, 0)).not.toThrow();
   // …and every acknowledged create is there, with its domain.
   for (const { id, project, domain } of acknowledged) {
-    const res = await fetch(`${base}/v1.0/services/${id}`, { headers: { 'x-project-id': project } });
+    const res = await fetch(`${base}/v1.0/services/${id}`, {
+      headers: { 'x-project-id': project },
+    });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { domains: Array<{ domain: string }> }).domains).toEqual([{ domain, protocol: 'http' }]);
+    expect(((await res.json()) as { domains: Array<{ domain: string }> }).domains).toEqual([
+      { domain, protocol: 'http' },
+    ]);
   }
 });

@@ -84,15 +84,19 @@ export async function migrateCassandra(
     );
     if (r.wasApplied()) break;
     if (Date.now() > deadline) {
-      throw new Error(`schema migration lock of keyspace ${ks} held by ${String(r.first()?.get('owner'))} for over ${LOCK_WAIT_MS} ms`);
+      throw new Error(
+        `schema migration lock of keyspace ${ks} held by ${String(r.first()?.get('owner'))} for over ${LOCK_WAIT_MS} ms`,
+      );
     }
     await sleep(250 + Math.random() * 250);
   }
   try {
     const done = new Set(
-      (await client.execute(`SELECT version FROM schema_migrations`, [], { consistency: CONSISTENCY[config.readConsistency] })).rows.map(
-        (row) => row.get('version') as number,
-      ),
+      (
+        await client.execute(`SELECT version FROM schema_migrations`, [], {
+          consistency: CONSISTENCY[config.readConsistency],
+        })
+      ).rows.map((row) => row.get('version') as number),
     );
     const applied: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -113,13 +117,20 @@ export async function migrateCassandra(
         [owner, owner],
         write,
       );
-      if (!renewed.wasApplied()) throw new Error(`lost the schema migration lock of keyspace ${ks} (TTL ${LOCK_TTL_S}s ran out)`);
+      if (!renewed.wasApplied())
+        throw new Error(
+          `lost the schema migration lock of keyspace ${ks} (TTL ${LOCK_TTL_S}s ran out)`,
+        );
     }
     const versions = [...done, ...applied];
     return { applied, current: versions.length ? Math.max(...versions) : 0 };
   } finally {
     await client
-      .execute(`DELETE FROM schema_migration_lock WHERE name = 'schema' IF owner = ?`, [owner], write)
+      .execute(
+        `DELETE FROM schema_migration_lock WHERE name = 'schema' IF owner = ?`,
+        [owner],
+        write,
+      )
       .catch(() => undefined); // the TTL frees it anyway
   }
 }

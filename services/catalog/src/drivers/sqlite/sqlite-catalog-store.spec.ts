@@ -7,7 +7,10 @@ import { SqliteCatalogStore } from './sqlite-catalog-store';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-sqlite-contract-'));
 let n = 0;
 
-describeCatalogStoreContract('sqlite', async () => new SqliteCatalogStore(path.join(dir, `catalog-${n++}.sqlite`)));
+describeCatalogStoreContract(
+  'sqlite',
+  async () => new SqliteCatalogStore(path.join(dir, `catalog-${n++}.sqlite`)),
+);
 
 describe('SqliteCatalogStore', () => {
   it('keeps its data across a reopen of the file, applying migrations once', async () => {
