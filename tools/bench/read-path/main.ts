@@ -60,9 +60,15 @@ async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
 }
 
 async function main(): Promise<void> {
+  // info: the harness waits for each process's "ready" line; nothing is logged per request at info.
+  // BENCH_NODE_OPTIONS: V8 flags for gateway and catalog (e.g. --max-semi-space-size=64).
   const suite = await startSuite({
-    env: { POPPY_LOG_LEVEL: 'info', POPPY_MAX_SERVICES_PER_PROJECT: '1000' },
-  }); // info: the harness waits for the "ready" line; no per-request logs at info;
+    env: {
+      POPPY_LOG_LEVEL: 'info',
+      POPPY_MAX_SERVICES_PER_PROJECT: '1000',
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+    },
+  });
   const hello = await startHelloWorld();
   try {
     let firstId = '';
