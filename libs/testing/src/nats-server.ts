@@ -4,11 +4,11 @@
  * `tools/infra/nats.sh install`; a missing binary is an error, never a skip, so a
  * machine without it cannot report green while testing nothing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { assertBinary, freePort, greets, spawnUntilReady, terminate } from './server-process';
 
 export interface NatsServer {
   /** `nats://127.0.0.1:<port>` */
@@ -31,98 +31,36 @@ const binary = () => process.env.POPPY_NATS_SERVER_BIN ?? 'nats-server';
 const INSTALL_HINT = 'run `tools/infra/nats.sh install` (Debian package nats-server)';
 const READY_TIMEOUT_MS = 15_000;
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function assertBinary(bin: string): void {
-  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error ? probe.error.message : `exit ${probe.status}: ${probe.stderr}`;
-    throw new Error(`nats-server is not available (${bin}: ${why}); ${INSTALL_HINT}`);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True once the server answers a TCP connection with its INFO line. */
-function answersInfo(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('data', (chunk) => done(chunk.toString('utf8').startsWith('INFO ')));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 export async function startNatsServer(): Promise<NatsServer> {
   const bin = binary();
-  assertBinary(bin);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // A jest worker that dies must not leave servers behind holding ports.
-    process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
-  }
+  assertBinary({ name: 'nats-server', bin, probeArgs: ['--version'], installHint: INSTALL_HINT });
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-nats-'));
   let child: ChildProcess | undefined;
-  let output = '';
+  let output = () => '';
 
   const launch = async (): Promise<void> => {
-    output = '';
-    const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    output = () => '';
+    const server = await spawnUntilReady({
+      name: 'nats-server',
+      bin,
+      args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir],
+      installHint: INSTALL_HINT,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      where: `on 127.0.0.1:${port}`,
+      // Ready once it answers a TCP connection with its INFO line.
+      isReady: () => greets(port, 'INFO '),
+      pollMs: 25,
     });
-    child = proc;
-    running.add(proc);
-    proc.once('exit', () => running.delete(proc));
-    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    let spawnFailure: Error | undefined;
-    proc.once('error', (err) => (spawnFailure = err));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (spawnFailure)
-        throw new Error(`nats-server failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(
-          `nats-server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`,
-        );
-      }
-      if (await answersInfo(port)) return;
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        throw new Error(
-          `nats-server not ready on 127.0.0.1:${port} after ${READY_TIMEOUT_MS} ms:\n${output}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    child = server.child;
+    output = server.output;
   };
 
-  const terminate = async (signal: NodeJS.Signals): Promise<void> => {
+  const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
     if (!child) return;
     const proc = child;
     child = undefined;
-    proc.kill(signal);
-    await exited(proc);
+    await terminate(proc, signal);
   };
 
   await launch();
@@ -130,15 +68,15 @@ export async function startNatsServer(): Promise<NatsServer> {
     url: `nats://127.0.0.1:${port}`,
     port,
     dataDir,
-    output: () => output,
+    output: () => output(),
     stop: async () => {
-      await terminate('SIGTERM');
+      await stopChild('SIGTERM');
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
     restart: async () => {
-      await terminate('SIGTERM');
+      await stopChild('SIGTERM');
       await launch();
     },
-    kill: () => terminate('SIGKILL'),
+    kill: () => stopChild('SIGKILL'),
   };
 }

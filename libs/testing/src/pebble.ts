@@ -5,12 +5,19 @@
  * loopback ports, a fresh directory, its own listener certificate (openssl). Binaries come
  * from `tools/infra/pebble.sh install`; a missing one is an error, never a skip.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  assertBinary,
+  freePort,
+  hasExited,
+  spawnServer,
+  spawnUntilReady,
+  terminate,
+} from './server-process';
 
 export interface Pebble {
   /** `https://127.0.0.1:<port>/dir` */
@@ -41,44 +48,12 @@ export interface PebbleOptions {
 
 const INSTALL_HINT = 'run `tools/infra/pebble.sh install` (Debian package pebble, and openssl)';
 const READY_TIMEOUT_MS = 15_000;
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-function assertBinary(bin: string, args: string[]): void {
-  const probe = spawnSync(bin, args, { encoding: 'utf8' });
-  if (probe.error)
-    throw new Error(`${bin} is not available (${probe.error.message}); ${INSTALL_HINT}`);
-}
+/** A free port on 127.0.0.1. */
+export const freeLoopbackPort = freePort;
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-function launch(
-  bin: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  sink: (s: string) => void,
-): ChildProcess {
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
-  proc.once('error', (err) => sink(`spawn error: ${err.message}\n`));
-  proc.stdout!.setEncoding('utf8').on('data', sink);
-  proc.stderr!.setEncoding('utf8').on('data', sink);
-  return proc;
+function assertInstalled(bin: string, probeArgs: string[]): void {
+  assertBinary({ name: bin, bin, probeArgs, installHint: INSTALL_HINT, requireExitZero: false });
 }
 
 function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
@@ -94,13 +69,9 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
 }
 
 export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> {
-  assertBinary('pebble', ['-h']);
-  assertBinary('pebble-challtestsrv', ['-h']);
-  assertBinary('openssl', ['version']);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
-  }
+  assertInstalled('pebble', ['-h']);
+  assertInstalled('pebble-challtestsrv', ['-h']);
+  assertInstalled('openssl', ['version']);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-pebble-'));
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
@@ -169,51 +140,45 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
   ];
   const dns = options.dnsServer
     ? undefined
-    : launch('pebble-challtestsrv', challtestsrvArgs, process.env, sink);
+    : spawnServer({ bin: 'pebble-challtestsrv', args: challtestsrvArgs, sink }).child;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_WFE_NONCEREJECT: '0',
   };
   if (options.alwaysValid) env.PEBBLE_VA_ALWAYS_VALID = '1';
-  const acme = launch(
-    'pebble',
-    ['-config', configFile, '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`],
-    env,
-    sink,
-  );
-  const processes = dns ? [acme, dns] : [acme];
   const listenerCaPem = fs.readFileSync(certFile, 'utf8');
   const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
+  const processes: ChildProcess[] = dns ? [dns] : [];
   const stop = async () => {
-    for (const proc of processes) {
-      proc.kill('SIGTERM');
-      await exited(proc);
-    }
+    for (const proc of processes) await terminate(proc);
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    for (const proc of processes) {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        await stop();
-        throw new Error(
-          `pebble exited (${proc.spawnfile}: ${proc.exitCode ?? proc.signalCode}) before it was ready; ${INSTALL_HINT}\n${output}`,
+  try {
+    const acme = await spawnUntilReady({
+      name: 'pebble',
+      bin: 'pebble',
+      args: ['-config', configFile, '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`],
+      env,
+      sink,
+      installHint: INSTALL_HINT,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      where: `at ${directoryUrl}`,
+      isReady: async () => {
+        if (dns && hasExited(dns))
+          throw new Error(
+            `pebble exited (${dns.spawnfile}: ${dns.exitCode ?? dns.signalCode}) before it was ready; ${INSTALL_HINT}\n${output}`,
+          );
+        return httpsGet(directoryUrl, listenerCaPem).then(
+          (r) => r.status === 200,
+          () => false,
         );
-      }
-    }
-    const ok = await httpsGet(directoryUrl, listenerCaPem).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `pebble not ready at ${directoryUrl} after ${READY_TIMEOUT_MS} ms:\n${output}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
+      },
+    });
+    processes.unshift(acme.child);
+  } catch (err) {
+    await stop();
+    throw err;
   }
   return {
     directoryUrl,

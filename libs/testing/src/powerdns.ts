@@ -4,13 +4,13 @@
  * a fresh SQLite file. The binary comes from `tools/infra/pdns.sh install`; a missing
  * binary is an error, never a skip.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { answersHttp, assertBinary, freePort, spawnUntilReady, terminate } from './server-process';
 
 export interface PowerDnsServer {
   /** `http://127.0.0.1:<port>` — the HTTP API (`/api/v1/servers/localhost/...`). */
@@ -41,37 +41,21 @@ const INSTALL_HINT =
   'run `tools/infra/pdns.sh install` (Debian packages pdns-server, pdns-backend-sqlite3)';
 const READY_TIMEOUT_MS = 20_000;
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
 function assertInstalled(bin: string): void {
-  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (probe.error)
-    throw new Error(
-      `pdns_server is not available (${bin}: ${probe.error.message}); ${INSTALL_HINT}`,
-    );
+  assertBinary({
+    name: 'pdns_server',
+    bin,
+    probeArgs: ['--version'],
+    installHint: INSTALL_HINT,
+    requireExitZero: false,
+  });
   if (!fs.existsSync(SCHEMA))
     throw new Error(`the PowerDNS sqlite3 schema is missing (${SCHEMA}); ${INSTALL_HINT}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPowerDns(): Promise<PowerDnsServer> {
   const bin = binary();
   assertInstalled(bin);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
-  }
   const dnsPort = await freePort();
   const apiPort = await freePort();
   const apiKey = `test-${process.pid}-${dnsPort}`;
@@ -104,60 +88,35 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
   );
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   let child: ChildProcess | undefined;
-  let output = '';
-
-  const apiAnswers = async (): Promise<boolean> => {
-    try {
-      const res = await fetch(`${apiUrl}/api/v1/servers/localhost`, {
-        headers: { 'X-API-Key': apiKey },
-        signal: AbortSignal.timeout(1000),
-      });
-      return res.ok;
-    } catch {
-      return false;
-    }
-  };
+  let starting: Promise<void> | undefined;
+  let output = () => '';
 
   const start = async (): Promise<void> => {
     if (child) return;
-    output = '';
-    const proc = spawn(
+    if (starting) return starting;
+    output = () => '';
+    starting = spawnUntilReady({
+      name: 'pdns_server',
       bin,
-      [
+      args: [
         `--config-dir=${dataDir}`,
         '--daemon=no',
         '--guardian=no',
         '--disable-syslog',
         '--write-pid=no',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child = proc;
-    running.add(proc);
-    proc.once('exit', () => running.delete(proc));
-    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    let spawnFailure: Error | undefined;
-    proc.once('error', (err) => (spawnFailure = err));
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (spawnFailure)
-        throw new Error(`pdns_server failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        child = undefined;
-        throw new Error(
-          `pdns_server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output}`,
-        );
-      }
-      if (await apiAnswers()) return;
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        child = undefined;
-        throw new Error(
-          `pdns_server not ready (API ${apiUrl}) after ${READY_TIMEOUT_MS} ms:\n${output}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
+      installHint: INSTALL_HINT,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      where: `(API ${apiUrl})`,
+      isReady: () => answersHttp(`${apiUrl}/api/v1/servers/localhost`, { 'X-API-Key': apiKey }),
+    }).then((server) => {
+      child = server.child;
+      output = server.output;
+    });
+    try {
+      await starting;
+    } finally {
+      starting = undefined;
     }
   };
 
@@ -165,12 +124,7 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
     const proc = child;
     if (!proc) return;
     child = undefined;
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
+    await terminate(proc, 'SIGTERM', 5000);
   };
 
   const resolver = (): Resolver => {
@@ -191,7 +145,7 @@ export async function startPowerDns(): Promise<PowerDnsServer> {
     apiKey,
     dnsPort,
     dataDir,
-    output: () => output,
+    output: () => output(),
     resolver,
     resolveCname: async (name) => {
       try {

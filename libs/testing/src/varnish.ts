@@ -8,12 +8,12 @@
  * `-j none`: the tests run as root in a sandbox and the temp directory is private, so the
  * default jail (which drops to the `varnish` user) could not read it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { assertBinary, freePort, greets, spawnUntilReady, terminate } from './server-process';
 
 export interface Varnish {
   /** `127.0.0.1:<port>`: where clients send HTTP (with the Host header of a service domain). */
@@ -46,54 +46,9 @@ backend poppy_none none;
 sub vcl_recv { return (synth(503, "No service configured")); }
 `;
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function assertBinary(bin: string): void {
-  const probe = spawnSync(bin, ['-V'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error ? probe.error.message : `exit ${probe.status}: ${probe.stderr}`;
-    throw new Error(`varnishd is not available (${bin}: ${why}); ${INSTALL_HINT}`);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True once the management port greets with an auth challenge (status 107). */
-function greets(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('data', (chunk) => done(chunk.toString('utf8').startsWith('107 ')));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 export async function startVarnish(options: { memoryMb?: number } = {}): Promise<Varnish> {
   const bin = binary();
-  assertBinary(bin);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
-  }
+  assertBinary({ name: 'varnishd', bin, probeArgs: ['-V'], installHint: INSTALL_HINT });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-varnish-'));
   const secretFile = path.join(dir, 'secret');
   fs.writeFileSync(secretFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
@@ -122,32 +77,16 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
     '-p',
     'connect_timeout=2',
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  let spawnFailure: Error | undefined;
-  child.once('error', (err) => (spawnFailure = err));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (spawnFailure)
-      throw new Error(`varnishd failed to start (${spawnFailure.message}); ${INSTALL_HINT}`);
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `varnishd exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`,
-      );
-    }
-    if ((await greets(adminPort)) && output.includes('Child launched OK')) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(
-        `varnishd not ready on 127.0.0.1:${adminPort} after ${READY_TIMEOUT_MS} ms:\n${output}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { child, output } = await spawnUntilReady({
+    name: 'varnishd',
+    bin,
+    args,
+    installHint: INSTALL_HINT,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    where: `on 127.0.0.1:${adminPort}`,
+    // The management port greets with an auth challenge (status 107) once it is up.
+    isReady: async (out) => (await greets(adminPort, '107 ')) && out.includes('Child launched OK'),
+  });
   return {
     httpAddress: `127.0.0.1:${httpPort}`,
     httpPort,
@@ -155,7 +94,7 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
     adminPort,
     secretFile,
     workDir,
-    output: () => output,
+    output,
     adm: (...cmd: string[]) => {
       const r = spawnSync(
         'varnishadm',
@@ -166,8 +105,7 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
       return `${r.stdout}${r.stderr}`;
     },
     stop: async () => {
-      child.kill('SIGTERM');
-      await exited(child);
+      await terminate(child);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
