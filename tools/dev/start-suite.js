@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // `npm start`: runs the whole suite on embedded defaults from dist/ (built just before):
 // catalog (SQLite under ./.data, outbox relayed to the SQLite job queue ./.data/jobs.sqlite),
-// the mock provider on :50061, provisioning (takes the jobs, calls the provider, writes
-// provider details back) and the gateway on :8888. Ctrl-C / SIGTERM stops them
+// the mock provider on :50061, the dns service on :50091 (manual driver: records nothing and
+// reports the CNAMEs the operator must create), provisioning (takes the jobs, calls the
+// provider and the dns service, writes provider details back) and the gateway on :8888. Ctrl-C / SIGTERM stops them
 // in reverse order; if one process dies the others are stopped and the exit code is kept.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
 // Order matters: each process starts once the previous one is ready.
-const PROCESSES = ['catalog', 'provider-mock', 'provisioning', 'gateway'];
+const PROCESSES = ['catalog', 'provider-mock', 'dns', 'provisioning', 'gateway'];
+// Provisioning maps operator CNAMEs through the dns service (unless told otherwise).
+const ENV = {
+  POPPY_DNS_ADDRESS: `127.0.0.1:${process.env.POPPY_DNS_PORT || 50091}`,
+  ...process.env,
+};
 
 const children = [];
 let stopping = false;
@@ -21,7 +27,7 @@ function start(name) {
       ['--enable-source-maps', path.join(root, 'dist', name, 'main.js')],
       {
         cwd: root,
-        env: process.env,
+        env: ENV,
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
