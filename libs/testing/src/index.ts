@@ -5,3 +5,4 @@ export * from './moto-server';
 export * from './varnish';
 export * from './pebble';
 export * from './powerdns';
+export * from './poppy-api';

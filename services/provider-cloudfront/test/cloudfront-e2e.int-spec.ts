@@ -17,8 +17,10 @@ import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import { createPromiseClient } from '@poppy/platform';
 import {
+  callApi,
   motoClientConfig,
   startMotoServer,
+  waitForServiceStatus,
   startSuite,
   type MotoServer,
   type Suite,
@@ -46,28 +48,12 @@ describe('CloudFront end to end through the REST API (moto)', () => {
   let aws: CloudFrontClient;
 
   async function api(method: string, path: string, body?: unknown): Promise<Reply> {
-    const res = await fetch(`${suite.baseUrl}${path}`, {
-      method,
-      headers: { 'X-Project-ID': PROJECT, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
+    const reply = await callApi<Reply['body'] | undefined>(suite, PROJECT, method, path, body);
+    return { ...reply, body: reply.body ?? {} };
   }
 
-  async function waitFor(id: string, status: string, timeoutMs = 15_000): Promise<Reply['body']> {
-    const end = Date.now() + timeoutMs;
-    for (let last = ''; ;) {
-      const reply = await api('GET', `/v1.0/services/${id}`);
-      last = reply.status === 404 ? 'gone' : (reply.body.status ?? '');
-      if (last === status) return reply.body;
-      if (Date.now() > end)
-        throw new Error(
-          `service ${id} is ${last}, not ${status}, after ${timeoutMs} ms: ${JSON.stringify(reply.body)}`,
-        );
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitFor = (id: string, status: string, timeoutMs = 15_000): Promise<Reply['body']> =>
+    waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs, pollMs: 50 });
 
   async function cloudFrontDetail(id: string): Promise<ProviderDetail> {
     const catalog = createPromiseClient(

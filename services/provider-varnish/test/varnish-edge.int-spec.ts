@@ -13,7 +13,14 @@
 import http from 'node:http';
 import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import { createPromiseClient } from '@poppy/platform';
-import { startSuite, startVarnish, type Suite, type Varnish } from '@poppy/testing';
+import {
+  callApi,
+  startSuite,
+  startVarnish,
+  waitForServiceStatus,
+  type Suite,
+  type Varnish,
+} from '@poppy/testing';
 
 jest.setTimeout(60_000);
 
@@ -99,34 +106,22 @@ describe('Varnish edge end to end through the REST API', () => {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
-    const res = await fetch(`${suite.baseUrl}${path}`, {
+    const reply = await callApi<Record<string, unknown> | undefined>(
+      suite,
+      PROJECT,
       method,
-      headers: { 'X-Project-ID': PROJECT, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
+      path,
+      body,
+    );
+    return { ...reply, body: reply.body ?? {} };
   }
 
-  async function waitFor(
+  const waitFor = (
     id: string,
     status: string,
     timeoutMs = 20_000,
-  ): Promise<Record<string, unknown>> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const reply = await api('GET', `/v1.0/services/${id}`);
-      const last = reply.status === 404 ? 'gone' : String(reply.body.status);
-      if (last === status) return reply.body;
-      if (Date.now() > end)
-        throw new Error(`service ${id} is ${last}, not ${status}: ${JSON.stringify(reply.body)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  ): Promise<Record<string, unknown>> =>
+    waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs, pollMs: 50 });
 
   /** Polls until `check` holds (the purge job runs asynchronously). */
   async function eventually(

@@ -4,41 +4,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Suite } from '@poppy/testing';
+import {
+  callApi,
+  waitForServiceStatus,
+  type ApiReply,
+  type ServiceBody,
+  type Suite,
+} from '@poppy/testing';
 
 export const PROJECT = 'e2e-project';
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  body: unknown;
+export type Reply = ApiReply;
+
+export function api(suite: Suite, method: string, urlPath: string, body?: unknown): Promise<Reply> {
+  return callApi(suite, PROJECT, method, urlPath, body);
 }
 
-export async function api(
-  suite: Suite,
-  method: string,
-  urlPath: string,
-  body?: unknown,
-): Promise<Reply> {
-  const res = await fetch(`${suite.baseUrl}${urlPath}`, {
-    method,
-    headers: { 'X-Project-ID': PROJECT, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? (JSON.parse(text) as unknown) : undefined,
-  };
-}
-
-export interface ServiceBody {
-  id: string;
-  status: string;
-  errors: Array<{ message: string }>;
-  links: Array<{ href: string; rel: string }>;
-}
+export type { ServiceBody };
 
 let counter = 0;
 
@@ -74,22 +56,13 @@ export async function getService(suite: Suite, id: string): Promise<Reply & { bo
 }
 
 /** Polls until the service has `status` (or is gone, for 'gone'); fails with the last status seen. */
-export async function waitForStatus(
+export function waitForStatus(
   suite: Suite,
   id: string,
   status: string,
   timeoutMs = 10_000,
 ): Promise<ServiceBody> {
-  const end = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    const reply = await getService(suite, id);
-    last = reply.status === 404 ? 'gone' : reply.body.status;
-    if (last === status) return reply.body;
-    if (Date.now() > end)
-      throw new Error(`service ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs });
 }
 
 export interface JournalEntry {
