@@ -8,6 +8,7 @@ export * from './errors';
 export * from './python-repr';
 export * from './domain-names';
 export * from './geo-zones';
+export * from './geo-codes';
 export * from './schemas';
 export * from './schema-errors';
 export * from './service-validation';

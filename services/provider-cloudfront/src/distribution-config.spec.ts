@@ -1,6 +1,6 @@
 import type { commonV1 } from '@poppy/contracts';
 import { distributionConfigFor, normalisePath, patternCovers } from './distribution-config';
-import { geographyToCountryCodes } from './geo-codes';
+import { geographyToCountryCodes } from '@poppy/domain';
 
 function spec(overrides: Partial<commonV1.ServiceSpec> = {}): commonV1.ServiceSpec {
   return {

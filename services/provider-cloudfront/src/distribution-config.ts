@@ -24,7 +24,7 @@ import type {
   Origin,
 } from '@aws-sdk/client-cloudfront';
 import type { commonV1 } from '@poppy/contracts';
-import { geographyToCountryCodes } from './geo-codes';
+import { geographyToCountryCodes } from '@poppy/domain';
 
 export interface DistributionSettings {
   /** @default 'PriceClass_All' */

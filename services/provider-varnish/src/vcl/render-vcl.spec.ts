@@ -1,5 +1,4 @@
 import type { commonV1 } from '@poppy/contracts';
-import { countryCodes } from './geo-codes';
 import {
   renderRouterVcl,
   renderServiceVcl,
@@ -287,15 +286,5 @@ describe('renderVcl', () => {
     const vcl = renderRouterVcl([]);
     expect(vcl).not.toContain('return (vcl(');
     expect(vcl).toContain('return (synth(404, "Unknown host"));');
-  });
-});
-
-describe('countryCodes', () => {
-  it('maps country and region names to ISO codes', () => {
-    expect(countryCodes('USA')).toEqual(['US']);
-    expect(countryCodes('Jordan, Kenya')).toEqual(['JO', 'KE']);
-    expect(countryCodes('Japan')).toEqual(['JP']);
-    expect(countryCodes('Atlantis')).toBeUndefined();
-    expect(countryCodes('EMEA(Europe, Middle East and Africa)')).toContain('GB');
   });
 });

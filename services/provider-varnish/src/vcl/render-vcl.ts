@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { commonV1 } from '@poppy/contracts';
-import { countryCodes } from './geo-codes';
+import { geographyToCountryCodes } from '@poppy/domain';
 import { stateComment, type EdgeService } from './vcl-state';
 
 export interface RenderOptions {
@@ -189,7 +189,7 @@ function renderService(service: EdgeService, options: RenderOptions): Rendered {
     } else {
       const codes: string[] = [];
       for (const v of g.values) {
-        const c = countryCodes(v);
+        const c = geographyToCountryCodes(v);
         if (c) codes.push(...c);
         else problems.push(`geography ${v} has no country code known to this edge`);
       }

@@ -1,11 +1,12 @@
 /**
  * Poppy's geography values (reference Appendix A: region and country names) → ISO 3166-1
- * alpha-2 codes, which is what a CloudFront geo restriction takes. Country names resolve
+ * alpha-2 codes: what a CloudFront geo restriction takes and what an edge compares with
+ * the country header of a request. Country names resolve
  * through `countries-list`; the original's odd entries (abbreviated, merged or historic
  * names) through the alias table below. A region expands to its countries.
  */
 import { getCountryCode } from 'countries-list';
-import { GEO_ZONES } from '@poppy/domain';
+import { GEO_ZONES } from './geo-zones';
 
 // prettier-ignore
 const ALIASES: Readonly<Record<string, readonly string[]>> = {
