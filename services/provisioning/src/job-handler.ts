@@ -63,6 +63,12 @@ export function parseJob(job: Job, attempt: number, maxAttempts: number): Servic
   ) {
     problems.push('payload.spec must be a service spec');
   }
+  const previous = p.previous as { domains?: unknown } | undefined;
+  const previousDomains = Array.isArray(previous?.domains)
+    ? (previous.domains as ServiceSpec['domains']).filter(
+        (d) => typeof d === 'object' && d !== null && typeof d.domain === 'string',
+      )
+    : undefined;
   if (problems.length > 0) return problems.join('; ');
   return {
     id: job.id,
@@ -73,6 +79,7 @@ export function parseJob(job: Job, attempt: number, maxAttempts: number): Servic
     url: p.url as string | undefined,
     hard: p.hard as boolean | undefined,
     spec: spec as ServiceSpec | undefined,
+    previousDomains,
     attempt,
     maxAttempts,
   };

@@ -98,3 +98,19 @@ export async function releaseServiceCertificates(
   }
   return released;
 }
+
+/**
+ * Decision 10 on update: the managed certificates of the https domains the previous
+ * configuration had and the new one dropped are released (custom ones stay, as on delete).
+ */
+export function releaseRemovedCertificates(
+  step: CertificateStep | undefined,
+  service: Service,
+  previousDomains: Service['domains'],
+): Promise<string[]> {
+  const kept = new Set(service.domains.map((d) => d.domain));
+  return releaseServiceCertificates(step, {
+    ...service,
+    domains: previousDomains.filter((d) => !kept.has(d.domain)),
+  });
+}

@@ -173,6 +173,54 @@ describe('update flow', () => {
     );
   }
 
+  it('releases the managed certificates of the https domains the update dropped (Decision 10)', async () => {
+    const s = catalog.put(
+      newService({
+        generation: 3,
+        domains: [{ domain: 'kept.site.com', protocol: 'https', certificate: 'san' }],
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' },
+          Mock2: { ...deployedDetail('Mock2', 'x'), status: 'update_in_progress' },
+        },
+      }),
+    );
+    const deleted: string[] = [];
+    const certificates = {
+      api: {
+        ensureCertificates: async () => ({ statuses: { 'kept.site.com': 'deployed' }, errors: {} }),
+        deleteCertificate: async (req: { domain_name: string; cert_type: string }) => {
+          deleted.push(`${req.domain_name} ${req.cert_type}`);
+          return {};
+        },
+      },
+      waitMs: 0,
+    };
+    const job = parseJob(
+      {
+        id: `${s.service_id}:3:update`,
+        kind: 'update',
+        payload: {
+          project_id: s.project_id,
+          service_id: s.service_id,
+          generation: 3,
+          previous: {
+            domains: [
+              { domain: 'kept.site.com', protocol: 'https', certificate: 'san' },
+              { domain: 'gone.site.com', protocol: 'https', certificate: 'sni' },
+              { domain: 'own.site.com', protocol: 'https', certificate: 'custom' },
+              { domain: 'plain.site.com', protocol: 'http' },
+            ],
+          },
+        },
+      },
+      1,
+      5,
+    );
+    if (typeof job === 'string') throw new Error(job);
+    expect(await runUpdate({ ...ctx(), certificates }, job)).toEqual({ type: 'done' });
+    expect(deleted).toEqual(['gone.site.com sni']);
+  });
+
   it('updates every provider with its previous vendor id and ends deployed', async () => {
     const s = updating();
     expect(await runUpdate(ctx(), jobFor(s, 'update'))).toEqual({ type: 'done' });

@@ -8,7 +8,7 @@
 import { specToWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
-import { ensureServiceCertificates } from '../certificates';
+import { ensureServiceCertificates, releaseRemovedCertificates } from '../certificates';
 import { classify } from '../providers';
 import {
   DONE,
@@ -77,5 +77,8 @@ export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobO
   );
   await writeBack.finish();
   if (writeBack.stale) return DONE;
+  if (job.previousDomains) {
+    await releaseRemovedCertificates(ctx.certificates, service, job.previousDomains);
+  }
   return settle(ctx, job, writeBack, pending, (name, failure) => failedDetail(old[name], failure));
 }
