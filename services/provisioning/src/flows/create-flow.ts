@@ -7,11 +7,12 @@ import { specToWire } from '@poppy/contracts';
 import { aggregateServiceStatus, type ProviderDetail, type Service } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { ensureServiceCertificates } from '../certificates';
-import { classify, fallbackProviderName } from '../providers';
+import { fallbackProviderName } from '../providers';
 import {
   DONE,
   failedDetail,
   loadService,
+  recordProvisioned,
   resolveNames,
   settle,
   WriteBack,
@@ -87,30 +88,17 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
           spec: specToWire(service),
         }),
       );
-      if (!outcome.ok) {
-        if (outcome.retryable) pending.push({ name, outcome });
-        else writeBack.set(name, failedDetail(undefined, outcome.failure));
-        return writeBack.flush();
+      if (outcome.ok) {
+        created.push({ id, providerServiceId: outcome.value.service?.provider_service_id ?? '' });
       }
-      const provisioned = outcome.value.service;
-      created.push({ id, providerServiceId: provisioned?.provider_service_id ?? '' });
-      try {
-        const accessUrls = await ctx.dns.create(name, provisioned?.links ?? []);
-        writeBack.set(name, {
-          id: provisioned?.provider_service_id,
-          access_urls: accessUrls,
-          status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
-          domains_certificate_status: {
-            ...provisioned?.domains_certificate_status,
-            ...certificateStatuses,
-          },
-        });
-      } catch (error) {
-        const dns = classify(error);
-        if (dns.retryable) pending.push({ name, outcome: dns });
-        else writeBack.set(name, failedDetail(undefined, dns.failure));
-      }
-      return writeBack.flush();
+      return recordProvisioned(
+        { writeBack, pending },
+        name,
+        undefined,
+        outcome,
+        (links) => ctx.dns.create(name, links),
+        certificateStatuses,
+      );
     }),
   );
   await writeBack.finish();

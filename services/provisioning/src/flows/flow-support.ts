@@ -8,9 +8,15 @@
  * longer in progress at generation G has its result for G recorded already, and a re-run
  * of the job (redelivery, reconciler) skips it.
  */
-import { catalogV1, providerDetailsToWire, serviceFromWire } from '@poppy/contracts';
+import {
+  catalogV1,
+  providerDetailsToWire,
+  serviceFromWire,
+  type providerV1,
+} from '@poppy/contracts';
 import {
   isPoppyError,
+  type AccessUrl,
   type Flavor,
   type ProviderDetail,
   type ProviderStatus,
@@ -22,7 +28,9 @@ import type { Logger } from '@poppy/platform';
 import type { CertificateStep } from '../certificates';
 import type { DnsDriver } from '../dns';
 import {
+  classify,
   fallbackProviderName,
+  type CallOutcome,
   type FailureInfo,
   type Failed,
   type ProviderRegistry,
@@ -199,6 +207,48 @@ export class WriteBack {
 export interface PendingPart {
   name: string;
   outcome: Extract<Failed, { retryable: true }>;
+}
+
+/**
+ * One provider's part of a create or an update once its vendor answered: the DNS maps the
+ * vendor's links and the provider's detail is set. A failure, the vendor's or the DNS's, is
+ * retried later when it is retryable (into `pending`), else recorded on top of `previous`.
+ */
+export async function recordProvisioned(
+  job: { writeBack: WriteBack; pending: PendingPart[] },
+  name: string,
+  previous: ProviderDetail | undefined,
+  outcome: CallOutcome<{ service?: providerV1.ProvisionedService }>,
+  mapLinks: (links: providerV1.ProviderLink[]) => Promise<AccessUrl[]>,
+  certificateStatuses: Record<string, string> | undefined,
+): Promise<void> {
+  const { writeBack, pending } = job;
+  if (!outcome.ok) {
+    if (outcome.retryable) pending.push({ name, outcome });
+    else writeBack.set(name, failedDetail(previous, outcome.failure));
+    return writeBack.flush();
+  }
+  const provisioned = outcome.value.service;
+  try {
+    const accessUrls = await mapLinks(provisioned?.links ?? []);
+    writeBack.set(name, {
+      // An update keeps the vendor id it had when the vendor reports none.
+      id: previous
+        ? provisioned?.provider_service_id || previous.id
+        : provisioned?.provider_service_id,
+      access_urls: accessUrls,
+      status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
+      domains_certificate_status: {
+        ...provisioned?.domains_certificate_status,
+        ...certificateStatuses,
+      },
+    });
+  } catch (error) {
+    const dns = classify(error);
+    if (dns.retryable) pending.push({ name, outcome: dns });
+    else writeBack.set(name, failedDetail(previous, dns.failure));
+  }
+  return writeBack.flush();
 }
 
 /**

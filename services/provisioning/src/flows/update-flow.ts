@@ -6,14 +6,13 @@
  * other providers keep their result (the original failed every provider on any error).
  */
 import { specToWire } from '@poppy/contracts';
-import type { ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { ensureServiceCertificates, releaseRemovedCertificates } from '../certificates';
-import { classify } from '../providers';
 import {
   DONE,
   failedDetail,
   loadService,
+  recordProvisioned,
   settle,
   WriteBack,
   type FlowContext,
@@ -46,33 +45,14 @@ export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobO
           spec: specToWire(service),
         }),
       );
-      if (!outcome.ok) {
-        if (outcome.retryable) pending.push({ name, outcome });
-        else writeBack.set(name, failedDetail(previous, outcome.failure));
-        return writeBack.flush();
-      }
-      const provisioned = outcome.value.service;
-      try {
-        const accessUrls = await ctx.dns.update(
-          name,
-          provisioned?.links ?? [],
-          previous.access_urls,
-        );
-        writeBack.set(name, {
-          id: provisioned?.provider_service_id || previous.id,
-          access_urls: accessUrls,
-          status: (provisioned?.status as ProviderDetail['status'] | undefined) ?? 'deployed',
-          domains_certificate_status: {
-            ...provisioned?.domains_certificate_status,
-            ...certificateStatuses,
-          },
-        });
-      } catch (error) {
-        const dns = classify(error);
-        if (dns.retryable) pending.push({ name, outcome: dns });
-        else writeBack.set(name, failedDetail(previous, dns.failure));
-      }
-      return writeBack.flush();
+      return recordProvisioned(
+        { writeBack, pending },
+        name,
+        previous,
+        outcome,
+        (links) => ctx.dns.update(name, links, previous.access_urls),
+        certificateStatuses,
+      );
     }),
   );
   await writeBack.finish();
