@@ -6,3 +6,4 @@ export * from './varnish';
 export * from './pebble';
 export * from './powerdns';
 export * from './poppy-api';
+export * from './sample-service';

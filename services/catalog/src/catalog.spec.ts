@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProviderDetail, ServiceSpec } from '@poppy/domain';
+import { sampleServiceSpec } from '@poppy/testing';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { allocateSharedSslDomain } from './shared-ssl-shards';
@@ -10,27 +11,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-catalog-'));
 let n = 0;
 
 const SHARDS = ['scdn1.secure.example.net', 'scdn2.secure.example.net'];
-
-function spec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    name: 'site',
-    domains: [{ domain: 'www.site.com', protocol: 'http' }],
-    origins: [
-      {
-        origin: 'origin.site.com',
-        port: 80,
-        ssl: false,
-        rules: [{ name: 'default', request_url: '/*' }],
-        hostheadertype: 'domain',
-      },
-    ],
-    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
-    restrictions: [],
-    flavor_id: 'mock',
-    log_delivery: { enabled: false },
-    ...overrides,
-  };
-}
 
 const deployed: Record<string, ProviderDetail> = {
   Mock: {
@@ -58,7 +38,7 @@ afterEach(() => store.close());
 
 describe('Catalog.createService', () => {
   it('stores the service create_in_progress with a create job for generation 1', async () => {
-    const service = await catalog.createService('p', spec());
+    const service = await catalog.createService('p', sampleServiceSpec());
     expect(service).toMatchObject({
       project_id: 'p',
       operator_status: 'enabled',
@@ -75,7 +55,9 @@ describe('Catalog.createService', () => {
   });
 
   it('refuses an unknown flavor with Poppy’s message', async () => {
-    await expect(catalog.createService('p', spec({ flavor_id: 'nope' }))).rejects.toMatchObject({
+    await expect(
+      catalog.createService('p', sampleServiceSpec({ flavor_id: 'nope' })),
+    ).rejects.toMatchObject({
       kind: 'invalid',
       detail: "Could not find a flavor with the id 'nope'",
     });
@@ -83,11 +65,11 @@ describe('Catalog.createService', () => {
 
   it('uses the project’s own limit over the default', async () => {
     await catalog.setProjectLimit('p', 1);
-    await catalog.createService('p', spec());
+    await catalog.createService('p', sampleServiceSpec());
     await expect(
       catalog.createService(
         'p',
-        spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
+        sampleServiceSpec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
       ),
     ).rejects.toMatchObject({
       kind: 'limit_exceeded',
@@ -96,7 +78,7 @@ describe('Catalog.createService', () => {
   });
 
   it('gives a shared-SSL label a shard, and refuses it once every shard holds it', async () => {
-    const shared = spec({
+    const shared = sampleServiceSpec({
       domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }],
     });
     const a = await catalog.createService('p', shared);
@@ -111,14 +93,14 @@ describe('Catalog.createService', () => {
 
 describe('Catalog.patchService', () => {
   it('refuses a service that is not yet deployed', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await expect(catalog.patchService('p', s.service_id, [])).rejects.toMatchObject({
       detail: `Service ${s.service_id} neither deployed nor failed`,
     });
   });
 
   it('saves the new configuration at once, marks providers update_in_progress and records an update job', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
     const patched = await catalog.patchService('p', s.service_id, [
       { op: 'replace', path: '/domains/0/domain', value: 'www.moved.com' },
@@ -135,7 +117,9 @@ describe('Catalog.patchService', () => {
   it('keeps the full name of a shared-SSL domain the service already holds', async () => {
     const s = await catalog.createService(
       'p',
-      spec({ domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }] }),
+      sampleServiceSpec({
+        domains: [{ domain: 'mysite', protocol: 'https', certificate: 'shared' }],
+      }),
     );
     await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
     const patched = await catalog.patchService('p', s.service_id, [
@@ -145,7 +129,7 @@ describe('Catalog.patchService', () => {
   });
 
   it('refuses a disabled service', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await store.replaceService(
       { ...s, operator_status: 'disabled', provider_details: deployed, generation: 2 },
       1,
@@ -158,7 +142,7 @@ describe('Catalog.patchService', () => {
 
 describe('Catalog.deleteService and write-back', () => {
   it('marks providers delete_in_progress, records the previous details, and removes the service on a completed delete', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
     const deleting = await catalog.deleteService('p', s.service_id);
     expect(deleting.provider_details.Mock.status).toBe('delete_in_progress');
@@ -173,10 +157,10 @@ describe('Catalog.deleteService and write-back', () => {
   });
 
   it('applies a batch of write-backs in order, ignoring the stale ones', async () => {
-    const a = await catalog.createService('p', spec());
+    const a = await catalog.createService('p', sampleServiceSpec());
     const b = await catalog.createService(
       'p',
-      spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
+      sampleServiceSpec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
     );
     const applied = await catalog.updateProvisioningBatch([
       { projectId: 'p', serviceId: a.service_id, generation: 1, details: deployed, deleted: false },
@@ -191,7 +175,7 @@ describe('Catalog.deleteService and write-back', () => {
   });
 
   it('answers not found for another project’s service', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await expect(catalog.deleteService('q', s.service_id)).rejects.toMatchObject({
       detail: `No service found: ${s.service_id}`,
     });
@@ -200,14 +184,14 @@ describe('Catalog.deleteService and write-back', () => {
 
 describe('Catalog.purgeService', () => {
   it('refuses a service that is not deployed', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await expect(catalog.purgeService('p', s.service_id, '/*', true)).rejects.toMatchObject({
       detail: `Service ${s.service_id} is not deployed.`,
     });
   });
 
   it('records a purge job per request; a soft purge marks providers update_in_progress, a hard one does not', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await catalog.updateProvisioning('p', s.service_id, 1, deployed, false);
     const hard = await catalog.purgeService('p', s.service_id, '/img/*', true);
     expect(hard.provider_details.Mock.status).toBe('deployed');
@@ -223,14 +207,14 @@ describe('Catalog.purgeService', () => {
 
 describe('Catalog.runServiceAction', () => {
   it('disables every service of a project with one disable job each, keeping the generation', async () => {
-    const a = await catalog.createService('p', spec());
+    const a = await catalog.createService('p', sampleServiceSpec());
     const b = await catalog.createService(
       'p',
-      spec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
+      sampleServiceSpec({ domains: [{ domain: 'www.other.com', protocol: 'http' }] }),
     );
     await catalog.createService(
       'q',
-      spec({ domains: [{ domain: 'www.third.com', protocol: 'http' }] }),
+      sampleServiceSpec({ domains: [{ domain: 'www.third.com', protocol: 'http' }] }),
     );
     const refs = await catalog.runServiceAction({ project_id: 'p' }, 'disable');
     expect(refs.map((r) => r.service_id).sort()).toEqual([a.service_id, b.service_id].sort());
@@ -241,7 +225,7 @@ describe('Catalog.runServiceAction', () => {
   });
 
   it('enables the service owning a domain, and deletes by domain like a tenant DELETE', async () => {
-    const s = await catalog.createService('p', spec());
+    const s = await catalog.createService('p', sampleServiceSpec());
     await catalog.runServiceAction({ project_id: 'p' }, 'disable');
     await catalog.runServiceAction({ domain: 'www.site.com' }, 'enable');
     expect((await catalog.getService('p', s.service_id)).operator_status).toBe('enabled');

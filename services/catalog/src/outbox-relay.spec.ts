@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ServiceSpec } from '@poppy/domain';
 import { SqliteJobQueue, type JobDelivery, type JobQueue } from '@poppy/jobs';
 import { createLogger } from '@poppy/platform';
+import { sampleServiceSpec } from '@poppy/testing';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { notifyingStore, OutboxRelay, toQueueJob } from './outbox-relay';
@@ -14,25 +15,8 @@ let store: SqliteCatalogStore;
 let queueFile: string;
 const opened: Array<{ close(): Promise<void> }> = [];
 
-function spec(domain: string): ServiceSpec {
-  return {
-    name: 'site',
-    domains: [{ domain, protocol: 'http' }],
-    origins: [
-      {
-        origin: 'origin.site.com',
-        port: 80,
-        ssl: false,
-        rules: [{ name: 'default', request_url: '/*' }],
-        hostheadertype: 'domain',
-      },
-    ],
-    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
-    restrictions: [],
-    flavor_id: 'mock',
-    log_delivery: { enabled: false },
-  };
-}
+const spec = (domain: string): ServiceSpec =>
+  sampleServiceSpec({ domains: [{ domain, protocol: 'http' }] });
 
 function queue(): SqliteJobQueue {
   const q = new SqliteJobQueue({ file: queueFile, pollIntervalMs: 10 });

@@ -15,14 +15,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvReader } from '@poppy/platform';
-import { dropTestKeyspace, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
+import {
+  dropTestKeyspace,
+  sampleService,
+  testCassandraContactPoint,
+  testKeyspace,
+} from '@poppy/testing';
 import type { Service } from '@poppy/domain';
 import type { CatalogStore } from '../../../services/catalog/src/store/catalog-store';
 import { jobFor } from '../../../services/catalog/src/catalog';
 import { SqliteCatalogStore } from '../../../services/catalog/src/drivers/sqlite/sqlite-catalog-store';
 import { CassandraCatalogStore } from '../../../services/catalog/src/drivers/cassandra/cassandra-catalog-store';
 import { readCassandraConfig } from '../../../services/catalog/src/drivers/cassandra/cassandra-config';
-import { randomUUID } from 'node:crypto';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -48,31 +52,7 @@ interface Ref {
 
 let serial = 0;
 function newService(project: string): Service {
-  const n = serial++;
-  return {
-    service_id: randomUUID(),
-    project_id: project,
-    name: `bench ${n}`,
-    domains: [
-      { domain: `www.bench${n}-${randomUUID().slice(0, 8)}.example.com`, protocol: 'http' },
-    ],
-    origins: [
-      {
-        origin: 'origin.example.com',
-        port: 80,
-        ssl: false,
-        rules: [{ name: 'default', request_url: '/*' }],
-        hostheadertype: 'domain',
-      },
-    ],
-    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
-    restrictions: [],
-    flavor_id: 'mock',
-    log_delivery: { enabled: false },
-    operator_status: 'enabled',
-    provider_details: {},
-    generation: 1,
-  };
+  return sampleService({ project_id: project, name: `bench ${serial++}` });
 }
 
 async function pool(

@@ -3,38 +3,11 @@
  * its own int-spec). Written once; a driver's spec calls describeCatalogStoreContract
  * with a factory that returns a fresh, empty store (unique file / keyspace per call).
  */
-import { randomUUID } from 'node:crypto';
 import type { ProviderDetail, Service } from '@poppy/domain';
+import { sampleService } from '@poppy/testing';
 import type { CatalogStore, OutboxJob } from './catalog-store';
 
 export type StoreFactory = () => Promise<CatalogStore>;
-
-export function sampleService(overrides: Partial<Service> = {}): Service {
-  const id = randomUUID();
-  return {
-    service_id: id,
-    project_id: 'project-a',
-    name: 'my site',
-    domains: [{ domain: `www.${id.slice(0, 8)}.example.com`, protocol: 'http' }],
-    origins: [
-      {
-        origin: 'origin.example.com',
-        port: 80,
-        ssl: false,
-        rules: [{ name: 'default', request_url: '/*' }],
-        hostheadertype: 'domain',
-      },
-    ],
-    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
-    restrictions: [],
-    flavor_id: 'mock',
-    log_delivery: { enabled: false },
-    operator_status: 'enabled',
-    provider_details: {},
-    generation: 1,
-    ...overrides,
-  };
-}
 
 export function sampleJob(service: Service, kind: OutboxJob['kind'] = 'create'): OutboxJob {
   return {

@@ -18,6 +18,7 @@ import {
   type Service,
 } from '@poppy/domain';
 import { createLogger } from '@poppy/platform';
+import { sampleService } from '@poppy/testing';
 import { DefaultDnsDriver } from '../dns';
 import { FlavorCache } from '../flavor-cache';
 import { ProviderRegistry, type ProviderApi } from '../providers';
@@ -184,29 +185,13 @@ export function context(
 let n = 0;
 export function newService(overrides: Partial<Service> = {}): Service {
   n += 1;
-  return {
+  return sampleService({
     service_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     project_id: 'p1',
-    name: 'site',
     domains: [{ domain: 'www.site.com', protocol: 'http' }],
-    origins: [
-      {
-        origin: 'origin.site.com',
-        port: 80,
-        ssl: false,
-        rules: [{ name: 'default', request_url: '/*' }],
-        hostheadertype: 'domain',
-      },
-    ],
-    caching: [{ name: 'default', ttl: 86400, rules: [{ name: 'default', request_url: '/*' }] }],
-    restrictions: [],
     flavor_id: 'duo',
-    log_delivery: { enabled: false },
-    operator_status: 'enabled',
-    provider_details: {},
-    generation: 1,
     ...overrides,
-  };
+  });
 }
 
 export function jobFor(

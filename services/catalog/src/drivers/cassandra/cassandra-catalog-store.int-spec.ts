@@ -7,12 +7,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { EnvReader } from '@poppy/platform';
-import { REPO_ROOT, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
-import {
-  describeCatalogStoreContract,
-  sampleJob,
-  sampleService,
-} from '../../store/catalog-store.contract';
+import { REPO_ROOT, sampleService, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
+import { describeCatalogStoreContract, sampleJob } from '../../store/catalog-store.contract';
 import { CassandraCatalogStore } from './cassandra-catalog-store';
 import { readCassandraConfig, type CassandraConfig } from './cassandra-config';
 import { createCassandraClient } from './cassandra-client';
