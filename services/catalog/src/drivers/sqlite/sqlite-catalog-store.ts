@@ -5,63 +5,30 @@
  */
 import Database from 'better-sqlite3';
 import {
-  aggregateServiceStatus,
   conflict,
   invalid,
   limitExceeded,
   type Flavor,
   type ProviderDetail,
   type Service,
-  type ServiceSpec,
   type ServiceStatus,
 } from '@poppy/domain';
 import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
+import {
+  archivedServiceColumn,
+  flavorFromRecord,
+  flavorProvidersColumn,
+  jobFromRecord,
+  jobPayloadColumn,
+  providerDetailsColumns,
+  providerUrlPairs,
+  serviceColumns,
+  serviceFromRecord,
+  type FlavorRecord,
+  type OutboxJobRecord,
+  type ServiceRecord,
+} from '../../store/row-format';
 import { SQLITE_MIGRATIONS } from './migrations';
-
-interface ServiceRow {
-  project_id: string;
-  service_id: string;
-  spec: string;
-  operator_status: string;
-  provider_details: string;
-  generation: number;
-}
-
-interface OutboxRow {
-  job_id: string;
-  kind: string;
-  project_id: string;
-  service_id: string;
-  generation: number;
-  payload: string;
-  created_at: string;
-}
-
-function specOf(service: Service): ServiceSpec {
-  const { name, domains, origins, caching, restrictions, flavor_id, log_delivery } = service;
-  return { name, domains, origins, caching, restrictions, flavor_id, log_delivery };
-}
-
-function serviceFromRow(row: ServiceRow): Service {
-  return {
-    service_id: row.service_id,
-    project_id: row.project_id,
-    ...(JSON.parse(row.spec) as ServiceSpec),
-    operator_status: row.operator_status as Service['operator_status'],
-    provider_details: JSON.parse(row.provider_details) as Record<string, ProviderDetail>,
-    generation: row.generation,
-  };
-}
-
-function providerUrlPairs(details: Record<string, ProviderDetail>): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  for (const detail of Object.values(details)) {
-    for (const url of detail.access_urls) {
-      if (url.provider_url && url.domain) pairs.push([url.provider_url, url.domain]);
-    }
-  }
-  return pairs;
-}
 
 // Duck-typed: under jest the native module's SqliteError comes from another realm than `Error`.
 const isUniqueViolation = (e: unknown): boolean =>
@@ -126,7 +93,7 @@ export class SqliteCatalogStore implements CatalogStore {
       job.project_id,
       job.service_id,
       job.generation,
-      JSON.stringify(job.payload),
+      jobPayloadColumn(job),
       job.created_at,
     );
   }
@@ -172,6 +139,7 @@ export class SqliteCatalogStore implements CatalogStore {
           throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
         this.claimDomains(service);
         const now = new Date().toISOString();
+        const columns = serviceColumns(service);
         try {
           this.sql(
             `INSERT INTO services (project_id, service_id, flavor_id, spec, operator_status, provider_details,
@@ -180,11 +148,11 @@ export class SqliteCatalogStore implements CatalogStore {
           ).run(
             service.project_id,
             service.service_id,
-            service.flavor_id,
-            JSON.stringify(specOf(service)),
-            service.operator_status,
-            JSON.stringify(service.provider_details),
-            aggregateServiceStatus(service.provider_details),
+            columns.flavor_id,
+            columns.spec,
+            columns.operator_status,
+            columns.provider_details,
+            columns.status,
             service.generation,
             now,
             now,
@@ -202,8 +170,8 @@ export class SqliteCatalogStore implements CatalogStore {
     const row = this.sql('SELECT * FROM services WHERE project_id = ? AND service_id = ?').get(
       projectId,
       serviceId,
-    ) as ServiceRow | undefined;
-    return row && serviceFromRow(row);
+    ) as ServiceRecord | undefined;
+    return row && serviceFromRecord(row);
   }
 
   async listServices(
@@ -213,8 +181,8 @@ export class SqliteCatalogStore implements CatalogStore {
   ): Promise<Service[]> {
     const rows = this.sql(
       'SELECT * FROM services WHERE project_id = ? AND service_id > ? ORDER BY service_id LIMIT ?',
-    ).all(projectId, marker ?? '', limit) as ServiceRow[];
-    return rows.map(serviceFromRow);
+    ).all(projectId, marker ?? '', limit) as ServiceRecord[];
+    return rows.map(serviceFromRecord);
   }
 
   async replaceService(
@@ -222,6 +190,7 @@ export class SqliteCatalogStore implements CatalogStore {
     expectedGeneration: number,
     job?: OutboxJob,
   ): Promise<boolean> {
+    const columns = serviceColumns(service);
     return this.db
       .transaction(() => {
         const result = this.sql(
@@ -229,11 +198,11 @@ export class SqliteCatalogStore implements CatalogStore {
                                  generation = ?, updated_at = ?
              WHERE project_id = ? AND service_id = ? AND generation = ?`,
         ).run(
-          service.flavor_id,
-          JSON.stringify(specOf(service)),
-          service.operator_status,
-          JSON.stringify(service.provider_details),
-          aggregateServiceStatus(service.provider_details),
+          columns.flavor_id,
+          columns.spec,
+          columns.operator_status,
+          columns.provider_details,
+          columns.status,
           service.generation,
           new Date().toISOString(),
           service.project_id,
@@ -255,14 +224,15 @@ export class SqliteCatalogStore implements CatalogStore {
     generation: number,
     details: Record<string, ProviderDetail>,
   ): Promise<boolean> {
+    const columns = providerDetailsColumns(details);
     return this.db
       .transaction(() => {
         const result = this.sql(
           `UPDATE services SET provider_details = ?, status = ?, updated_at = ?
              WHERE project_id = ? AND service_id = ? AND generation = ?`,
         ).run(
-          JSON.stringify(details),
-          aggregateServiceStatus(details),
+          columns.provider_details,
+          columns.status,
           new Date().toISOString(),
           projectId,
           serviceId,
@@ -280,11 +250,16 @@ export class SqliteCatalogStore implements CatalogStore {
       .transaction(() => {
         const row = this.sql(
           'SELECT * FROM services WHERE project_id = ? AND service_id = ? AND generation = ?',
-        ).get(projectId, serviceId, generation) as ServiceRow | undefined;
+        ).get(projectId, serviceId, generation) as ServiceRecord | undefined;
         if (!row) return false;
         this.sql(
           'INSERT INTO archives (project_id, service_id, archived_at, service) VALUES (?, ?, ?, ?)',
-        ).run(projectId, serviceId, new Date().toISOString(), JSON.stringify(serviceFromRow(row)));
+        ).run(
+          projectId,
+          serviceId,
+          new Date().toISOString(),
+          archivedServiceColumn(serviceFromRecord(row)),
+        );
         this.sql('DELETE FROM services WHERE project_id = ? AND service_id = ?').run(
           projectId,
           serviceId,
@@ -320,7 +295,7 @@ export class SqliteCatalogStore implements CatalogStore {
     try {
       this.sql('INSERT INTO flavors (flavor_id, providers) VALUES (?, ?)').run(
         flavor.id,
-        JSON.stringify(flavor.providers),
+        flavorProvidersColumn(flavor),
       );
     } catch (e) {
       if (isUniqueViolation(e)) throw invalid(`A flavor with the id '${flavor.id}' already exists`);
@@ -331,23 +306,15 @@ export class SqliteCatalogStore implements CatalogStore {
   async getFlavor(flavorId: string): Promise<Flavor | undefined> {
     const row = this.sql('SELECT flavor_id, providers FROM flavors WHERE flavor_id = ?').get(
       flavorId,
-    ) as { flavor_id: string; providers: string } | undefined;
-    return (
-      row && { id: row.flavor_id, providers: JSON.parse(row.providers) as Flavor['providers'] }
-    );
+    ) as FlavorRecord | undefined;
+    return row && flavorFromRecord(row);
   }
 
   async listFlavors(): Promise<Flavor[]> {
     const rows = this.sql(
       'SELECT flavor_id, providers FROM flavors ORDER BY flavor_id',
-    ).all() as Array<{
-      flavor_id: string;
-      providers: string;
-    }>;
-    return rows.map((r) => ({
-      id: r.flavor_id,
-      providers: JSON.parse(r.providers) as Flavor['providers'],
-    }));
+    ).all() as FlavorRecord[];
+    return rows.map(flavorFromRecord);
   }
 
   async deleteFlavor(flavorId: string): Promise<void> {
@@ -385,12 +352,8 @@ export class SqliteCatalogStore implements CatalogStore {
     const rows = this.sql(
       `SELECT job_id, kind, project_id, service_id, generation, payload, created_at
          FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?`,
-    ).all(limit) as OutboxRow[];
-    return rows.map((r) => ({
-      ...r,
-      kind: r.kind as OutboxJob['kind'],
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
-    }));
+    ).all(limit) as OutboxJobRecord[];
+    return rows.map(jobFromRecord);
   }
 
   async markJobsRelayed(jobIds: string[]): Promise<void> {
