@@ -145,7 +145,10 @@ function oldStyle(text) {
   const found = [];
   for (const m of text.matchAll(SECTION_RE)) {
     const bareContinuation = m[2] === undefined && continues(text.slice(0, m.index));
-    if (m[1] === undefined && m[4] === undefined && !bareContinuation)
+    // Markdown: "[§6.10](../behaviour.md#610-…)" is a link to the right place.
+    const end = m.index + m[0].length;
+    const markdownLink = /^\]\([^)\s]*behaviour\.md/.test(text.slice(end, end + 100));
+    if (m[1] === undefined && m[4] === undefined && !bareContinuation && !markdownLink)
       found.push({ line: lineOf(text, m.index), text: m[0].trim() });
   }
   for (const re of [APPENDIX_RE, DECISION_RE, REFERENCE_FILE_RE]) {

@@ -76,6 +76,12 @@ describe('repoint-references', () => {
     expect(result.unmapped.map((u) => u.missing)).toEqual([['6.2'], ['D-30']]);
   });
 
+  it('accepts a Markdown link to docs/behaviour.md as a citation', () => {
+    expect(repoint.oldStyle('see [§6.10](../behaviour.md#610-dns) and [§6.2](x.md)')).toEqual([
+      { line: 1, text: '§6.2' },
+    ]);
+  });
+
   it('finds every old-style citation for --check', () => {
     const found = repoint.oldStyle('a (reference §4.9)\nb (§2.4)\nc Decision 9\nd RFC 6125 §6.4.3');
     expect(found.map((f) => f.line)).toEqual([1, 2, 3]);
