@@ -5,9 +5,9 @@
  * (NATS: ack / nak(delay) / term; SQLite: row updates), so retry and give-up rules
  * cannot drift apart between them.
  */
+import { backoffDelayMs } from '@poppy/resilience';
 import type { Logger } from 'pino';
 import {
-  backoffDelay,
   type Job,
   type JobHandler,
   type JobOutcome,
@@ -79,7 +79,7 @@ export async function runDelivery(
         return giveUp(job, outcome.reason, deliveryCount, deliveryCount, options, logger);
       return {
         type: 'retry',
-        delayMs: outcome.delayMs ?? backoffDelay(deliveryCount, options.backoff),
+        delayMs: outcome.delayMs ?? backoffDelayMs(deliveryCount, options.backoff),
         reason: outcome.reason,
       };
   }
@@ -104,7 +104,7 @@ async function giveUp(
     );
     return {
       type: 'retry',
-      delayMs: backoffDelay(deliveryCount, options.backoff),
+      delayMs: backoffDelayMs(deliveryCount, options.backoff),
       reason: `onTerminated failed: ${errorMessage(err)} (giving up because: ${reason})`,
     };
   }

@@ -5,3 +5,12 @@ export { SqliteJobQueue, type SqliteJobQueueOptions } from './drivers/sqlite-job
 export { NatsJobQueue, type NatsJobQueueOptions } from './drivers/nats-job-queue';
 export { createJobQueue, type JobQueueConfig } from './create-job-queue';
 export { readJobQueueConfig } from './job-queue-config';
+export {
+  decodeServiceJob,
+  encodeServiceJob,
+  isServiceJobKind,
+  SERVICE_JOB_KINDS,
+  type ServiceJobBody,
+  type ServiceJobKind,
+  type ServiceJobMessage,
+} from './service-jobs';

@@ -1,14 +1,9 @@
-import {
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  InvalidJobError,
-  resolveConsumeOptions,
-  validateJob,
-} from './job-queue';
+import { backoffDelayMs } from '@poppy/resilience';
+import { DEFAULT_BACKOFF, InvalidJobError, resolveConsumeOptions, validateJob } from './job-queue';
 
 const onTerminated = async () => undefined;
 
-describe('backoffDelay', () => {
+describe('the default redelivery backoff', () => {
   it.each([
     [1, 200],
     [2, 400],
@@ -17,11 +12,7 @@ describe('backoffDelay', () => {
     [9, 30_000],
     [50, 30_000],
   ])('waits %i → %i ms with the default backoff', (attempt, expected) => {
-    expect(backoffDelay(attempt, DEFAULT_BACKOFF)).toBe(expected);
-  });
-
-  it('stays at initialMs when the factor is 1', () => {
-    expect(backoffDelay(5, { initialMs: 100, maxMs: 1_000, factor: 1 })).toBe(100);
+    expect(backoffDelayMs(attempt, DEFAULT_BACKOFF)).toBe(expected);
   });
 });
 

@@ -52,8 +52,9 @@ export interface ConsumeOptions {
    */
   maxAttempts?: number;
   /**
-   * Delay before attempt n+1 is `min(maxMs, initialMs * factor^(n-1))`; used when a retry
-   * gives no `delayMs` and when the handler throws.
+   * Delay before attempt n+1 is `min(maxMs, initialMs * factor^(n-1))` (backoffDelayMs of
+   * @poppy/resilience, without jitter so tests and operators can predict it); used when a
+   * retry gives no `delayMs` and when the handler throws.
    * @default { initialMs: 200, maxMs: 30_000, factor: 2 }
    */
   backoff?: BackoffOptions;
@@ -170,10 +171,4 @@ export function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumeO
   if (typeof resolved.onTerminated !== 'function') problems.push('onTerminated is required');
   if (problems.length > 0) throw new RangeError(`invalid consume options: ${problems.join('; ')}`);
   return Object.freeze(resolved);
-}
-
-/** Delay before the attempt after `attempt` (1-based), without jitter so tests and operators can predict it. */
-export function backoffDelay(attempt: number, backoff: BackoffOptions): number {
-  const exponent = Math.max(0, attempt - 1);
-  return Math.min(backoff.maxMs, Math.round(backoff.initialMs * backoff.factor ** exponent));
 }

@@ -12,6 +12,11 @@ describe('backoffDelayMs', () => {
     ]);
   });
 
+  it('stays finite far past the float range of factor^attempt', () => {
+    expect(backoffDelayMs(5_000, opts)).toBe(1000);
+    expect(backoffDelayMs(5_000, { initialMs: 0, maxMs: 1000 })).toBe(0);
+  });
+
   it('treats attempts below 1 as the first', () => {
     expect(backoffDelayMs(0, opts)).toBe(100);
     expect(backoffDelayMs(-3, opts)).toBe(100);

@@ -16,13 +16,16 @@ export interface BackoffOptions {
 
 /**
  * Exponential backoff: attempt 1 waits `initialMs`, each further attempt `factor` times
- * longer, never more than `maxMs` (the same curve as @poppy/jobs' redelivery).
+ * longer, never more than `maxMs`. The one backoff of the repository: the job queue's
+ * redelivery, provisioning's retries, the outbox relay and the DNS service all use it.
  */
 export function backoffDelayMs(attempt: number, opts: BackoffOptions): number {
   const factor = opts.factor ?? 2;
   const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0));
   const exponent = Math.max(0, Math.floor(attempt) - 1);
-  const base = Math.min(opts.maxMs, opts.initialMs * Math.pow(factor, exponent));
+  const grown = opts.initialMs * Math.pow(factor, exponent);
+  // NaN only as 0·∞ (a zero initial delay after ~1000 attempts): zero stays zero.
+  const base = Number.isNaN(grown) ? 0 : Math.min(opts.maxMs, grown);
   const random = opts.random ?? Math.random;
   return Math.max(0, Math.round(base * (1 - jitter * random())));
 }

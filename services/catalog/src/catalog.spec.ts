@@ -6,6 +6,10 @@ import { sampleServiceSpec } from '@poppy/testing';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { allocateSharedSslDomain } from './shared-ssl-shards';
+import { providerDetailsFromWire } from '@poppy/contracts';
+import { decodeServiceJob } from '@poppy/jobs';
+import { toQueueJob } from './outbox-relay';
+import type { OutboxJob } from './store/catalog-store';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-catalog-'));
 let n = 0;
@@ -111,7 +115,10 @@ describe('Catalog.patchService', () => {
     expect(await store.findDomainOwner('www.site.com')).toBeUndefined();
     const jobs = await store.listPendingJobs(10);
     expect(jobs.map((j) => j.kind)).toEqual(['create', 'update']);
-    expect((jobs[1].payload.previous as ServiceSpec).domains[0].domain).toBe('www.site.com');
+    const update = jobBody(jobs[1]);
+    expect(update.$case === 'update' && update.value.previous?.domains[0].domain).toBe(
+      'www.site.com',
+    );
   });
 
   it('keeps the full name of a shared-SSL domain the service already holds', async () => {
@@ -147,7 +154,10 @@ describe('Catalog.deleteService and write-back', () => {
     const deleting = await catalog.deleteService('p', s.service_id);
     expect(deleting.provider_details.Mock.status).toBe('delete_in_progress');
     const job = (await store.listPendingJobs(10)).find((j) => j.kind === 'delete')!;
-    expect(job.payload.provider_details).toEqual(deployed);
+    const body = jobBody(job);
+    expect(body.$case === 'delete' && providerDetailsFromWire(body.value.provider_details)).toEqual(
+      deployed,
+    );
     // A create outcome arriving late (generation 1) is ignored.
     expect(await catalog.updateProvisioning('p', s.service_id, 1, deployed, false)).toBe(false);
     expect(await catalog.updateProvisioning('p', s.service_id, 2, {}, true)).toBe(true);
@@ -198,9 +208,9 @@ describe('Catalog.purgeService', () => {
     const soft = await catalog.purgeService('p', s.service_id, '/*', false);
     expect(soft.provider_details.Mock.status).toBe('update_in_progress');
     const purges = (await store.listPendingJobs(10)).filter((j) => j.kind === 'purge');
-    expect(purges.map((j) => j.payload)).toEqual([
-      { url: '/img/*', hard: true },
-      { url: '/*', hard: false },
+    expect(purges.map(jobBody)).toEqual([
+      { $case: 'purge', value: { url: '/img/*', hard: true } },
+      { $case: 'purge', value: { url: '/*', hard: false } },
     ]);
   });
 });
@@ -277,3 +287,8 @@ describe('allocateSharedSslDomain', () => {
     ).toBe(`a.${SHARDS[1]}`);
   });
 });
+
+/** What provisioning will read of an outbox row: the kind's message. */
+function jobBody(row: OutboxJob) {
+  return decodeServiceJob(toQueueJob(row)).job;
+}

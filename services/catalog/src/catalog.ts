@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
+import { providerDetailsToWire, specToWire } from '@poppy/contracts';
 import {
   aggregateServiceStatus,
   applyServicePatch,
@@ -21,7 +22,9 @@ import {
   type ServiceSpec,
   type ServiceStatus,
 } from '@poppy/domain';
-import type { CatalogStore, JobKind, OutboxJob, ServiceRef } from './store/catalog-store';
+import { encodeServiceJob, type ServiceJobBody } from '@poppy/jobs';
+import { outboxPayload } from './outbox-relay';
+import type { CatalogStore, OutboxJob, ServiceRef } from './store/catalog-store';
 import { allocateSharedSslDomain } from './shared-ssl-shards';
 
 export interface CatalogOptions {
@@ -43,25 +46,26 @@ function withProviderStatus(
   return out;
 }
 
-export function jobFor(
-  service: Service,
-  kind: JobKind,
-  payload: Record<string, unknown> = {},
-  suffix = '',
-): OutboxJob {
-  // The request's W3C trace context rides with the job (the relay turns it into message
-  // headers), so the provisioning work shows up in the request's trace.
+/** The outbox row of a job (poppy.jobs.v1, encoded by @poppy/jobs) about `service` at its generation. */
+export function jobFor(service: Service, job: ServiceJobBody, suffix = ''): OutboxJob {
+  // The request's W3C trace context rides with the job as message headers, so the
+  // provisioning work shows up in the request's trace.
   const trace: Record<string, string> = {};
   propagation.inject(context.active(), trace);
-  if (Object.keys(trace).length > 0) payload = { ...payload, trace };
+  const { project_id, service_id, generation } = service;
+  const created_at = new Date().toISOString();
+  const queued = encodeServiceJob(
+    { project_id, service_id, generation, created_at, reconciled: false, job },
+    { id: `${service_id}:${generation}:${job.$case}${suffix}`, headers: trace },
+  );
   return {
-    job_id: `${service.service_id}:${service.generation}:${kind}${suffix}`,
-    kind,
-    project_id: service.project_id,
-    service_id: service.service_id,
-    generation: service.generation,
-    payload,
-    created_at: new Date().toISOString(),
+    job_id: queued.id,
+    kind: job.$case,
+    project_id,
+    service_id,
+    generation,
+    payload: outboxPayload(queued),
+    created_at,
   };
 }
 
@@ -125,7 +129,8 @@ export class Catalog {
       flavor_id,
       log_delivery,
     };
-    await this.store.createService(service, jobFor(service, 'create', { spec: desired }), limit);
+    const job = jobFor(service, { $case: 'create', value: { spec: specToWire(desired) } });
+    await this.store.createService(service, job, limit);
     return service;
   }
 
@@ -178,8 +183,8 @@ export class Catalog {
           provider_details: withProviderStatus(current.provider_details, 'update_in_progress'),
           generation: current.generation + 1,
         };
-        const previous = toServiceDocument(current);
-        return { next, job: jobFor(next, 'update', { previous }) };
+        const previous = specToWire(current);
+        return { next, job: jobFor(next, { $case: 'update', value: { previous } }) };
       },
     );
   }
@@ -198,7 +203,10 @@ export class Catalog {
         // The provider details as they were before: the delete job needs the vendor ids.
         return {
           next,
-          job: jobFor(next, 'delete', { provider_details: current.provider_details }),
+          job: jobFor(next, {
+            $case: 'delete',
+            value: { provider_details: providerDetailsToWire(current.provider_details) },
+          }),
         };
       },
     );
@@ -226,7 +234,7 @@ export class Catalog {
               provider_details: withProviderStatus(current.provider_details, 'update_in_progress'),
             };
         const suffix = `:${randomUUID()}`;
-        return { next, job: jobFor(next, 'purge', { url, hard }, suffix) };
+        return { next, job: jobFor(next, { $case: 'purge', value: { url, hard } }, suffix) };
       },
     );
   }
@@ -247,8 +255,9 @@ export class Catalog {
       () => notFound(`No service found: ${serviceId}`),
       async (current) => {
         const next: Service = { ...current, operator_status: state };
-        const kind = state === 'enabled' ? 'enable' : 'disable';
-        return { next, job: jobFor(next, kind, {}, `:${randomUUID()}`) };
+        const job: ServiceJobBody =
+          state === 'enabled' ? { $case: 'enable', value: {} } : { $case: 'disable', value: {} };
+        return { next, job: jobFor(next, job, `:${randomUUID()}`) };
       },
     );
   }

@@ -2,12 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceSpec } from '@poppy/domain';
-import { SqliteJobQueue, type JobDelivery, type JobQueue } from '@poppy/jobs';
+import {
+  decodeServiceJob,
+  encodeServiceJob,
+  SERVICE_JOB_KINDS,
+  SqliteJobQueue,
+  type JobDelivery,
+  type JobQueue,
+} from '@poppy/jobs';
 import { createLogger } from '@poppy/platform';
 import { sampleServiceSpec } from '@poppy/testing';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
-import { notifyingStore, OutboxRelay, toQueueJob } from './outbox-relay';
+import { notifyingStore, outboxPayload, OutboxRelay, toQueueJob } from './outbox-relay';
 
 const logger = createLogger('catalog-test', 'silent');
 let dir: string;
@@ -28,7 +35,7 @@ function queue(): SqliteJobQueue {
 async function collect(q: JobQueue): Promise<JobDelivery[]> {
   const seen: JobDelivery[] = [];
   const consumer = await q.consume(async (d) => (seen.push(d), { type: 'done' }), {
-    kinds: ['create', 'update', 'delete', 'purge', 'enable', 'disable'],
+    kinds: [...SERVICE_JOB_KINDS],
     onTerminated: async () => undefined,
   });
   opened.push({ close: () => consumer.stop() });
@@ -75,9 +82,13 @@ describe('OutboxRelay', () => {
     expect(seen.map((d) => d.job.id).sort()).toEqual(
       [`${a.service_id}:1:create`, `${b.service_id}:1:create`].sort(),
     );
-    expect(seen.find((d) => d.job.payload.service_id === a.service_id)?.job).toMatchObject({
-      kind: 'create',
-      payload: { project_id: 'p', service_id: a.service_id, generation: 1 },
+    const job = seen.find((d) => d.job.id.startsWith(a.service_id))!.job;
+    expect(job.kind).toBe('create');
+    expect(decodeServiceJob(job)).toMatchObject({
+      project_id: 'p',
+      service_id: a.service_id,
+      generation: 1,
+      job: { $case: 'create', value: { spec: { flavor_id: 'mock' } } },
     });
   });
 
@@ -155,7 +166,7 @@ describe('OutboxRelay', () => {
     expect(seen[1].job.kind).toBe('delete');
   });
 
-  it('turns the trace context recorded with a job into message headers', () => {
+  it('relays a row recorded before the jobs contract in the form of that time, its trace context as headers', () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const job = toQueueJob({
       job_id: 's:2:purge:x',
@@ -175,5 +186,30 @@ describe('OutboxRelay', () => {
       generation: 2,
       created_at: '2026-01-01T00:00:00.000Z',
     });
+    expect(decodeServiceJob(job).job).toEqual({ $case: 'purge', value: { url: '/x', hard: true } });
+  });
+
+  it('publishes the queue job the catalog encoded, headers included', () => {
+    const queued = encodeServiceJob(
+      {
+        project_id: 'p',
+        service_id: 's',
+        generation: 2,
+        created_at: '2026-01-01T00:00:00.000Z',
+        reconciled: false,
+        job: { $case: 'purge', value: { url: '/x', hard: true } },
+      },
+      { id: 's:2:purge:x', headers: { traceparent: '00-4bf9-00f0-01' } },
+    );
+    const row = {
+      job_id: queued.id,
+      kind: 'purge' as const,
+      project_id: 'p',
+      service_id: 's',
+      generation: 2,
+      payload: outboxPayload(queued),
+      created_at: '2026-01-01T00:00:00.000Z',
+    };
+    expect(toQueueJob(JSON.parse(JSON.stringify(row)) as typeof row)).toEqual(queued);
   });
 });

@@ -11,6 +11,7 @@
  */
 import type { Job, JobQueue } from '@poppy/jobs';
 import type { Logger } from '@poppy/platform';
+import { backoffDelayMs } from '@poppy/resilience';
 import type { CatalogStore, OutboxJob } from './store/catalog-store';
 
 export interface OutboxRelayOptions {
@@ -31,26 +32,47 @@ export interface RelayHealth {
   lastError?: string;
 }
 
-/** What a relayed job carries: the outbox row's own payload plus the service it is about. */
-export function toQueueJob(job: OutboxJob): Job {
-  // jobFor() records the request's trace context as payload.trace: it travels as headers.
-  const { trace, ...payload } = job.payload;
-  const headers: Record<string, string> = {};
-  if (trace !== null && typeof trace === 'object') {
-    for (const [k, v] of Object.entries(trace)) if (typeof v === 'string') headers[k] = v;
+/**
+ * What an outbox row keeps of the queue job the catalog encoded (catalog.ts jobFor): its
+ * payload and headers; the id and kind are the row's own columns.
+ */
+export function outboxPayload(job: Job): Record<string, unknown> {
+  return { job: job.payload, ...(job.headers ? { headers: job.headers } : {}) };
+}
+
+/** The queue job an outbox row records, published as it was encoded. */
+export function toQueueJob(row: OutboxJob): Job {
+  const { job, headers, trace, ...legacy } = row.payload;
+  if (isObject(job)) {
+    return { id: row.job_id, kind: row.kind, payload: job, ...headersFrom(headers) };
   }
+  // A row recorded before the jobs contract (docs/adr/0007-jobs-contract.md): the kind's
+  // fields flat, the trace context beside them. Published in the form of that time, which
+  // @poppy/jobs still decodes, so an upgrade loses no job.
   return {
-    id: job.job_id,
-    kind: job.kind,
-    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    id: row.job_id,
+    kind: row.kind,
+    ...headersFrom(trace),
     payload: {
-      ...payload,
-      project_id: job.project_id,
-      service_id: job.service_id,
-      generation: job.generation,
-      created_at: job.created_at,
+      ...legacy,
+      project_id: row.project_id,
+      service_id: row.service_id,
+      generation: row.generation,
+      created_at: row.created_at,
     },
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function headersFrom(value: unknown): { headers?: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) if (typeof v === 'string') headers[k] = v;
+  }
+  return Object.keys(headers).length > 0 ? { headers } : {};
 }
 
 export class OutboxRelay {
@@ -148,7 +170,10 @@ export class OutboxRelay {
         this.online = false;
         this.failures += 1;
         this.lastError = err instanceof Error ? err.message : String(err);
-        delay = Math.min(this.maxBackoffMs, this.pollIntervalMs * 2 ** Math.min(this.failures, 10));
+        delay = backoffDelayMs(this.failures + 1, {
+          initialMs: this.pollIntervalMs,
+          maxMs: this.maxBackoffMs,
+        });
         // Every failure at first, then one line in ten: an outage must not flood the log.
         if (this.failures <= 3 || this.failures % 10 === 0) {
           this.logger.warn(

@@ -6,7 +6,7 @@
  */
 import { flavorFromWire } from '@poppy/contracts';
 import type { Flavor } from '@poppy/domain';
-import type { CatalogApi } from './flows/flow-support';
+import type { CatalogApi } from './flows';
 
 export class FlavorCache {
   private readonly entries = new Map<string, { flavor: Promise<Flavor>; until: number }>();

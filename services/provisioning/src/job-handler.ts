@@ -9,80 +9,33 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { aggregateServiceStatus, type ProviderStatus, type ServiceSpec } from '@poppy/domain';
-import type { Job, JobDelivery, JobOutcome } from '@poppy/jobs';
-import { runCreate } from './flows/create-flow';
-import { runDelete } from './flows/delete-flow';
+import { aggregateServiceStatus, type ProviderStatus } from '@poppy/domain';
+import {
+  InvalidJobError,
+  type Job,
+  type JobDelivery,
+  type JobOutcome,
+  type ServiceJobKind,
+} from '@poppy/jobs';
 import {
   failedDetail,
-  FLOW_KINDS,
+  FLOWS,
   loadService,
+  readServiceJob,
   WriteBack,
   type FlowContext,
-  type FlowKind,
   type ServiceJob,
-} from './flows/flow-support';
-import { runOperatorStatus } from './flows/operator-status-flow';
-import { runPurge } from './flows/purge-flow';
-import { runUpdate } from './flows/update-flow';
+} from './flows';
 import { fallbackProviderName } from './providers';
 
-const FLOWS: Record<FlowKind, (ctx: FlowContext, job: ServiceJob) => Promise<JobOutcome>> = {
-  create: runCreate,
-  update: runUpdate,
-  delete: runDelete,
-  purge: runPurge,
-  enable: runOperatorStatus,
-  disable: runOperatorStatus,
-};
-
-/** The job's payload as a ServiceJob, or the list of what is wrong with it. */
+/** The job as a ServiceJob, or what is wrong with it. */
 export function parseJob(job: Job, attempt: number, maxAttempts: number): ServiceJob | string {
-  const p = job.payload;
-  const problems: string[] = [];
-  if (!(FLOW_KINDS as readonly string[]).includes(job.kind))
-    problems.push(`unknown kind ${job.kind}`);
-  if (typeof p.project_id !== 'string' || !p.project_id)
-    problems.push('payload.project_id must be a string');
-  if (typeof p.service_id !== 'string' || !p.service_id)
-    problems.push('payload.service_id must be a string');
-  if (typeof p.generation !== 'number' || !Number.isInteger(p.generation) || p.generation < 1) {
-    problems.push('payload.generation must be a positive integer');
+  try {
+    return readServiceJob(job, attempt, maxAttempts);
+  } catch (error) {
+    if (error instanceof InvalidJobError) return error.message;
+    throw error;
   }
-  if (p.url !== undefined && typeof p.url !== 'string')
-    problems.push('payload.url must be a string');
-  if (p.hard !== undefined && typeof p.hard !== 'boolean')
-    problems.push('payload.hard must be a boolean');
-  const spec = p.spec as Partial<ServiceSpec> | undefined;
-  if (
-    spec !== undefined &&
-    (typeof spec !== 'object' ||
-      spec === null ||
-      typeof spec.flavor_id !== 'string' ||
-      !Array.isArray(spec.domains))
-  ) {
-    problems.push('payload.spec must be a service spec');
-  }
-  const previous = p.previous as { domains?: unknown } | undefined;
-  const previousDomains = Array.isArray(previous?.domains)
-    ? (previous.domains as ServiceSpec['domains']).filter(
-        (d) => typeof d === 'object' && d !== null && typeof d.domain === 'string',
-      )
-    : undefined;
-  if (problems.length > 0) return problems.join('; ');
-  return {
-    id: job.id,
-    kind: job.kind as FlowKind,
-    project_id: p.project_id as string,
-    service_id: p.service_id as string,
-    generation: p.generation as number,
-    url: p.url as string | undefined,
-    hard: p.hard as boolean | undefined,
-    spec: spec as ServiceSpec | undefined,
-    previousDomains,
-    attempt,
-    maxAttempts,
-  };
 }
 
 const tracer = trace.getTracer('poppy-provisioning');
@@ -147,7 +100,7 @@ export function createJobHandler(ctx: FlowContext): (delivery: JobDelivery) => P
 }
 
 /** The provider status a flow of this kind leaves behind while it is not finished. */
-const IN_PROGRESS: Partial<Record<FlowKind, ProviderStatus>> = {
+const IN_PROGRESS: Partial<Record<ServiceJobKind, ProviderStatus>> = {
   create: 'deploy_in_progress',
   update: 'update_in_progress',
   purge: 'update_in_progress',

@@ -1,4 +1,4 @@
-import type { Job } from '@poppy/jobs';
+import { decodeServiceJob, type Job } from '@poppy/jobs';
 import { deployedDetail, FakeCatalog, logger, newService } from './flows/fakes.test-helper';
 import { Reconciler } from './reconciler';
 
@@ -34,9 +34,12 @@ describe('Reconciler', () => {
     expect(await reconciler.sweep()).toEqual([]);
     now += 2_000;
     const [job] = await reconciler.sweep();
-    expect(job).toMatchObject({
-      kind: 'create',
-      payload: { project_id: s.project_id, service_id: s.service_id, generation: 4 },
+    expect(job.kind).toBe('create');
+    expect(decodeServiceJob(job)).toMatchObject({
+      project_id: s.project_id,
+      service_id: s.service_id,
+      generation: 4,
+      reconciled: true,
     });
     expect(job.id).toMatch(new RegExp(`^${s.service_id}:4:create:reconcile-\\d+$`));
     // Not again on the next sweep: the clock restarts after a re-publish.
@@ -70,7 +73,7 @@ describe('Reconciler', () => {
     await reconciler.sweep();
     now += 61_000;
     const jobs = await reconciler.sweep();
-    expect(jobs.map((j) => [j.payload.service_id, j.kind]).sort()).toEqual(
+    expect(jobs.map((j) => [decodeServiceJob(j).service_id, j.kind]).sort()).toEqual(
       [
         [upd.service_id, 'update'],
         [del.service_id, 'delete'],

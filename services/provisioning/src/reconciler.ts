@@ -12,14 +12,15 @@
  */
 import { serviceFromWire } from '@poppy/contracts';
 import { aggregateServiceStatus, isPoppyError, type ServiceStatus } from '@poppy/domain';
-import type { Job } from '@poppy/jobs';
+import { encodeServiceJob, type Job, type ServiceJobBody } from '@poppy/jobs';
 import type { Logger } from '@poppy/platform';
-import type { CatalogApi, FlowKind } from './flows/flow-support';
+import type { CatalogApi } from './flows';
 
-const WATCHED: ReadonlyArray<[ServiceStatus, FlowKind]> = [
-  ['create_in_progress', 'create'],
-  ['update_in_progress', 'update'],
-  ['delete_in_progress', 'delete'],
+/** The job re-published for a service stuck in a status: the kind alone, the flow reads the rest. */
+const WATCHED: ReadonlyArray<[ServiceStatus, ServiceJobBody]> = [
+  ['create_in_progress', { $case: 'create', value: { spec: undefined } }],
+  ['update_in_progress', { $case: 'update', value: { previous: undefined } }],
+  ['delete_in_progress', { $case: 'delete', value: { provider_details: {} } }],
 ];
 
 export interface ReconcilerOptions {
@@ -52,7 +53,7 @@ export class Reconciler {
     const now = this.now();
     const stillSeen = new Set<string>();
     const republished: Job[] = [];
-    for (const [status, kind] of WATCHED) {
+    for (const [status, body] of WATCHED) {
       const { services } = await this.catalog.listServicesByStatus({ status });
       for (const ref of services) {
         stillSeen.add(ref.service_id);
@@ -74,16 +75,17 @@ export class Reconciler {
         }
         if (now - sighting.since < this.options.stuckAfterMs) continue;
         const bucket = Math.floor(now / this.options.stuckAfterMs);
-        const job: Job = {
-          id: `${ref.service_id}:${generation}:${kind}:reconcile-${bucket}`,
-          kind,
-          payload: {
+        const job = encodeServiceJob(
+          {
             project_id: ref.project_id,
             service_id: ref.service_id,
             generation,
+            created_at: new Date(now).toISOString(),
             reconciled: true,
+            job: body,
           },
-        };
+          { id: `${ref.service_id}:${generation}:${body.$case}:reconcile-${bucket}` },
+        );
         const { duplicate } = await this.publish(job);
         sighting.since = now;
         republished.push(job);

@@ -1,12 +1,12 @@
 import { catalogV1, certificatesV1 } from '@poppy/contracts';
-import { createJobQueue, type JobQueue } from '@poppy/jobs';
+import { createJobQueue, SERVICE_JOB_KINDS, type JobQueue } from '@poppy/jobs';
 import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { createProviderClient } from '@poppy/provider-kit';
 import { CircuitBreakers } from '@poppy/resilience';
 import type { ProvisioningConfig } from './config';
 import { createDnsDriver } from './dns';
 import { FlavorCache } from './flavor-cache';
-import { FLOW_KINDS, type FlowContext } from './flows/flow-support';
+import type { FlowContext } from './flows';
 import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
 import { Reconciler } from './reconciler';
@@ -68,7 +68,7 @@ export async function startProvisioning(
   const queue = await connectQueue(config, logger);
   shutdown.add('job queue', () => queue.close());
   const consumer = await queue.consume(createJobHandler(ctx), {
-    kinds: [...FLOW_KINDS],
+    kinds: [...SERVICE_JOB_KINDS],
     concurrency: config.concurrency,
     maxAttempts: config.maxAttempts,
     backoff: { ...config.backoff, factor: 2 },

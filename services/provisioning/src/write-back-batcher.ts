@@ -5,7 +5,7 @@
  * crossings without delaying anyone: a batch leaves on the next tick, or at once when full.
  */
 import type { catalogV1 } from '@poppy/contracts';
-import type { CatalogApi } from './flows/flow-support';
+import type { CatalogApi } from './flows';
 
 export interface BatchCatalogApi {
   updateProvisioningBatch(

@@ -41,6 +41,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
+import { backoffDelayMs } from '@poppy/resilience';
 import pino, { type Logger } from 'pino';
 import { errorMessage, runDelivery, type Settlement } from '../delivery';
 import {
@@ -96,6 +97,10 @@ type NatsConnection = core.NatsConnection;
 
 /** How long one pull request waits for jobs; also bounds how long an idle kind holds a slot. */
 const FETCH_EXPIRES_MS = 1_000;
+/** Between re-sends of a publish the server did not acknowledge (a restart looks like that). */
+const PUBLISH_RETRY = { initialMs: 50, maxMs: 1_000 };
+/** Between fetches after the last one failed. */
+const FETCH_RETRY = { initialMs: 50, maxMs: 2_000 };
 const NAME = /^[A-Za-z0-9_-]+$/;
 const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
@@ -199,7 +204,9 @@ export class NatsJobQueue implements JobQueue {
           );
         }
         this.logger.warn({ err, jobId: job.id, attempt }, 'publish failed; retrying');
-        await sleep(Math.min(1_000, 50 * 2 ** (attempt - 1), Math.max(0, deadline - Date.now())));
+        await sleep(
+          Math.min(backoffDelayMs(attempt, PUBLISH_RETRY), Math.max(0, deadline - Date.now())),
+        );
       } finally {
         if (abandon) this.onConnectionChange.delete(abandon);
       }
@@ -415,7 +422,7 @@ class NatsConsumer {
         if (this.stopping || this.nc.isClosed()) break;
         failures++;
         this.ctx.logger.warn({ err, kind, failures }, 'fetching jobs failed; retrying');
-        await sleep(Math.min(2_000, 50 * 2 ** failures));
+        await sleep(backoffDelayMs(failures + 1, FETCH_RETRY));
         if (failures % 5 === 0) {
           // Persistent failures may mean the consumer (or stream) is gone: recreate it.
           puller = await this.ctx.reensure(kind).catch((e: unknown) => {

@@ -5,18 +5,17 @@
  * check-then-act: two catalogs (or two processes on one SQLite file) may race.
  */
 import type { Flavor, ProviderDetail, Service, ServiceStatus } from '@poppy/domain';
-
-export const JOB_KINDS = ['create', 'update', 'delete', 'purge', 'enable', 'disable'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+import type { ServiceJobKind } from '@poppy/jobs';
 
 /** A job to run for a service, recorded in the same write as the change that needs it. */
 export interface OutboxJob {
   /** `${service_id}:${generation}:${kind}` (+ a suffix for repeatable kinds): the queue's dedup key. */
   job_id: string;
-  kind: JobKind;
+  kind: ServiceJobKind;
   project_id: string;
   service_id: string;
   generation: number;
+  /** The queue job's payload and headers, opaque to the store (outbox-relay.ts outboxPayload). */
   payload: Record<string, unknown>;
   created_at: string;
 }

@@ -8,24 +8,22 @@ import { aggregateServiceStatus, type ProviderDetail, type Service } from '@popp
 import type { JobOutcome } from '@poppy/jobs';
 import { ensureServiceCertificates } from '../certificates';
 import { fallbackProviderName } from '../providers';
-import {
-  DONE,
-  failedDetail,
-  loadService,
-  recordProvisioned,
-  resolveNames,
-  settle,
-  WriteBack,
-  type FlowContext,
-  type PendingPart,
-  type ServiceJob,
-} from './flow-support';
+import { DONE, loadService, type FlowContext } from './flow-context';
+import { failedDetail } from './provider-details';
+import { recordProvisioned, runProviderFlow, settle, type ProviderTarget } from './provider-flow';
+import { resolveNames } from './provider-names';
+import type { ServiceJob } from './service-job';
 
 const PLACEHOLDER: ProviderDetail = {
   access_urls: [],
   status: 'deploy_in_progress',
   domains_certificate_status: {},
 };
+
+interface Created {
+  id: string;
+  providerServiceId: string;
+}
 
 /**
  * The service as the first attempt may assume it: generation `job.generation`, nothing
@@ -44,43 +42,41 @@ function firstAttemptSnapshot(job: ServiceJob): Service | undefined {
   };
 }
 
-export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
-  const service = firstAttemptSnapshot(job) ?? (await loadService(ctx, job));
-  if (!service || service.generation !== job.generation) {
-    ctx.logger.debug(
-      { job: job.id, current: service?.generation },
-      'create job is stale, nothing to do',
-    );
-    return DONE;
-  }
-  const flavor = await ctx.flavors.get(service.flavor_id);
-  const ids = flavor.providers.map((p) => p.provider);
-  const { names, refused, unnamed } = await resolveNames(ctx, ids);
+export function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
+  return runProviderFlow(ctx, job, {
+    load: async () => firstAttemptSnapshot(job) ?? loadService(ctx, job),
 
-  const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
-  const writeBack = new WriteBack(ctx, service);
-  for (const [id, failure] of refused) {
-    if (!service.provider_details[fallbackProviderName(id)])
-      writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
-  }
-  // Until every provider has answered, the service must not look deployed; a provider that
-  // could not say its name yet holds its place under its fallback name.
-  for (const name of names.values())
-    if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
-  for (const { name } of unnamed)
-    if (!service.provider_details[name]) writeBack.set(name, { ...PLACEHOLDER });
-  for (const [id, name] of names) {
-    const fallback = fallbackProviderName(id);
-    if (fallback !== name && service.provider_details[fallback]?.status === 'deploy_in_progress')
-      writeBack.remove(fallback);
-  }
+    async plan({ service, writeBack, pending }) {
+      const flavor = await ctx.flavors.get(service.flavor_id);
+      const { names, refused, unnamed } = await resolveNames(
+        ctx,
+        flavor.providers.map((p) => p.provider),
+      );
+      const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
+      const details = service.provider_details;
+      for (const [id, failure] of refused) {
+        if (!details[fallbackProviderName(id)])
+          writeBack.set(fallbackProviderName(id), failedDetail(undefined, failure));
+      }
+      // Until every provider has answered, the service must not look deployed; a provider that
+      // could not say its name yet holds its place under its fallback name.
+      for (const name of names.values())
+        if (!details[name]) writeBack.set(name, { ...PLACEHOLDER });
+      for (const { name } of unnamed) if (!details[name]) writeBack.set(name, { ...PLACEHOLDER });
+      for (const [id, name] of names) {
+        const fallback = fallbackProviderName(id);
+        if (fallback !== name && details[fallback]?.status === 'deploy_in_progress')
+          writeBack.remove(fallback);
+      }
+      pending.push(...unnamed);
+      const targets: ProviderTarget[] = [...names]
+        .filter(([, name]) => !details[name] || details[name].status === 'deploy_in_progress')
+        .map(([id, name]) => ({ id, name }));
+      return { targets, certificateStatuses, created: [] as Created[] };
+    },
 
-  const pending: PendingPart[] = [...unnamed];
-  const created: Array<{ id: string; providerServiceId: string }> = [];
-  await Promise.all(
-    [...names].map(async ([id, name]) => {
-      const existing = service.provider_details[name];
-      if (existing && existing.status !== 'deploy_in_progress') return;
+    async perProvider(run, { id, name }, plan) {
+      const { service } = run;
       const outcome = await ctx.providers.call(id, (client) =>
         client.createService({
           project_id: service.project_id,
@@ -89,31 +85,37 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
         }),
       );
       if (outcome.ok) {
-        created.push({ id, providerServiceId: outcome.value.service?.provider_service_id ?? '' });
+        const providerServiceId = outcome.value.service?.provider_service_id ?? '';
+        plan.created.push({ id, providerServiceId });
       }
       return recordProvisioned(
-        { writeBack, pending },
+        run,
         name,
         undefined,
         outcome,
         (links) => ctx.dns.create(name, links),
-        certificateStatuses,
+        plan.certificateStatuses,
       );
-    }),
-  );
-  await writeBack.finish();
-  if (writeBack.stale) {
-    await compensate(ctx, job, created);
-    return DONE;
-  }
-  const outcome = await settle(ctx, job, writeBack, pending, (_name, failure) =>
-    failedDetail(undefined, failure),
-  );
-  ctx.logger.debug(
-    { job: job.id, status: aggregateServiceStatus(writeBack.details), outcome: outcome.type },
-    'create job ran',
-  );
-  return outcome;
+    },
+
+    async conclude(run, { created }) {
+      await run.writeBack.finish();
+      if (run.writeBack.stale) {
+        await compensate(ctx, job, created);
+        return DONE;
+      }
+      const outcome = await settle(run, (_name, failure) => failedDetail(undefined, failure));
+      ctx.logger.debug(
+        {
+          job: job.id,
+          status: aggregateServiceStatus(run.writeBack.details),
+          outcome: outcome.type,
+        },
+        'create job ran',
+      );
+      return outcome;
+    },
+  });
 }
 
 /**
@@ -121,11 +123,7 @@ export async function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobO
  * gone, the delete may have run before our create landed: delete what we created, so no
  * vendor object is left behind (Decision 9). Deleting is idempotent at every adapter.
  */
-async function compensate(
-  ctx: FlowContext,
-  job: ServiceJob,
-  created: Array<{ id: string; providerServiceId: string }>,
-): Promise<void> {
+async function compensate(ctx: FlowContext, job: ServiceJob, created: Created[]): Promise<void> {
   if (created.length === 0) return;
   const now = await loadService(ctx, job);
   if (now && aggregateServiceStatus(now.provider_details) !== 'delete_in_progress') return;

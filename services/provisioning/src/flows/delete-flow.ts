@@ -14,18 +14,17 @@ import { isPoppyError, type ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import { releaseServiceCertificates } from '../certificates';
 import { classify } from '../providers';
+import { DONE, type FlowContext } from './flow-context';
+import { failedDetail } from './provider-details';
 import {
-  DONE,
-  failedDetail,
-  loadService,
-  resolveNames,
+  recordFailure,
   retryLater,
+  runProviderFlow,
   settle,
-  WriteBack,
-  type FlowContext,
-  type PendingPart,
-  type ServiceJob,
-} from './flow-support';
+  type ProviderTarget,
+} from './provider-flow';
+import { resolveNames } from './provider-names';
+import type { ServiceJob } from './service-job';
 
 async function flavorProviderIds(ctx: FlowContext, flavorId: string): Promise<string[]> {
   try {
@@ -36,46 +35,44 @@ async function flavorProviderIds(ctx: FlowContext, flavorId: string): Promise<st
   }
 }
 
-export async function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
-  const service = await loadService(ctx, job);
-  if (!service || service.generation !== job.generation) {
-    ctx.logger.debug(
-      { job: job.id, current: service?.generation },
-      'delete job is stale or done, nothing to do',
-    );
-    return DONE;
-  }
-  const old = service.provider_details;
-  // Providers to ask, by name: those with a detail still being deleted, plus the flavor's without a detail.
-  const targets = new Map<string, { id: string; previous?: ProviderDetail }>();
-  for (const [name, previous] of Object.entries(old)) {
-    if (previous.status === 'delete_in_progress')
-      targets.set(name, { id: ctx.providers.idOf(name), previous });
-  }
-  const extra = (await flavorProviderIds(ctx, service.flavor_id)).filter((id) =>
-    ctx.providers.ids().includes(id),
-  );
-  const { names, unnamed } = await resolveNames(ctx, extra);
-  for (const [id, name] of names) if (!old[name] && !targets.has(name)) targets.set(name, { id });
-  // Deleting needs no name: a provider that cannot say it right now is still asked.
-  for (const { id, name } of unnamed) {
-    if (![...targets.values()].some((t) => t.id === id) && !old[name]) targets.set(name, { id });
-  }
+export function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
+  return runProviderFlow(ctx, job, {
+    async plan({ service }) {
+      const old = service.provider_details;
+      // Providers to ask, by name: those with a detail still being deleted, plus the flavor's without a detail.
+      const targets = new Map<string, { id: string; previous?: ProviderDetail }>();
+      for (const [name, previous] of Object.entries(old)) {
+        if (previous.status === 'delete_in_progress')
+          targets.set(name, { id: ctx.providers.idOf(name), previous });
+      }
+      const extra = (await flavorProviderIds(ctx, service.flavor_id)).filter((id) =>
+        ctx.providers.ids().includes(id),
+      );
+      const { names, unnamed } = await resolveNames(ctx, extra);
+      for (const [id, name] of names)
+        if (!old[name] && !targets.has(name)) targets.set(name, { id });
+      // Deleting needs no name: a provider that cannot say it right now is still asked.
+      for (const { id, name } of unnamed) {
+        if (![...targets.values()].some((t) => t.id === id) && !old[name])
+          targets.set(name, { id });
+      }
+      return {
+        targets: [...targets].map(
+          ([name, target]): ProviderTarget & { previous?: ProviderDetail } => ({ name, ...target }),
+        ),
+      };
+    },
 
-  const writeBack = new WriteBack(ctx, service);
-  const pending: PendingPart[] = [];
-  await Promise.all(
-    [...targets].map(async ([name, { id, previous }]) => {
+    async perProvider(run, { id, name, previous }) {
       const outcome = await ctx.providers.call(id, (client) =>
         client.deleteService({
-          project_id: service.project_id,
-          service_id: service.service_id,
+          project_id: run.service.project_id,
+          service_id: run.service.service_id,
           provider_service_id: previous?.id ?? '',
         }),
       );
       if (!outcome.ok) {
-        if (outcome.retryable) pending.push({ name, outcome });
-        else if (previous) writeBack.set(name, failedDetail(previous, outcome.failure));
+        if (outcome.retryable || previous) recordFailure(run, name, outcome, previous);
         else
           ctx.logger.warn(
             { job: job.id, provider: name, err: outcome.failure },
@@ -86,21 +83,23 @@ export async function runDelete(ctx: FlowContext, job: ServiceJob): Promise<JobO
       if (!previous) return;
       try {
         await ctx.dns.delete(name, previous.access_urls);
-        writeBack.remove(name);
+        run.writeBack.remove(name);
       } catch (error) {
-        const dns = classify(error);
-        if (dns.retryable) pending.push({ name, outcome: dns });
-        else writeBack.set(name, failedDetail(previous, dns.failure));
+        recordFailure(run, name, classify(error), previous);
       }
-    }),
-  );
-  const remaining = Object.keys(writeBack.details);
-  if (remaining.length === 0 && pending.length === 0) {
-    await releaseServiceCertificates(ctx.certificates, service);
-    await writeBack.markDeleted();
-    return DONE;
-  }
-  // An empty map would read as create_in_progress: while attempts remain, retry without writing.
-  if (remaining.length === 0 && job.attempt < job.maxAttempts) return retryLater(ctx, job, pending);
-  return settle(ctx, job, writeBack, pending, (name, failure) => failedDetail(old[name], failure));
+    },
+
+    async conclude(run) {
+      const remaining = Object.keys(run.writeBack.details);
+      if (remaining.length === 0 && run.pending.length === 0) {
+        await releaseServiceCertificates(ctx.certificates, run.service);
+        await run.writeBack.markDeleted();
+        return DONE;
+      }
+      // An empty map would read as create_in_progress: while attempts remain, retry without writing.
+      if (remaining.length === 0 && job.attempt < job.maxAttempts) return retryLater(run);
+      const old = run.service.provider_details;
+      return settle(run, (name, failure) => failedDetail(old[name], failure));
+    },
+  });
 }

@@ -22,7 +22,8 @@ import { sampleService } from '@poppy/testing';
 import { DefaultDnsDriver } from '../dns';
 import { FlavorCache } from '../flavor-cache';
 import { ProviderRegistry, type ProviderApi } from '../providers';
-import type { CatalogApi, FlowContext, FlowKind, ServiceJob } from './flow-support';
+import type { ServiceJobKind } from '@poppy/jobs';
+import type { CatalogApi, FlowContext, ServiceJob } from '.';
 
 export const logger = createLogger('provisioning-test', 'silent');
 
@@ -196,7 +197,7 @@ export function newService(overrides: Partial<Service> = {}): Service {
 
 export function jobFor(
   service: Service,
-  kind: FlowKind,
+  kind: ServiceJobKind,
   extra: Partial<ServiceJob> = {},
 ): ServiceJob {
   return {

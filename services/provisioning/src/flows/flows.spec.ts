@@ -387,7 +387,8 @@ describe('job termination', () => {
 
   it('rejects a malformed payload with every problem listed', () => {
     expect(parseJob({ id: 'j', kind: 'explode', payload: { generation: 0 } }, 1, 1)).toBe(
-      'unknown kind explode; payload.project_id must be a string; payload.service_id must be a string; payload.generation must be a positive integer',
+      'invalid job "j": unknown kind explode; project_id must be a non-empty string; ' +
+        'service_id must be a non-empty string; generation must be a positive integer',
     );
   });
 });

@@ -5,7 +5,8 @@
  */
 import type { JobOutcome } from '@poppy/jobs';
 import { classify } from '../providers';
-import { DONE, loadService, type FlowContext, type ServiceJob } from './flow-support';
+import { DONE, loadService, type FlowContext } from './flow-context';
+import type { ServiceJob } from './service-job';
 
 export async function runOperatorStatus(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
   const service = await loadService(ctx, job);

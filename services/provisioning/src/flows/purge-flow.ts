@@ -13,63 +13,65 @@
  * (a soft purge settles a provider still update_in_progress; nothing changed → no write).
  */
 import { specToWire } from '@poppy/contracts';
+import type { ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
 import type { CallOutcome } from '../providers';
-import {
-  cleared,
-  DONE,
-  failedDetail,
-  loadService,
-  settle,
-  WriteBack,
-  type FlowContext,
-  type PendingPart,
-  type ServiceJob,
-} from './flow-support';
+import { DONE, loadService, type FlowContext } from './flow-context';
+import { cleared, failedDetail } from './provider-details';
+import { recordFailure, runProviderFlow, settle, type PendingPart } from './provider-flow';
+import type { ServiceJob } from './service-job';
+import { WriteBack } from './write-back';
 
-export async function runPurge(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
-  const service = await loadService(ctx, job);
-  if (!service) return DONE;
+export function runPurge(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
   const hard = job.hard === true;
   const url = job.url ?? '/*';
-  const results = new Map<string, CallOutcome<unknown>>();
-  await Promise.all(
-    Object.entries(service.provider_details).map(async ([name, previous]) => {
-      // A retried soft purge skips the providers an earlier attempt settled.
-      if (!hard && job.attempt > 1 && previous.status !== 'update_in_progress') return;
-      const outcome = await ctx.providers.call(ctx.providers.idOf(name), (client) =>
+  // A hard purge leaves statuses as they are, a refusal included.
+  const failedStatus = (current: ProviderDetail) => (hard ? current.status : 'failed');
+  return runProviderFlow(ctx, job, {
+    anyGeneration: true,
+
+    async plan({ service }) {
+      const targets = Object.entries(service.provider_details)
+        // A retried soft purge skips the providers an earlier attempt settled.
+        .filter(([, p]) => hard || job.attempt === 1 || p.status === 'update_in_progress')
+        .map(([name, previous]) => ({ name, id: ctx.providers.idOf(name), previous }));
+      return { targets, results: new Map<string, CallOutcome<unknown>>() };
+    },
+
+    async perProvider(run, { id, name, previous }, { results }) {
+      const outcome = await ctx.providers.call(id, (client) =>
         client.purgeService({
-          project_id: service.project_id,
-          service_id: service.service_id,
+          project_id: run.service.project_id,
+          service_id: run.service.service_id,
           provider_service_id: previous.id ?? '',
-          spec: specToWire(service),
+          spec: specToWire(run.service),
           hard,
           purge_url: url,
         }),
       );
       results.set(name, outcome);
-    }),
-  );
+    },
 
-  const fresh = await loadService(ctx, job);
-  if (!fresh) return DONE;
-  const writeBack = new WriteBack(ctx, { ...fresh, generation: job.generation });
-  const pending: PendingPart[] = [];
-  for (const [name, outcome] of results) {
-    const current = fresh.provider_details[name];
-    if (!current) continue;
-    if (outcome.ok) {
-      if (!hard && current.status === 'update_in_progress')
-        writeBack.set(name, { ...cleared(current), status: 'deployed' });
-      else if (current.error_message !== undefined) writeBack.set(name, cleared(current));
-    } else if (outcome.retryable) {
-      pending.push({ name, outcome });
-    } else {
-      writeBack.set(name, failedDetail(current, outcome.failure, hard ? current.status : 'failed'));
-    }
-  }
-  return settle(ctx, job, writeBack, pending, (name, failure) => {
-    const current = fresh.provider_details[name];
-    return failedDetail(current, failure, hard ? current.status : 'failed');
+    async conclude(run, { results }) {
+      const fresh = await loadService(ctx, job);
+      if (!fresh) return DONE;
+      const writeBack = new WriteBack(ctx, { ...fresh, generation: job.generation });
+      const pending: PendingPart[] = [];
+      for (const [name, outcome] of results) {
+        const current = fresh.provider_details[name];
+        if (!current) continue;
+        if (outcome.ok) {
+          if (!hard && current.status === 'update_in_progress')
+            writeBack.set(name, { ...cleared(current), status: 'deployed' });
+          else if (current.error_message !== undefined) writeBack.set(name, cleared(current));
+        } else {
+          recordFailure({ writeBack, pending }, name, outcome, current, failedStatus(current));
+        }
+      }
+      return settle({ ...run, writeBack, pending }, (name, failure) => {
+        const current = fresh.provider_details[name];
+        return failedDetail(current, failure, failedStatus(current));
+      });
+    },
   });
 }

@@ -8,57 +8,48 @@
 import { specToWire } from '@poppy/contracts';
 import type { JobOutcome } from '@poppy/jobs';
 import { ensureServiceCertificates, releaseRemovedCertificates } from '../certificates';
-import {
-  DONE,
-  failedDetail,
-  loadService,
-  recordProvisioned,
-  settle,
-  WriteBack,
-  type FlowContext,
-  type PendingPart,
-  type ServiceJob,
-} from './flow-support';
+import { DONE, type FlowContext } from './flow-context';
+import { failedDetail } from './provider-details';
+import { recordProvisioned, runProviderFlow, settle } from './provider-flow';
+import type { ServiceJob } from './service-job';
 
-export async function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
-  const service = await loadService(ctx, job);
-  if (!service || service.generation !== job.generation) {
-    ctx.logger.debug(
-      { job: job.id, current: service?.generation },
-      'update job is stale, nothing to do',
-    );
-    return DONE;
-  }
-  const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
-  const writeBack = new WriteBack(ctx, service);
-  const pending: PendingPart[] = [];
-  const old = service.provider_details;
-  await Promise.all(
-    Object.entries(old).map(async ([name, previous]) => {
-      if (previous.status !== 'update_in_progress') return;
-      const id = ctx.providers.idOf(name);
+export function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
+  return runProviderFlow(ctx, job, {
+    async plan({ service }) {
+      const certificateStatuses = await ensureServiceCertificates(ctx.certificates, service);
+      const targets = Object.entries(service.provider_details)
+        .filter(([, previous]) => previous.status === 'update_in_progress')
+        .map(([name, previous]) => ({ name, id: ctx.providers.idOf(name), previous }));
+      return { targets, certificateStatuses };
+    },
+
+    async perProvider(run, { id, name, previous }, { certificateStatuses }) {
       const outcome = await ctx.providers.call(id, (client) =>
         client.updateService({
-          project_id: service.project_id,
-          service_id: service.service_id,
+          project_id: run.service.project_id,
+          service_id: run.service.service_id,
           provider_service_id: previous.id ?? '',
-          spec: specToWire(service),
+          spec: specToWire(run.service),
         }),
       );
       return recordProvisioned(
-        { writeBack, pending },
+        run,
         name,
         previous,
         outcome,
         (links) => ctx.dns.update(name, links, previous.access_urls),
         certificateStatuses,
       );
-    }),
-  );
-  await writeBack.finish();
-  if (writeBack.stale) return DONE;
-  if (job.previousDomains) {
-    await releaseRemovedCertificates(ctx.certificates, service, job.previousDomains);
-  }
-  return settle(ctx, job, writeBack, pending, (name, failure) => failedDetail(old[name], failure));
+    },
+
+    async conclude(run) {
+      await run.writeBack.finish();
+      if (run.writeBack.stale) return DONE;
+      if (job.previousDomains) {
+        await releaseRemovedCertificates(ctx.certificates, run.service, job.previousDomains);
+      }
+      const old = run.service.provider_details;
+      return settle(run, (name, failure) => failedDetail(old[name], failure));
+    },
+  });
 }
