@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProviderDetail, ServiceSpec } from '@poppy/domain';
+import type { ProviderDetail } from '@poppy/domain';
 import { sampleServiceSpec } from '@poppy/testing';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
