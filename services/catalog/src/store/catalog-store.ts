@@ -5,6 +5,7 @@
  * check-then-act: two catalogs (or two processes on one SQLite file) may race.
  */
 import type { Flavor, ProviderDetail, Service, ServiceStatus } from '@poppy/domain';
+import type { AkamaiStateStore } from './akamai-state-store';
 
 export const JOB_KINDS = ['create', 'update', 'delete', 'purge', 'enable', 'disable'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -29,6 +30,9 @@ export interface ServiceRef {
 export interface CatalogStore {
   /** Short name reported by health checks ('sqlite', 'cassandra'). */
   readonly driverName: string;
+
+  /** The Akamai operator queues and configuration (reference §10.11–10.14). */
+  readonly akamai: AkamaiStateStore;
 
   /**
    * Atomically: refuse when the project already holds `limit` services (not counting its

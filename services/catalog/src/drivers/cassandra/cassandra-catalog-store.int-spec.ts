@@ -8,6 +8,7 @@ import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { EnvReader } from '@poppy/platform';
 import { REPO_ROOT, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
+import { describeAkamaiStateContract } from '../../store/akamai-state-store.contract';
 import {
   describeCatalogStoreContract,
   sampleJob,
@@ -74,13 +75,16 @@ afterAll(async () => {
 });
 const created = new Set<string>([keyspace]);
 
-describeCatalogStoreContract('cassandra', async () => {
+async function freshStore(): Promise<CassandraCatalogStore> {
   const store = await CassandraCatalogStore.open(configFor(keyspace));
   await truncateAll();
   // truncate removed the outbox cursor: open again so it is re-seeded, as at a real start
   await store.close();
   return CassandraCatalogStore.open(configFor(keyspace));
-});
+}
+
+describeCatalogStoreContract('cassandra', freshStore);
+describeAkamaiStateContract('cassandra', freshStore);
 
 describe('CassandraCatalogStore', () => {
   it('applies each migration once when two catalogs start on a new keyspace at the same time', async () => {

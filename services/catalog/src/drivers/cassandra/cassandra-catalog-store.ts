@@ -43,6 +43,7 @@ import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-st
 import { CONSISTENCY, createCassandraClient, translateCassandraError } from './cassandra-client';
 import type { CassandraConfig } from './cassandra-config';
 import { ensureKeyspace, migrateCassandra } from './migrator';
+import { CassandraAkamaiState } from './cassandra-akamai-state';
 
 const { TimeUuid } = cassandra.types;
 type Row = cassandra.types.Row;
@@ -97,6 +98,7 @@ type ClaimOutcome = 'inserted' | 'kept';
 
 export class CassandraCatalogStore implements CatalogStore {
   readonly driverName = 'cassandra';
+  readonly akamai: CassandraAkamaiState;
   private readonly read: cassandra.QueryOptions;
   private readonly write: cassandra.QueryOptions;
   private readonly lwt: cassandra.QueryOptions;
@@ -122,6 +124,11 @@ export class CassandraCatalogStore implements CatalogStore {
       serialConsistency: CONSISTENCY[config.serialConsistency],
       isIdempotent: false,
     };
+    this.akamai = new CassandraAkamaiState(client, {
+      read: this.read,
+      write: this.write,
+      lwt: this.lwt,
+    });
   }
 
   /** Connects, creates the keyspace if missing and applies pending migrations. */

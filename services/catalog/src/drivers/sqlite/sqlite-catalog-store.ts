@@ -17,6 +17,7 @@ import {
 } from '@poppy/domain';
 import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { SqliteAkamaiState } from './sqlite-akamai-state';
 
 interface ServiceRow {
   project_id: string;
@@ -72,6 +73,7 @@ const isUniqueViolation = (e: unknown): boolean =>
 
 export class SqliteCatalogStore implements CatalogStore {
   readonly driverName = 'sqlite';
+  readonly akamai: SqliteAkamaiState;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -92,6 +94,7 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.akamai = new SqliteAkamaiState(this.db);
   }
 
   private migrate(): void {
