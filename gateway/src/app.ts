@@ -91,6 +91,8 @@ function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps)
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
+      // The one access decision for every route (roles: RouteDef.role).
+      if (deps.authorize) await deps.authorize(route, request);
       const projectId = route.project ? projectIdOf(request) : '';
       const result = await route.handler({
         request,

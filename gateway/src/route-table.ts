@@ -12,8 +12,23 @@ import type { Links } from './request-context';
 export type CatalogClient = PromiseClient<typeof catalogV1.CatalogServiceService>;
 export type CertificatesClient = PromiseClient<typeof certificatesV1.CertificatesServiceService>;
 
+/**
+ * Who may call a route beyond the tenant header: `admin` marks the operator routes
+ * (reference §10). GatewayDeps.authorize is the one check that decides, for every route.
+ */
+export type RouteRole = 'admin';
+
 export interface GatewayDeps {
   catalog: CatalogClient;
+  /**
+   * Runs before every handler with the route's role; throwing refuses the call (the error
+   * goes through the usual mapping). Unset: everyone may call every route, as the original
+   * did behind its proxy (reference §2.2).
+   */
+  authorize?: (
+    route: Pick<RouteDef, 'method' | 'url' | 'role'>,
+    request: FastifyRequest,
+  ) => Promise<void>;
   /** Absent when POPPY_CERTIFICATES_ADDRESS is not set: the certificate routes answer 503. */
   certificates?: CertificatesClient;
   config: Readonly<GatewayConfig>;
@@ -45,6 +60,8 @@ export interface RouteDef {
   url: string;
   /** X-Project-ID required: every route but ping (reference §2.2). */
   project: boolean;
+  /** Set on operator routes: only callers with this role may call them (GatewayDeps.authorize). */
+  role?: RouteRole;
   summary: string;
   handler: (ctx: RouteContext) => Promise<RouteReply>;
   /** For the OpenAPI document: request body schema and success status. */

@@ -1,5 +1,8 @@
 import type { RouteDef } from '../route-table';
+import { adminAkamaiRoutes } from './admin-akamai';
+import { adminDomainRoutes } from './admin-domains';
 import { adminLimitRoutes } from './admin-limits';
+import { adminServiceStatusRoutes } from './admin-service-status';
 import { adminServiceRoutes } from './admin-services';
 import { certificateRoutes } from './certificates';
 import { flavorRoutes } from './flavors';
@@ -15,5 +18,8 @@ export const ROUTES: RouteDef[] = [
   ...flavorRoutes,
   ...adminLimitRoutes,
   ...adminServiceRoutes,
+  ...adminServiceStatusRoutes,
+  ...adminDomainRoutes,
+  ...adminAkamaiRoutes,
   ...certificateRoutes,
 ];

@@ -226,9 +226,9 @@ describe('renderService (reference §4.8)', () => {
         'create_in_progress',
       ],
       [
-        'defaults to deployed once a provider reported without a value for the domain',
+        'stays create_in_progress for a managed certificate no provider recorded a value for',
         { Mock: provider() },
-        'deployed',
+        'create_in_progress',
       ],
       ['is the value a provider recorded for the domain', { Akamai: recorded('failed') }, 'failed'],
       [
@@ -243,6 +243,17 @@ describe('renderService (reference §4.8)', () => {
         undefined,
       ]);
     });
+  });
+
+  it('defaults a custom certificate no provider recorded to deployed', () => {
+    const body = renderService(
+      service({
+        domains: [{ domain: 'secure.mysite.com', protocol: 'https', certificate: 'custom' }],
+        provider_details: { Mock: provider() },
+      }),
+      BASE,
+    );
+    expect((body.domains as Array<Record<string, unknown>>)[0].certificate_status).toBe('deployed');
   });
 
   describe('status', () => {

@@ -78,13 +78,16 @@ function renderDomain(d: Domain, service: Service): Json {
 /**
  * Shared certificates are always deployed; other https domains are still being created
  * while no provider has reported, and otherwise show what the last provider that knows
- * the domain recorded, `deployed` when none does.
+ * the domain recorded. When none recorded one: a managed (san / sni) certificate has no
+ * certificate hostname yet, so it is still `create_in_progress` (reference §7.5: the
+ * status follows the certificate once one exists); a custom one is `deployed`.
  */
 function certificateStatus(d: Domain, service: Service): string {
   if (d.certificate === 'shared') return 'deployed';
   const details = Object.values(service.provider_details);
   if (details.length === 0) return 'create_in_progress';
-  let status = 'deployed';
+  let status =
+    d.certificate === 'san' || d.certificate === 'sni' ? 'create_in_progress' : 'deployed';
   for (const detail of details) {
     const recorded = detail.domains_certificate_status?.[d.domain];
     if (recorded !== undefined && recorded !== null) status = recorded;

@@ -160,15 +160,17 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     queueEnv.POPPY_PROVIDERS = (prov.providers ?? [{ id: 'mock' }]).map((p) => p.id).join(',');
   }
   const env = { ...queueEnv, ...(options.env ?? {}) };
-  const catalog = await startProcess('catalog', {
-    POPPY_CATALOG_PORT: '0',
-    POPPY_DATA_DIR: dataDir,
-    ...env,
-  });
-  const providers: Record<string, RunningProcess> = {};
+  // dns first: the catalog's admin routes re-point operator CNAMEs through it too.
   const dns = options.dns
     ? await startProcess('dns', { POPPY_DNS_PORT: '0', ...env, ...(options.dns.env ?? {}) })
     : undefined;
+  const catalog = await startProcess('catalog', {
+    POPPY_CATALOG_PORT: '0',
+    POPPY_DATA_DIR: dataDir,
+    ...(dns ? { POPPY_DNS_ADDRESS: `127.0.0.1:${dns.port}` } : {}),
+    ...env,
+  });
+  const providers: Record<string, RunningProcess> = {};
   let startProvisioning = async (): Promise<RunningProcess> => {
     throw new Error('startSuite: started without provisioning');
   };

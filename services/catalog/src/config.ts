@@ -27,6 +27,10 @@ export interface CatalogConfig extends CommonConfig {
   defaultFlavor: string;
   /** Where the outbox relay publishes jobs (POPPY_QUEUE, POPPY_QUEUE_FILE, POPPY_NATS_URL; see readJobQueueConfig in libs/jobs). */
   queue: JobQueueConfig;
+  /** services/dns, for the operator CNAME changes of the admin routes; unset: no CNAME indirection. (POPPY_DNS_ADDRESS) */
+  dnsAddress?: string;
+  /** Deadline of one dns call. @default 10000 (POPPY_DNS_DEADLINE_MS) */
+  dnsDeadlineMs: number;
   /** How often an idle outbox relay looks for jobs written by other processes. @default 50 (POPPY_OUTBOX_POLL_MS) */
   outboxPollMs: number;
 }
@@ -52,6 +56,11 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Readonl
       dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
       connectionName: 'catalog-outbox-relay',
     }),
+    dnsAddress:
+      e.optionalString('POPPY_DNS_ADDRESS') === undefined
+        ? undefined
+        : e.address('POPPY_DNS_ADDRESS', ''),
+    dnsDeadlineMs: e.int('POPPY_DNS_DEADLINE_MS', 10_000, { min: 100, max: 120_000 }),
     outboxPollMs: e.int('POPPY_OUTBOX_POLL_MS', 50, { min: 1, max: 60_000 }),
   };
   if (config.providers.length === 0)

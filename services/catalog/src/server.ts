@@ -14,7 +14,11 @@ import {
   type GrpcServiceBinding,
   type Logger,
 } from '@poppy/platform';
+import { catalogAdminHandlers, type CatalogAdmin } from './admin-server';
+import { AdminOperations } from './admin-operations';
+import { AkamaiAdmin } from './akamai/akamai-admin';
 import type { Catalog } from './catalog';
+import { PassThroughOperatorDns } from './operator-dns';
 import type { CatalogStore } from './store/catalog-store';
 
 export function catalogGrpcService(
@@ -23,10 +27,18 @@ export function catalogGrpcService(
   logger: Logger,
   /** The outbox relay's view of the job queue; without it the outbox (in storage) stands for the queue. */
   queueHealth?: () => { name: string; online: boolean },
+  admin?: CatalogAdmin,
 ): GrpcServiceBinding {
+  const adminHandlers = catalogAdminHandlers(
+    admin ?? {
+      operations: new AdminOperations(store, new PassThroughOperatorDns()),
+      akamai: new AkamaiAdmin(store.akamai),
+    },
+  );
   return bindUnaryService(
     catalogV1.CatalogServiceService,
     {
+      ...adminHandlers,
       createService: async (req) => ({
         service: serviceToWire(await catalog.createService(req.project_id, specFromWire(req.spec))),
       }),

@@ -8,6 +8,9 @@ import { CassandraCatalogStore } from './drivers/cassandra/cassandra-catalog-sto
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { notifyingStore, OutboxRelay } from './outbox-relay';
 import { catalogGrpcService } from './server';
+import { AdminOperations } from './admin-operations';
+import { AkamaiAdmin } from './akamai/akamai-admin';
+import { DnsServiceOperatorDns, PassThroughOperatorDns } from './operator-dns';
 import type { CatalogStore } from './store/catalog-store';
 
 /** Opens the configured store, applying its pending schema migrations. */
@@ -51,10 +54,20 @@ export async function startCatalog(
   ) {
     logger.info({ flavor: config.defaultFlavor }, 'created the default flavor');
   }
+  // Operator CNAME changes go through services/dns when configured (reference §10.4, §10.10).
+  const dns = config.dnsAddress
+    ? new DnsServiceOperatorDns(config.dnsAddress, { deadlineMs: config.dnsDeadlineMs })
+    : new PassThroughOperatorDns();
+  shutdown.add('dns client', async () => dns.close());
+  // No Akamai adapter exists yet: the Akamai routes answer the Akamai-less way.
+  const admin = {
+    operations: new AdminOperations(store, dns),
+    akamai: new AkamaiAdmin(store.akamai),
+  };
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
-    services: [catalogGrpcService(catalog, store, logger, () => relay.health())],
+    services: [catalogGrpcService(catalog, store, logger, () => relay.health(), admin)],
     logger,
   });
   shutdown.add('grpc server', () => server.stop());

@@ -198,6 +198,41 @@ export class OperatorDns {
     return this.required(records);
   }
 
+  /**
+   * Operator rename (reference §10.4): `to` → `target` in the shard zone `to` lies in, then
+   * the old name `from` goes. All-or-nothing: a failure removes the new record again
+   * (unless it existed before the call).
+   */
+  async move(domain: string, from: string, to: string, target: string): Promise<CnameRecord[]> {
+    const name = this.checkName(to, 'operator_url');
+    const pointTo = this.checkName(target, 'target');
+    const zone = this.shards().find((z) => name.endsWith(`.${z}`));
+    if (!zone) {
+      throw invalid(
+        `operator_url: '${to}' lies in no DNS shard zone (${this.shards().join(', ')})`,
+      );
+    }
+    const old: AccessUrl = { domain, operator_url: from, provider_url: pointTo };
+    let created = false;
+    try {
+      await this.call(`ensure zone ${zone}`, () => this.driver.ensureZone(zone));
+      const before = await this.call(`read ${name}`, () => this.driver.getCname(zone, name));
+      await this.call(`create ${name}`, () =>
+        this.driver.upsertCname(zone, name, pointTo, this.config.cnameTtl),
+      );
+      created = before === undefined;
+      if (from && stripDot(from) !== name && stripDot(from) !== pointTo) {
+        await this.call(`delete ${from}`, () =>
+          this.driver.deleteCname(this.zoneOf(old), stripDot(from)),
+        );
+      }
+    } catch (err) {
+      if (created) await this.undo('move', [{ operator_url: name, zone }]);
+      throw this.failure(err, 'move');
+    }
+    return this.required([{ name, target: pointTo }]);
+  }
+
   async upsertTxt(name: string, value: string, ttl: number): Promise<void> {
     const fqdn = this.checkName(name, 'name');
     if (!value) throw invalid('value: a TXT value is required');

@@ -40,6 +40,14 @@ export function dnsGrpcService(dns: OperatorDns, logger: Logger): GrpcServiceBin
       disableRecords: async (req) => ({
         required_records: await dns.setTargets(req.access_urls.map(accessUrlFromWire), 'disabled'),
       }),
+      moveRecord: async (req) => ({
+        required_records: await dns.move(
+          req.domain,
+          req.from_operator_url,
+          req.to_operator_url,
+          req.target,
+        ),
+      }),
       listSharedSslShards: async () => ({ shards: await dns.sharedSslShards() }),
       upsertTxtRecord: async (req) => {
         await dns.upsertTxt(req.name, req.value, req.ttl);

@@ -6,6 +6,7 @@
  */
 import type { Flavor, ProviderDetail, Service, ServiceStatus } from '@poppy/domain';
 import type { ServiceJobKind } from '@poppy/jobs';
+import type { AkamaiStateStore } from './akamai-state-store';
 
 /** A job to run for a service, recorded in the same write as the change that needs it. */
 export interface OutboxJob {
@@ -28,6 +29,9 @@ export interface ServiceRef {
 export interface CatalogStore {
   /** Short name reported by health checks ('sqlite', 'cassandra'). */
   readonly driverName: string;
+
+  /** The Akamai operator queues and configuration (reference §10.11–10.14). */
+  readonly akamai: AkamaiStateStore;
 
   /**
    * Atomically: refuse when the project already holds `limit` services (not counting its

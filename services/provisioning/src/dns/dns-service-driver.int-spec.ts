@@ -54,6 +54,7 @@ beforeAll(async () => {
           listSharedSslShards: (r) => answer('listSharedSslShards', r, { shards: [] }),
           upsertTxtRecord: (r) => answer('upsertTxtRecord', r, {}),
           deleteTxtRecord: (r) => answer('deleteTxtRecord', r, {}),
+          moveRecord: (r) => answer('moveRecord', r, { required_records: [] }),
         },
         logger,
       ),

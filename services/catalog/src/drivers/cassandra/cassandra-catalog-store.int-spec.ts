@@ -9,6 +9,7 @@ import cassandra from 'cassandra-driver';
 import { EnvReader } from '@poppy/platform';
 import { REPO_ROOT, sampleService, testCassandraContactPoint, testKeyspace } from '@poppy/testing';
 import { describeCatalogStoreContract, sampleJob } from '../../store/catalog-store.contract';
+import { describeAkamaiStateContract } from '../../store/akamai-state-store.contract';
 import { CassandraCatalogStore } from './cassandra-catalog-store';
 import { readCassandraConfig, type CassandraConfig } from './cassandra-config';
 import { createCassandraClient } from './cassandra-client';
@@ -70,13 +71,16 @@ afterAll(async () => {
 });
 const created = new Set<string>([keyspace]);
 
-describeCatalogStoreContract('cassandra', async () => {
+async function freshStore(): Promise<CassandraCatalogStore> {
   const store = await CassandraCatalogStore.open(configFor(keyspace));
   await truncateAll();
   // truncate removed the outbox cursor: open again so it is re-seeded, as at a real start
   await store.close();
   return CassandraCatalogStore.open(configFor(keyspace));
-});
+}
+
+describeCatalogStoreContract('cassandra', freshStore);
+describeAkamaiStateContract('cassandra', freshStore);
 
 describe('CassandraCatalogStore', () => {
   it('applies each migration once when two catalogs start on a new keyspace at the same time', async () => {

@@ -21,6 +21,7 @@ import type { Flavor, ProviderDetail, Service, ServiceStatus } from '@poppy/doma
 import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
 import { createCassandraClient, translateCassandraError } from './cassandra-client';
 import type { CassandraConfig } from './cassandra-config';
+import { CassandraAkamaiState } from './cassandra-akamai-state';
 import { CassandraSession } from './cassandra-session';
 import { CassandraDomainClaims } from './domain-claims';
 import { CassandraFlavorTable } from './flavor-table';
@@ -31,6 +32,7 @@ import { CassandraServiceTable } from './service-table';
 
 export class CassandraCatalogStore implements CatalogStore {
   readonly driverName = 'cassandra';
+  readonly akamai: CassandraAkamaiState;
   private readonly services: CassandraServiceTable;
   private readonly claims: CassandraDomainClaims;
   private readonly projects: CassandraProjectLease;
@@ -43,6 +45,7 @@ export class CassandraCatalogStore implements CatalogStore {
     this.projects = new CassandraProjectLease(session, this.services);
     this.outbox = new CassandraOutbox(session, this.services);
     this.flavors = new CassandraFlavorTable(session, this.services);
+    this.akamai = new CassandraAkamaiState(session.client, session);
   }
 
   /** Connects, creates the keyspace if missing and applies pending migrations. */

@@ -73,4 +73,24 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX outbox_pending ON outbox (seq) WHERE relayed_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'akamai queues and certificate configuration',
+    sql: `
+      -- Reference §10.11–10.14: one row per queue (JSON list, written whole, compare-and-set
+      -- on version) and one row per configuration (settings, SAN / SNI certificate).
+      CREATE TABLE akamai_queues (
+        queue   TEXT PRIMARY KEY,
+        items   TEXT    NOT NULL, -- JSON list of objects, oldest first
+        version INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE akamai_config (
+        kind  TEXT NOT NULL, -- settings, san, sni
+        name  TEXT NOT NULL,
+        value TEXT NOT NULL, -- JSON object
+        PRIMARY KEY (kind, name)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

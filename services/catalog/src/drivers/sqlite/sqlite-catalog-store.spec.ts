@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeAkamaiStateContract } from '../../store/akamai-state-store.contract';
 import { describeCatalogStoreContract } from '../../store/catalog-store.contract';
 import { SqliteCatalogStore } from './sqlite-catalog-store';
 
@@ -8,6 +9,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-sqlite-contract-'));
 let n = 0;
 
 describeCatalogStoreContract(
+  'sqlite',
+  async () => new SqliteCatalogStore(path.join(dir, `catalog-${n++}.sqlite`)),
+);
+
+describeAkamaiStateContract(
   'sqlite',
   async () => new SqliteCatalogStore(path.join(dir, `catalog-${n++}.sqlite`)),
 );

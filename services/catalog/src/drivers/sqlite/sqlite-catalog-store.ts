@@ -29,6 +29,7 @@ import {
   type ServiceRecord,
 } from '../../store/row-format';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { SqliteAkamaiState } from './sqlite-akamai-state';
 
 // Duck-typed: under jest the native module's SqliteError comes from another realm than `Error`.
 const isUniqueViolation = (e: unknown): boolean =>
@@ -39,6 +40,7 @@ const isUniqueViolation = (e: unknown): boolean =>
 
 export class SqliteCatalogStore implements CatalogStore {
   readonly driverName = 'sqlite';
+  readonly akamai: SqliteAkamaiState;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -59,6 +61,7 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.akamai = new SqliteAkamaiState(this.db);
   }
 
   private migrate(): void {

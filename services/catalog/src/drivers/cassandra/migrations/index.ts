@@ -10,6 +10,8 @@
  *   and writes; the code tolerates a column that is still null. Dropping what the old code
  *   uses (CONTRACT) ships one release later, after no running catalog reads it.
  */
+import { AKAMAI_STATE_MIGRATION } from './002-akamai-state';
+
 export interface CassandraMigration {
   version: number;
   name: string;
@@ -115,4 +117,5 @@ export const CASSANDRA_MIGRATIONS: readonly CassandraMigration[] = [
        )`,
     ],
   },
+  AKAMAI_STATE_MIGRATION,
 ];

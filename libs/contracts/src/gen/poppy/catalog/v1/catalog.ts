@@ -18,7 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Value } from "../../../google/protobuf/struct";
+import { Struct, Value } from "../../../google/protobuf/struct";
 import { Flavor, ProviderDetail, Service, ServiceSpec } from "../../common/v1/service";
 
 export const protobufPackage = "poppy.catalog.v1";
@@ -257,6 +257,107 @@ export interface DependencyHealth {
 export interface GetDependencyHealthResponse {
   storage: DependencyHealth | undefined;
   distributed_task: DependencyHealth | undefined;
+}
+
+export interface SetServiceStatusRequest {
+  project_id: string;
+  service_id: string;
+  /** "deployed" or "failed". */
+  status: string;
+}
+
+export interface SetServiceStatusResponse {
+  /** True when the service's create job was recorded again instead of setting the status. */
+  rerun: boolean;
+}
+
+export interface UpdateOperatorUrlRequest {
+  project_id: string;
+  service_id: string;
+  domain_name: string;
+  operator_url: string;
+  provider_url: string;
+}
+
+export interface UpdateOperatorUrlResponse {
+  /** False when the operator URL was already the requested one (nothing changed). */
+  changed: boolean;
+}
+
+export interface MigrateDomainRequest {
+  project_id: string;
+  service_id: string;
+  domain_name: string;
+  /** The certificate hostname, `.edgekey.net` already appended. */
+  new_cert: string;
+  /** "create_in_progress" or "deployed". */
+  cert_status: string;
+}
+
+export interface MigrateDomainResponse {
+}
+
+/** "san_mapping" (the SAN-mapping queue) or "retry_list" (the certificate retry list). */
+export interface ListAkamaiQueueRequest {
+  queue: string;
+}
+
+export interface ListAkamaiQueueResponse {
+  /** The queue's items, oldest first (JSON objects). */
+  items: any[];
+}
+
+export interface ReplaceAkamaiQueueRequest {
+  queue: string;
+  items: any[];
+}
+
+export interface ReplaceAkamaiQueueResponse {
+  queue: any[];
+  /** The items the replaced queue held that the new one does not. */
+  deleted: any[];
+}
+
+export interface RunAkamaiBackgroundJobRequest {
+  /** akamai_check_and_update_cert_status, akamai_update_papi_property_for_mod_san or _sni. */
+  job_type: string;
+}
+
+export interface RunAkamaiBackgroundJobResponse {
+  sent: any[];
+  ignored: any[];
+}
+
+export interface ProcessAkamaiRetryListRequest {
+}
+
+export interface ProcessAkamaiRetryListResponse {
+  processing: any[];
+  failed_validation: any[];
+}
+
+/**
+ * kind "settings" (name "san_cert_hostname_limit"), "san" (a SAN certificate name) or
+ * "sni" (an SNI certificate name).
+ */
+export interface GetAkamaiConfigRequest {
+  kind: string;
+  name: string;
+}
+
+export interface GetAkamaiConfigResponse {
+  config: { [key: string]: any } | undefined;
+}
+
+export interface UpdateAkamaiConfigRequest {
+  kind: string;
+  name: string;
+  /** The fields to change (merged into the stored configuration). */
+  changes: { [key: string]: any } | undefined;
+}
+
+export interface UpdateAkamaiConfigResponse {
+  config: { [key: string]: any } | undefined;
 }
 
 function createBaseCreateServiceRequest(): CreateServiceRequest {
@@ -3669,6 +3770,1353 @@ export const GetDependencyHealthResponse: MessageFns<GetDependencyHealthResponse
   },
 };
 
+function createBaseSetServiceStatusRequest(): SetServiceStatusRequest {
+  return { project_id: "", service_id: "", status: "" };
+}
+
+export const SetServiceStatusRequest: MessageFns<SetServiceStatusRequest> = {
+  encode(message: SetServiceStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project_id !== "") {
+      writer.uint32(10).string(message.project_id);
+    }
+    if (message.service_id !== "") {
+      writer.uint32(18).string(message.service_id);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetServiceStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetServiceStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project_id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.service_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetServiceStatusRequest {
+    return {
+      project_id: isSet(object.projectId)
+        ? globalThis.String(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.String(object.project_id)
+        : "",
+      service_id: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+    };
+  },
+
+  toJSON(message: SetServiceStatusRequest): unknown {
+    const obj: any = {};
+    if (message.project_id !== "") {
+      obj.projectId = message.project_id;
+    }
+    if (message.service_id !== "") {
+      obj.serviceId = message.service_id;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+};
+
+function createBaseSetServiceStatusResponse(): SetServiceStatusResponse {
+  return { rerun: false };
+}
+
+export const SetServiceStatusResponse: MessageFns<SetServiceStatusResponse> = {
+  encode(message: SetServiceStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rerun !== false) {
+      writer.uint32(8).bool(message.rerun);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetServiceStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetServiceStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rerun = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetServiceStatusResponse {
+    return { rerun: isSet(object.rerun) ? globalThis.Boolean(object.rerun) : false };
+  },
+
+  toJSON(message: SetServiceStatusResponse): unknown {
+    const obj: any = {};
+    if (message.rerun !== false) {
+      obj.rerun = message.rerun;
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateOperatorUrlRequest(): UpdateOperatorUrlRequest {
+  return { project_id: "", service_id: "", domain_name: "", operator_url: "", provider_url: "" };
+}
+
+export const UpdateOperatorUrlRequest: MessageFns<UpdateOperatorUrlRequest> = {
+  encode(message: UpdateOperatorUrlRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project_id !== "") {
+      writer.uint32(10).string(message.project_id);
+    }
+    if (message.service_id !== "") {
+      writer.uint32(18).string(message.service_id);
+    }
+    if (message.domain_name !== "") {
+      writer.uint32(26).string(message.domain_name);
+    }
+    if (message.operator_url !== "") {
+      writer.uint32(34).string(message.operator_url);
+    }
+    if (message.provider_url !== "") {
+      writer.uint32(42).string(message.provider_url);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateOperatorUrlRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateOperatorUrlRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project_id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.service_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.domain_name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.operator_url = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.provider_url = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateOperatorUrlRequest {
+    return {
+      project_id: isSet(object.projectId)
+        ? globalThis.String(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.String(object.project_id)
+        : "",
+      service_id: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      domain_name: isSet(object.domainName)
+        ? globalThis.String(object.domainName)
+        : isSet(object.domain_name)
+        ? globalThis.String(object.domain_name)
+        : "",
+      operator_url: isSet(object.operatorUrl)
+        ? globalThis.String(object.operatorUrl)
+        : isSet(object.operator_url)
+        ? globalThis.String(object.operator_url)
+        : "",
+      provider_url: isSet(object.providerUrl)
+        ? globalThis.String(object.providerUrl)
+        : isSet(object.provider_url)
+        ? globalThis.String(object.provider_url)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdateOperatorUrlRequest): unknown {
+    const obj: any = {};
+    if (message.project_id !== "") {
+      obj.projectId = message.project_id;
+    }
+    if (message.service_id !== "") {
+      obj.serviceId = message.service_id;
+    }
+    if (message.domain_name !== "") {
+      obj.domainName = message.domain_name;
+    }
+    if (message.operator_url !== "") {
+      obj.operatorUrl = message.operator_url;
+    }
+    if (message.provider_url !== "") {
+      obj.providerUrl = message.provider_url;
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateOperatorUrlResponse(): UpdateOperatorUrlResponse {
+  return { changed: false };
+}
+
+export const UpdateOperatorUrlResponse: MessageFns<UpdateOperatorUrlResponse> = {
+  encode(message: UpdateOperatorUrlResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.changed !== false) {
+      writer.uint32(8).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateOperatorUrlResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateOperatorUrlResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateOperatorUrlResponse {
+    return { changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false };
+  },
+
+  toJSON(message: UpdateOperatorUrlResponse): unknown {
+    const obj: any = {};
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+};
+
+function createBaseMigrateDomainRequest(): MigrateDomainRequest {
+  return { project_id: "", service_id: "", domain_name: "", new_cert: "", cert_status: "" };
+}
+
+export const MigrateDomainRequest: MessageFns<MigrateDomainRequest> = {
+  encode(message: MigrateDomainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project_id !== "") {
+      writer.uint32(10).string(message.project_id);
+    }
+    if (message.service_id !== "") {
+      writer.uint32(18).string(message.service_id);
+    }
+    if (message.domain_name !== "") {
+      writer.uint32(26).string(message.domain_name);
+    }
+    if (message.new_cert !== "") {
+      writer.uint32(34).string(message.new_cert);
+    }
+    if (message.cert_status !== "") {
+      writer.uint32(42).string(message.cert_status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MigrateDomainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMigrateDomainRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project_id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.service_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.domain_name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.new_cert = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cert_status = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MigrateDomainRequest {
+    return {
+      project_id: isSet(object.projectId)
+        ? globalThis.String(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.String(object.project_id)
+        : "",
+      service_id: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      domain_name: isSet(object.domainName)
+        ? globalThis.String(object.domainName)
+        : isSet(object.domain_name)
+        ? globalThis.String(object.domain_name)
+        : "",
+      new_cert: isSet(object.newCert)
+        ? globalThis.String(object.newCert)
+        : isSet(object.new_cert)
+        ? globalThis.String(object.new_cert)
+        : "",
+      cert_status: isSet(object.certStatus)
+        ? globalThis.String(object.certStatus)
+        : isSet(object.cert_status)
+        ? globalThis.String(object.cert_status)
+        : "",
+    };
+  },
+
+  toJSON(message: MigrateDomainRequest): unknown {
+    const obj: any = {};
+    if (message.project_id !== "") {
+      obj.projectId = message.project_id;
+    }
+    if (message.service_id !== "") {
+      obj.serviceId = message.service_id;
+    }
+    if (message.domain_name !== "") {
+      obj.domainName = message.domain_name;
+    }
+    if (message.new_cert !== "") {
+      obj.newCert = message.new_cert;
+    }
+    if (message.cert_status !== "") {
+      obj.certStatus = message.cert_status;
+    }
+    return obj;
+  },
+};
+
+function createBaseMigrateDomainResponse(): MigrateDomainResponse {
+  return {};
+}
+
+export const MigrateDomainResponse: MessageFns<MigrateDomainResponse> = {
+  encode(_: MigrateDomainResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MigrateDomainResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMigrateDomainResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): MigrateDomainResponse {
+    return {};
+  },
+
+  toJSON(_: MigrateDomainResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseListAkamaiQueueRequest(): ListAkamaiQueueRequest {
+  return { queue: "" };
+}
+
+export const ListAkamaiQueueRequest: MessageFns<ListAkamaiQueueRequest> = {
+  encode(message: ListAkamaiQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAkamaiQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAkamaiQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAkamaiQueueRequest {
+    return { queue: isSet(object.queue) ? globalThis.String(object.queue) : "" };
+  },
+
+  toJSON(message: ListAkamaiQueueRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    return obj;
+  },
+};
+
+function createBaseListAkamaiQueueResponse(): ListAkamaiQueueResponse {
+  return { items: [] };
+}
+
+export const ListAkamaiQueueResponse: MessageFns<ListAkamaiQueueResponse> = {
+  encode(message: ListAkamaiQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      Value.encode(Value.wrap(v!), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAkamaiQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAkamaiQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAkamaiQueueResponse {
+    return { items: globalThis.Array.isArray(object?.items) ? [...object.items] : [] };
+  },
+
+  toJSON(message: ListAkamaiQueueResponse): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items;
+    }
+    return obj;
+  },
+};
+
+function createBaseReplaceAkamaiQueueRequest(): ReplaceAkamaiQueueRequest {
+  return { queue: "", items: [] };
+}
+
+export const ReplaceAkamaiQueueRequest: MessageFns<ReplaceAkamaiQueueRequest> = {
+  encode(message: ReplaceAkamaiQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    for (const v of message.items) {
+      Value.encode(Value.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplaceAkamaiQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplaceAkamaiQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplaceAkamaiQueueRequest {
+    return {
+      queue: isSet(object.queue) ? globalThis.String(object.queue) : "",
+      items: globalThis.Array.isArray(object?.items) ? [...object.items] : [],
+    };
+  },
+
+  toJSON(message: ReplaceAkamaiQueueRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    if (message.items?.length) {
+      obj.items = message.items;
+    }
+    return obj;
+  },
+};
+
+function createBaseReplaceAkamaiQueueResponse(): ReplaceAkamaiQueueResponse {
+  return { queue: [], deleted: [] };
+}
+
+export const ReplaceAkamaiQueueResponse: MessageFns<ReplaceAkamaiQueueResponse> = {
+  encode(message: ReplaceAkamaiQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.queue) {
+      Value.encode(Value.wrap(v!), writer.uint32(10).fork()).join();
+    }
+    for (const v of message.deleted) {
+      Value.encode(Value.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplaceAkamaiQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplaceAkamaiQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deleted.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplaceAkamaiQueueResponse {
+    return {
+      queue: globalThis.Array.isArray(object?.queue) ? [...object.queue] : [],
+      deleted: globalThis.Array.isArray(object?.deleted) ? [...object.deleted] : [],
+    };
+  },
+
+  toJSON(message: ReplaceAkamaiQueueResponse): unknown {
+    const obj: any = {};
+    if (message.queue?.length) {
+      obj.queue = message.queue;
+    }
+    if (message.deleted?.length) {
+      obj.deleted = message.deleted;
+    }
+    return obj;
+  },
+};
+
+function createBaseRunAkamaiBackgroundJobRequest(): RunAkamaiBackgroundJobRequest {
+  return { job_type: "" };
+}
+
+export const RunAkamaiBackgroundJobRequest: MessageFns<RunAkamaiBackgroundJobRequest> = {
+  encode(message: RunAkamaiBackgroundJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job_type !== "") {
+      writer.uint32(10).string(message.job_type);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunAkamaiBackgroundJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunAkamaiBackgroundJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job_type = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunAkamaiBackgroundJobRequest {
+    return {
+      job_type: isSet(object.jobType)
+        ? globalThis.String(object.jobType)
+        : isSet(object.job_type)
+        ? globalThis.String(object.job_type)
+        : "",
+    };
+  },
+
+  toJSON(message: RunAkamaiBackgroundJobRequest): unknown {
+    const obj: any = {};
+    if (message.job_type !== "") {
+      obj.jobType = message.job_type;
+    }
+    return obj;
+  },
+};
+
+function createBaseRunAkamaiBackgroundJobResponse(): RunAkamaiBackgroundJobResponse {
+  return { sent: [], ignored: [] };
+}
+
+export const RunAkamaiBackgroundJobResponse: MessageFns<RunAkamaiBackgroundJobResponse> = {
+  encode(message: RunAkamaiBackgroundJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sent) {
+      Value.encode(Value.wrap(v!), writer.uint32(10).fork()).join();
+    }
+    for (const v of message.ignored) {
+      Value.encode(Value.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunAkamaiBackgroundJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunAkamaiBackgroundJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sent.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ignored.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunAkamaiBackgroundJobResponse {
+    return {
+      sent: globalThis.Array.isArray(object?.sent) ? [...object.sent] : [],
+      ignored: globalThis.Array.isArray(object?.ignored) ? [...object.ignored] : [],
+    };
+  },
+
+  toJSON(message: RunAkamaiBackgroundJobResponse): unknown {
+    const obj: any = {};
+    if (message.sent?.length) {
+      obj.sent = message.sent;
+    }
+    if (message.ignored?.length) {
+      obj.ignored = message.ignored;
+    }
+    return obj;
+  },
+};
+
+function createBaseProcessAkamaiRetryListRequest(): ProcessAkamaiRetryListRequest {
+  return {};
+}
+
+export const ProcessAkamaiRetryListRequest: MessageFns<ProcessAkamaiRetryListRequest> = {
+  encode(_: ProcessAkamaiRetryListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessAkamaiRetryListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessAkamaiRetryListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ProcessAkamaiRetryListRequest {
+    return {};
+  },
+
+  toJSON(_: ProcessAkamaiRetryListRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseProcessAkamaiRetryListResponse(): ProcessAkamaiRetryListResponse {
+  return { processing: [], failed_validation: [] };
+}
+
+export const ProcessAkamaiRetryListResponse: MessageFns<ProcessAkamaiRetryListResponse> = {
+  encode(message: ProcessAkamaiRetryListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.processing) {
+      Value.encode(Value.wrap(v!), writer.uint32(10).fork()).join();
+    }
+    for (const v of message.failed_validation) {
+      Value.encode(Value.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessAkamaiRetryListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessAkamaiRetryListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.processing.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.failed_validation.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessAkamaiRetryListResponse {
+    return {
+      processing: globalThis.Array.isArray(object?.processing) ? [...object.processing] : [],
+      failed_validation: globalThis.Array.isArray(object?.failedValidation)
+        ? [...object.failedValidation]
+        : globalThis.Array.isArray(object?.failed_validation)
+        ? [...object.failed_validation]
+        : [],
+    };
+  },
+
+  toJSON(message: ProcessAkamaiRetryListResponse): unknown {
+    const obj: any = {};
+    if (message.processing?.length) {
+      obj.processing = message.processing;
+    }
+    if (message.failed_validation?.length) {
+      obj.failedValidation = message.failed_validation;
+    }
+    return obj;
+  },
+};
+
+function createBaseGetAkamaiConfigRequest(): GetAkamaiConfigRequest {
+  return { kind: "", name: "" };
+}
+
+export const GetAkamaiConfigRequest: MessageFns<GetAkamaiConfigRequest> = {
+  encode(message: GetAkamaiConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAkamaiConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAkamaiConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAkamaiConfigRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: GetAkamaiConfigRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+};
+
+function createBaseGetAkamaiConfigResponse(): GetAkamaiConfigResponse {
+  return { config: undefined };
+}
+
+export const GetAkamaiConfigResponse: MessageFns<GetAkamaiConfigResponse> = {
+  encode(message: GetAkamaiConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config !== undefined) {
+      Struct.encode(Struct.wrap(message.config), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAkamaiConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAkamaiConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.config = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAkamaiConfigResponse {
+    return { config: isObject(object.config) ? object.config : undefined };
+  },
+
+  toJSON(message: GetAkamaiConfigResponse): unknown {
+    const obj: any = {};
+    if (message.config !== undefined) {
+      obj.config = message.config;
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateAkamaiConfigRequest(): UpdateAkamaiConfigRequest {
+  return { kind: "", name: "", changes: undefined };
+}
+
+export const UpdateAkamaiConfigRequest: MessageFns<UpdateAkamaiConfigRequest> = {
+  encode(message: UpdateAkamaiConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.changes !== undefined) {
+      Struct.encode(Struct.wrap(message.changes), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAkamaiConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAkamaiConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.changes = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAkamaiConfigRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      changes: isObject(object.changes) ? object.changes : undefined,
+    };
+  },
+
+  toJSON(message: UpdateAkamaiConfigRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.changes !== undefined) {
+      obj.changes = message.changes;
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateAkamaiConfigResponse(): UpdateAkamaiConfigResponse {
+  return { config: undefined };
+}
+
+export const UpdateAkamaiConfigResponse: MessageFns<UpdateAkamaiConfigResponse> = {
+  encode(message: UpdateAkamaiConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config !== undefined) {
+      Struct.encode(Struct.wrap(message.config), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAkamaiConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAkamaiConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.config = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAkamaiConfigResponse {
+    return { config: isObject(object.config) ? object.config : undefined };
+  },
+
+  toJSON(message: UpdateAkamaiConfigResponse): unknown {
+    const obj: any = {};
+    if (message.config !== undefined) {
+      obj.config = message.config;
+    }
+    return obj;
+  },
+};
+
 /**
  * The catalog owns services, flavors, per-project limits and the global domain index.
  * Every write of desired state records the job to run in the same transaction
@@ -3875,6 +5323,118 @@ export const CatalogServiceService = {
       Buffer.from(RunServiceActionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RunServiceActionResponse => RunServiceActionResponse.decode(value),
   },
+  /**
+   * Operator status override (reference §10.3): a service stuck in create_in_progress with
+   * no provider details gets its create job again (rerun = true); any other service has every
+   * provider's status set to the given one.
+   */
+  setServiceStatus: {
+    path: "/poppy.catalog.v1.CatalogService/SetServiceStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetServiceStatusRequest): Buffer =>
+      Buffer.from(SetServiceStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetServiceStatusRequest => SetServiceStatusRequest.decode(value),
+    responseSerialize: (value: SetServiceStatusResponse): Buffer =>
+      Buffer.from(SetServiceStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetServiceStatusResponse => SetServiceStatusResponse.decode(value),
+  },
+  /** Operator re-points one domain's operator CNAME (reference §10.4) through the dns service. */
+  updateOperatorUrl: {
+    path: "/poppy.catalog.v1.CatalogService/UpdateOperatorUrl" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateOperatorUrlRequest): Buffer =>
+      Buffer.from(UpdateOperatorUrlRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateOperatorUrlRequest => UpdateOperatorUrlRequest.decode(value),
+    responseSerialize: (value: UpdateOperatorUrlResponse): Buffer =>
+      Buffer.from(UpdateOperatorUrlResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateOperatorUrlResponse => UpdateOperatorUrlResponse.decode(value),
+  },
+  /** Operator moves one domain onto another certificate hostname (reference §10.10). */
+  migrateDomain: {
+    path: "/poppy.catalog.v1.CatalogService/MigrateDomain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MigrateDomainRequest): Buffer => Buffer.from(MigrateDomainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MigrateDomainRequest => MigrateDomainRequest.decode(value),
+    responseSerialize: (value: MigrateDomainResponse): Buffer =>
+      Buffer.from(MigrateDomainResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MigrateDomainResponse => MigrateDomainResponse.decode(value),
+  },
+  /**
+   * Akamai operator state (reference §10.11–10.14), kept in the catalog store: the
+   * SAN-mapping queue, the certificate retry list, the settings and the SAN/SNI
+   * certificate configurations. Without Akamai configured they answer the Akamai-less way.
+   */
+  listAkamaiQueue: {
+    path: "/poppy.catalog.v1.CatalogService/ListAkamaiQueue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAkamaiQueueRequest): Buffer =>
+      Buffer.from(ListAkamaiQueueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAkamaiQueueRequest => ListAkamaiQueueRequest.decode(value),
+    responseSerialize: (value: ListAkamaiQueueResponse): Buffer =>
+      Buffer.from(ListAkamaiQueueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAkamaiQueueResponse => ListAkamaiQueueResponse.decode(value),
+  },
+  replaceAkamaiQueue: {
+    path: "/poppy.catalog.v1.CatalogService/ReplaceAkamaiQueue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReplaceAkamaiQueueRequest): Buffer =>
+      Buffer.from(ReplaceAkamaiQueueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReplaceAkamaiQueueRequest => ReplaceAkamaiQueueRequest.decode(value),
+    responseSerialize: (value: ReplaceAkamaiQueueResponse): Buffer =>
+      Buffer.from(ReplaceAkamaiQueueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReplaceAkamaiQueueResponse => ReplaceAkamaiQueueResponse.decode(value),
+  },
+  runAkamaiBackgroundJob: {
+    path: "/poppy.catalog.v1.CatalogService/RunAkamaiBackgroundJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RunAkamaiBackgroundJobRequest): Buffer =>
+      Buffer.from(RunAkamaiBackgroundJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RunAkamaiBackgroundJobRequest => RunAkamaiBackgroundJobRequest.decode(value),
+    responseSerialize: (value: RunAkamaiBackgroundJobResponse): Buffer =>
+      Buffer.from(RunAkamaiBackgroundJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RunAkamaiBackgroundJobResponse =>
+      RunAkamaiBackgroundJobResponse.decode(value),
+  },
+  processAkamaiRetryList: {
+    path: "/poppy.catalog.v1.CatalogService/ProcessAkamaiRetryList" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ProcessAkamaiRetryListRequest): Buffer =>
+      Buffer.from(ProcessAkamaiRetryListRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProcessAkamaiRetryListRequest => ProcessAkamaiRetryListRequest.decode(value),
+    responseSerialize: (value: ProcessAkamaiRetryListResponse): Buffer =>
+      Buffer.from(ProcessAkamaiRetryListResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProcessAkamaiRetryListResponse =>
+      ProcessAkamaiRetryListResponse.decode(value),
+  },
+  getAkamaiConfig: {
+    path: "/poppy.catalog.v1.CatalogService/GetAkamaiConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAkamaiConfigRequest): Buffer =>
+      Buffer.from(GetAkamaiConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAkamaiConfigRequest => GetAkamaiConfigRequest.decode(value),
+    responseSerialize: (value: GetAkamaiConfigResponse): Buffer =>
+      Buffer.from(GetAkamaiConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAkamaiConfigResponse => GetAkamaiConfigResponse.decode(value),
+  },
+  updateAkamaiConfig: {
+    path: "/poppy.catalog.v1.CatalogService/UpdateAkamaiConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateAkamaiConfigRequest): Buffer =>
+      Buffer.from(UpdateAkamaiConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateAkamaiConfigRequest => UpdateAkamaiConfigRequest.decode(value),
+    responseSerialize: (value: UpdateAkamaiConfigResponse): Buffer =>
+      Buffer.from(UpdateAkamaiConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateAkamaiConfigResponse => UpdateAkamaiConfigResponse.decode(value),
+  },
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning: {
     path: "/poppy.catalog.v1.CatalogService/UpdateProvisioning" as const,
@@ -3948,6 +5508,27 @@ export interface CatalogServiceServer extends UntypedServiceImplementation {
    * project, or the service that owns a domain. Each service gets its own job.
    */
   runServiceAction: handleUnaryCall<RunServiceActionRequest, RunServiceActionResponse>;
+  /**
+   * Operator status override (reference §10.3): a service stuck in create_in_progress with
+   * no provider details gets its create job again (rerun = true); any other service has every
+   * provider's status set to the given one.
+   */
+  setServiceStatus: handleUnaryCall<SetServiceStatusRequest, SetServiceStatusResponse>;
+  /** Operator re-points one domain's operator CNAME (reference §10.4) through the dns service. */
+  updateOperatorUrl: handleUnaryCall<UpdateOperatorUrlRequest, UpdateOperatorUrlResponse>;
+  /** Operator moves one domain onto another certificate hostname (reference §10.10). */
+  migrateDomain: handleUnaryCall<MigrateDomainRequest, MigrateDomainResponse>;
+  /**
+   * Akamai operator state (reference §10.11–10.14), kept in the catalog store: the
+   * SAN-mapping queue, the certificate retry list, the settings and the SAN/SNI
+   * certificate configurations. Without Akamai configured they answer the Akamai-less way.
+   */
+  listAkamaiQueue: handleUnaryCall<ListAkamaiQueueRequest, ListAkamaiQueueResponse>;
+  replaceAkamaiQueue: handleUnaryCall<ReplaceAkamaiQueueRequest, ReplaceAkamaiQueueResponse>;
+  runAkamaiBackgroundJob: handleUnaryCall<RunAkamaiBackgroundJobRequest, RunAkamaiBackgroundJobResponse>;
+  processAkamaiRetryList: handleUnaryCall<ProcessAkamaiRetryListRequest, ProcessAkamaiRetryListResponse>;
+  getAkamaiConfig: handleUnaryCall<GetAkamaiConfigRequest, GetAkamaiConfigResponse>;
+  updateAkamaiConfig: handleUnaryCall<UpdateAkamaiConfigRequest, UpdateAkamaiConfigResponse>;
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning: handleUnaryCall<UpdateProvisioningRequest, UpdateProvisioningResponse>;
   /**
@@ -4241,6 +5822,153 @@ export interface CatalogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RunServiceActionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Operator status override (reference §10.3): a service stuck in create_in_progress with
+   * no provider details gets its create job again (rerun = true); any other service has every
+   * provider's status set to the given one.
+   */
+  setServiceStatus(
+    request: SetServiceStatusRequest,
+    callback: (error: ServiceError | null, response: SetServiceStatusResponse) => void,
+  ): ClientUnaryCall;
+  setServiceStatus(
+    request: SetServiceStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetServiceStatusResponse) => void,
+  ): ClientUnaryCall;
+  setServiceStatus(
+    request: SetServiceStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetServiceStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** Operator re-points one domain's operator CNAME (reference §10.4) through the dns service. */
+  updateOperatorUrl(
+    request: UpdateOperatorUrlRequest,
+    callback: (error: ServiceError | null, response: UpdateOperatorUrlResponse) => void,
+  ): ClientUnaryCall;
+  updateOperatorUrl(
+    request: UpdateOperatorUrlRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateOperatorUrlResponse) => void,
+  ): ClientUnaryCall;
+  updateOperatorUrl(
+    request: UpdateOperatorUrlRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateOperatorUrlResponse) => void,
+  ): ClientUnaryCall;
+  /** Operator moves one domain onto another certificate hostname (reference §10.10). */
+  migrateDomain(
+    request: MigrateDomainRequest,
+    callback: (error: ServiceError | null, response: MigrateDomainResponse) => void,
+  ): ClientUnaryCall;
+  migrateDomain(
+    request: MigrateDomainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MigrateDomainResponse) => void,
+  ): ClientUnaryCall;
+  migrateDomain(
+    request: MigrateDomainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MigrateDomainResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Akamai operator state (reference §10.11–10.14), kept in the catalog store: the
+   * SAN-mapping queue, the certificate retry list, the settings and the SAN/SNI
+   * certificate configurations. Without Akamai configured they answer the Akamai-less way.
+   */
+  listAkamaiQueue(
+    request: ListAkamaiQueueRequest,
+    callback: (error: ServiceError | null, response: ListAkamaiQueueResponse) => void,
+  ): ClientUnaryCall;
+  listAkamaiQueue(
+    request: ListAkamaiQueueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAkamaiQueueResponse) => void,
+  ): ClientUnaryCall;
+  listAkamaiQueue(
+    request: ListAkamaiQueueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAkamaiQueueResponse) => void,
+  ): ClientUnaryCall;
+  replaceAkamaiQueue(
+    request: ReplaceAkamaiQueueRequest,
+    callback: (error: ServiceError | null, response: ReplaceAkamaiQueueResponse) => void,
+  ): ClientUnaryCall;
+  replaceAkamaiQueue(
+    request: ReplaceAkamaiQueueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReplaceAkamaiQueueResponse) => void,
+  ): ClientUnaryCall;
+  replaceAkamaiQueue(
+    request: ReplaceAkamaiQueueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReplaceAkamaiQueueResponse) => void,
+  ): ClientUnaryCall;
+  runAkamaiBackgroundJob(
+    request: RunAkamaiBackgroundJobRequest,
+    callback: (error: ServiceError | null, response: RunAkamaiBackgroundJobResponse) => void,
+  ): ClientUnaryCall;
+  runAkamaiBackgroundJob(
+    request: RunAkamaiBackgroundJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RunAkamaiBackgroundJobResponse) => void,
+  ): ClientUnaryCall;
+  runAkamaiBackgroundJob(
+    request: RunAkamaiBackgroundJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RunAkamaiBackgroundJobResponse) => void,
+  ): ClientUnaryCall;
+  processAkamaiRetryList(
+    request: ProcessAkamaiRetryListRequest,
+    callback: (error: ServiceError | null, response: ProcessAkamaiRetryListResponse) => void,
+  ): ClientUnaryCall;
+  processAkamaiRetryList(
+    request: ProcessAkamaiRetryListRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProcessAkamaiRetryListResponse) => void,
+  ): ClientUnaryCall;
+  processAkamaiRetryList(
+    request: ProcessAkamaiRetryListRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProcessAkamaiRetryListResponse) => void,
+  ): ClientUnaryCall;
+  getAkamaiConfig(
+    request: GetAkamaiConfigRequest,
+    callback: (error: ServiceError | null, response: GetAkamaiConfigResponse) => void,
+  ): ClientUnaryCall;
+  getAkamaiConfig(
+    request: GetAkamaiConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAkamaiConfigResponse) => void,
+  ): ClientUnaryCall;
+  getAkamaiConfig(
+    request: GetAkamaiConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAkamaiConfigResponse) => void,
+  ): ClientUnaryCall;
+  updateAkamaiConfig(
+    request: UpdateAkamaiConfigRequest,
+    callback: (error: ServiceError | null, response: UpdateAkamaiConfigResponse) => void,
+  ): ClientUnaryCall;
+  updateAkamaiConfig(
+    request: UpdateAkamaiConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateAkamaiConfigResponse) => void,
+  ): ClientUnaryCall;
+  updateAkamaiConfig(
+    request: UpdateAkamaiConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateAkamaiConfigResponse) => void,
   ): ClientUnaryCall;
   /** Provisioning write-back: the outcome of a job for one generation of a service. */
   updateProvisioning(

@@ -117,6 +117,18 @@ export interface DeleteTxtRecordRequest {
 export interface DeleteTxtRecordResponse {
 }
 
+export interface MoveRecordRequest {
+  /** The customer domain the record is for. */
+  domain: string;
+  from_operator_url: string;
+  to_operator_url: string;
+  target: string;
+}
+
+export interface MoveRecordResponse {
+  required_records: CnameRecord[];
+}
+
 function createBaseDescribeDnsRequest(): DescribeDnsRequest {
   return {};
 }
@@ -1411,6 +1423,183 @@ export const DeleteTxtRecordResponse: MessageFns<DeleteTxtRecordResponse> = {
   },
 };
 
+function createBaseMoveRecordRequest(): MoveRecordRequest {
+  return { domain: "", from_operator_url: "", to_operator_url: "", target: "" };
+}
+
+export const MoveRecordRequest: MessageFns<MoveRecordRequest> = {
+  encode(message: MoveRecordRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.domain !== "") {
+      writer.uint32(10).string(message.domain);
+    }
+    if (message.from_operator_url !== "") {
+      writer.uint32(18).string(message.from_operator_url);
+    }
+    if (message.to_operator_url !== "") {
+      writer.uint32(26).string(message.to_operator_url);
+    }
+    if (message.target !== "") {
+      writer.uint32(34).string(message.target);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MoveRecordRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMoveRecordRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.domain = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from_operator_url = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to_operator_url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MoveRecordRequest {
+    return {
+      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
+      from_operator_url: isSet(object.fromOperatorUrl)
+        ? globalThis.String(object.fromOperatorUrl)
+        : isSet(object.from_operator_url)
+        ? globalThis.String(object.from_operator_url)
+        : "",
+      to_operator_url: isSet(object.toOperatorUrl)
+        ? globalThis.String(object.toOperatorUrl)
+        : isSet(object.to_operator_url)
+        ? globalThis.String(object.to_operator_url)
+        : "",
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+    };
+  },
+
+  toJSON(message: MoveRecordRequest): unknown {
+    const obj: any = {};
+    if (message.domain !== "") {
+      obj.domain = message.domain;
+    }
+    if (message.from_operator_url !== "") {
+      obj.fromOperatorUrl = message.from_operator_url;
+    }
+    if (message.to_operator_url !== "") {
+      obj.toOperatorUrl = message.to_operator_url;
+    }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    return obj;
+  },
+};
+
+function createBaseMoveRecordResponse(): MoveRecordResponse {
+  return { required_records: [] };
+}
+
+export const MoveRecordResponse: MessageFns<MoveRecordResponse> = {
+  encode(message: MoveRecordResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.required_records) {
+      CnameRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MoveRecordResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMoveRecordResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.required_records.push(CnameRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MoveRecordResponse {
+    return {
+      required_records: globalThis.Array.isArray(object?.requiredRecords)
+        ? object.requiredRecords.map((e: any) => CnameRecord.fromJSON(e))
+        : globalThis.Array.isArray(object?.required_records)
+        ? object.required_records.map((e: any) => CnameRecord.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MoveRecordResponse): unknown {
+    const obj: any = {};
+    if (message.required_records?.length) {
+      obj.requiredRecords = message.required_records.map((e) => CnameRecord.toJSON(e));
+    }
+    return obj;
+  },
+};
+
 /**
  * The operator's DNS (reference §4.13, §6.2, §6.10, §13): the CNAMEs customers point
  * their domains at. Each access URL of a provider gets an operator name
@@ -1497,6 +1686,20 @@ export const DnsServiceService = {
       Buffer.from(DisableRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DisableRecordsResponse => DisableRecordsResponse.decode(value),
   },
+  /**
+   * Operator rename (reference §10.4): the CNAME `to_operator_url` → `target` is created in
+   * the shard zone its name lies in (INVALID_ARGUMENT when it lies in none), then the old
+   * name `from_operator_url` is removed.
+   */
+  moveRecord: {
+    path: "/poppy.dns.v1.DnsService/MoveRecord" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MoveRecordRequest): Buffer => Buffer.from(MoveRecordRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MoveRecordRequest => MoveRecordRequest.decode(value),
+    responseSerialize: (value: MoveRecordResponse): Buffer => Buffer.from(MoveRecordResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MoveRecordResponse => MoveRecordResponse.decode(value),
+  },
   /** Shared-SSL shard suffixes that still have room, in random order (reference §4.13). */
   listSharedSslShards: {
     path: "/poppy.dns.v1.DnsService/ListSharedSslShards" as const,
@@ -1550,6 +1753,12 @@ export interface DnsServiceServer extends UntypedServiceImplementation {
   enableRecords: handleUnaryCall<EnableRecordsRequest, EnableRecordsResponse>;
   /** Operator disable: every operator CNAME points at the configured "not found" target. */
   disableRecords: handleUnaryCall<DisableRecordsRequest, DisableRecordsResponse>;
+  /**
+   * Operator rename (reference §10.4): the CNAME `to_operator_url` → `target` is created in
+   * the shard zone its name lies in (INVALID_ARGUMENT when it lies in none), then the old
+   * name `from_operator_url` is removed.
+   */
+  moveRecord: handleUnaryCall<MoveRecordRequest, MoveRecordResponse>;
   /** Shared-SSL shard suffixes that still have room, in random order (reference §4.13). */
   listSharedSslShards: handleUnaryCall<ListSharedSslShardsRequest, ListSharedSslShardsResponse>;
   /** A TXT record (ACME DNS-01 `_acme-challenge.<domain>`); several values may share a name. */
@@ -1656,6 +1865,26 @@ export interface DnsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DisableRecordsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Operator rename (reference §10.4): the CNAME `to_operator_url` → `target` is created in
+   * the shard zone its name lies in (INVALID_ARGUMENT when it lies in none), then the old
+   * name `from_operator_url` is removed.
+   */
+  moveRecord(
+    request: MoveRecordRequest,
+    callback: (error: ServiceError | null, response: MoveRecordResponse) => void,
+  ): ClientUnaryCall;
+  moveRecord(
+    request: MoveRecordRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MoveRecordResponse) => void,
+  ): ClientUnaryCall;
+  moveRecord(
+    request: MoveRecordRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MoveRecordResponse) => void,
   ): ClientUnaryCall;
   /** Shared-SSL shard suffixes that still have room, in random order (reference §4.13). */
   listSharedSslShards(
