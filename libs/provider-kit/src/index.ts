@@ -28,6 +28,7 @@ export {
   type ProviderAdapterOptions,
   type RunningProviderAdapter,
 } from './provider-adapter';
+export { serveProviderProcess, type ProviderProcessOptions } from './provider-process';
 export {
   createProviderClient,
   type ProviderCallOptions,
