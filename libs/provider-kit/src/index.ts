@@ -28,17 +28,10 @@ export {
   type ProviderAdapterOptions,
   type RunningProviderAdapter,
 } from './provider-adapter';
+export { serveProviderProcess, type ProviderProcessOptions } from './provider-process';
 export {
   createProviderClient,
   type ProviderCallOptions,
   type ProviderClient,
 } from './provider-client';
-// The contract suite (jest): every adapter's integration test runs it. Nothing runs on import.
-export {
-  defaultContractSpec,
-  describeProviderContract,
-  type LinkPromise,
-  type ProviderContractOptions,
-  type ProviderContractTarget,
-  type ProviderErrorCase,
-} from './provider.contract';
+// The contract suite lives at '@poppy/provider-kit/testing' (src/testing/), for tests only.

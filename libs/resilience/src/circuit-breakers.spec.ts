@@ -3,19 +3,29 @@
  * (closed → open → half-open → closed), what counts as a failure, timeouts, keys, and
  * the state as log lines and as the poppy_circuit_breaker_state gauge.
  */
-import { ProviderError } from '@poppy/provider-kit';
 import {
   BREAKER_STATE_METRIC,
   BreakerOpenError,
+  BreakerTimeoutError,
   CircuitBreakers,
   type CircuitBreakerOptions,
 } from './circuit-breakers';
 import { capturingLogger, collectingMeter } from './test-support';
 
+/** What a vendor client throws: an error that says whether to retry (like provider-kit's ProviderError). */
+class VendorError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const ok = () => Promise.resolve('ok');
-const vendorDown = () => Promise.reject(new ProviderError('vendor 503', { retryable: true }));
-const vendorRefused = () => Promise.reject(new ProviderError('vendor 400', { retryable: false }));
+const vendorDown = () => Promise.reject(new VendorError('vendor 503', true));
+const vendorRefused = () => Promise.reject(new VendorError('vendor 400', false));
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -66,8 +76,8 @@ describe('CircuitBreakers', () => {
   it('passes results and errors through while closed', async () => {
     await expect(breakers.call('Mock', ok)).resolves.toBe('ok');
     const error = await failureOf(breakers.call('Mock', vendorDown));
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).message).toBe('vendor 503');
+    expect(error).toBeInstanceOf(VendorError);
+    expect((error as VendorError).message).toBe('vendor 503');
     expect(breakers.states()).toEqual({ Mock: 'closed' });
   });
 
@@ -114,8 +124,7 @@ describe('CircuitBreakers', () => {
       'Mock',
       () =>
         new Promise<never>(
-          (_, reject) =>
-            (release = () => reject(new ProviderError('still down', { retryable: true }))),
+          (_, reject) => (release = () => reject(new VendorError('still down', true))),
         ),
     );
     const second = await failureOf(breakers.call('Mock', ok));
@@ -128,8 +137,8 @@ describe('CircuitBreakers', () => {
   it('does not count non-retryable errors (vendor 4xx) as failures', async () => {
     for (let i = 0; i < options.volumeThreshold * 3; i += 1) {
       const error = await failureOf(breakers.call('Mock', vendorRefused));
-      expect(error).toBeInstanceOf(ProviderError);
-      expect((error as ProviderError).retryable).toBe(false);
+      expect(error).toBeInstanceOf(VendorError);
+      expect((error as VendorError).retryable).toBe(false);
     }
     expect(breakers.states().Mock).toBe('closed');
   });
@@ -145,13 +154,17 @@ describe('CircuitBreakers', () => {
     });
   });
 
-  it('fails a call slower than timeoutMs with a retryable ProviderError, and counts it', async () => {
+  it('fails a call slower than timeoutMs with a retryable BreakerTimeoutError, and counts it', async () => {
     const started = Date.now();
     const error = await failureOf(breakers.call('Slow', () => new Promise(() => undefined)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(options.timeoutMs - 5);
     expect(Date.now() - started).toBeLessThan(options.timeoutMs + 1500);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ retryable: true, errorClass: 'breaker.Timeout' });
+    expect(error).toBeInstanceOf(BreakerTimeoutError);
+    expect(error).toMatchObject({
+      retryable: true,
+      errorClass: 'breaker.Timeout',
+      message: `'Slow' did not answer within ${options.timeoutMs} ms`,
+    });
 
     await Promise.all(
       Array.from({ length: options.volumeThreshold }, () =>

@@ -6,6 +6,9 @@
  * is the caller's problem, not the vendor's health), and a call slower than `timeoutMs`.
  * Open and half-open breakers reject at once with BreakerOpenError (retryable), which
  * says when to come back; the caller retries that part of its job later.
+ *
+ * Both errors are this lib's own and carry the fields callers read off any failure
+ * (`retryable`, `retryAfterMs`, `errorClass`), so resilience depends on no kit (eslint.config.js).
  */
 import {
   metrics,
@@ -14,7 +17,6 @@ import {
   type ObservableResult,
 } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
-import { ProviderError } from '@poppy/provider-kit';
 import type { Logger } from 'pino';
 
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
@@ -36,6 +38,21 @@ export class BreakerOpenError extends Error {
   ) {
     super(`circuit breaker '${breaker}' is open; retry in ${retryAfterMs} ms`);
     this.name = 'BreakerOpenError';
+  }
+}
+
+/** A call slower than `timeoutMs`: retryable, and counted against the breaker. */
+export class BreakerTimeoutError extends Error {
+  readonly retryable = true;
+  /** What provisioning records as the provider's error_class. */
+  readonly errorClass = 'breaker.Timeout';
+  constructor(
+    readonly breaker: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`'${breaker}' did not answer within ${timeoutMs} ms`, options);
+    this.name = 'BreakerTimeoutError';
   }
 }
 
@@ -164,11 +181,7 @@ export class CircuitBreakers {
       error instanceof Error &&
       error.message.startsWith('Timed out after')
     ) {
-      return new ProviderError(`'${key}' did not answer within ${this.options.timeoutMs} ms`, {
-        retryable: true,
-        errorClass: 'breaker.Timeout',
-        cause: error,
-      });
+      return new BreakerTimeoutError(key, this.options.timeoutMs, { cause: error });
     }
     return error;
   }

@@ -2,6 +2,7 @@ export {
   BREAKER_STATE_METRIC,
   BREAKER_STATE_VALUE,
   BreakerOpenError,
+  BreakerTimeoutError,
   CircuitBreakers,
   type BreakerState,
   type CircuitBreakerOptions,

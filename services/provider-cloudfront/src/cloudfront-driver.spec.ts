@@ -1,28 +1,32 @@
 /**
- * The driver's waiting logic with a scripted CloudFront client (no network): what moto
- * cannot show — invalidations in progress and their limits, a disable not yet deployed.
- * The AWS calls themselves are covered against moto (test/*.int-spec.ts).
+ * The driver's decisions against an in-memory CloudFront behind our CloudFrontApi (no
+ * network): idempotent create, If-Match updates that write nothing when unchanged,
+ * disable-then-delete, invalidations in progress and their limits. The AWS SDK file is
+ * covered against moto (test/*.int-spec.ts).
  */
-import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { commonV1 } from '@poppy/contracts';
 import { ProviderError } from '@poppy/provider-kit';
 import { CloudFrontDriver, MAX_WILDCARD_PATHS_IN_PROGRESS } from './cloudfront-driver';
+import { distributionComment } from './distribution-config';
+import { FakeCloudFront, vendorError } from './fake-cloudfront-api.test-helper';
 
-type Handler = (input: Record<string, unknown>) => unknown;
+const spec = (domains = ['www.example.com', 'static.example.com']): commonV1.ServiceSpec => ({
+  name: 'site',
+  domains: domains.map((domain) => ({ domain, protocol: 'http' })),
+  origins: [
+    { origin: 'origin.example.com', port: 80, ssl: false, rules: [], hostheadertype: 'domain' },
+  ],
+  caching: [{ name: 'default', ttl: 3600, rules: [{ name: 'default', request_url: '/*' }] }],
+  restrictions: [],
+  flavor_id: 'cdn',
+  log_delivery: { enabled: false },
+});
 
-/** A client whose `send` answers by command name from `handlers`; records each call. */
-function scripted(handlers: Record<string, Handler>) {
-  const calls: Array<{ command: string; input: Record<string, unknown> }> = [];
-  const client = {
-    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-      const name = command.constructor.name;
-      calls.push({ command: name, input: command.input });
-      const handler = handlers[name];
-      if (!handler) throw new Error(`unexpected ${name}`);
-      return handler(command.input);
-    },
-  } as unknown as CloudFrontClient;
-  return { client, calls };
-}
+const create = (serviceId = 's1', s = spec()) => ({
+  project_id: 'p',
+  service_id: serviceId,
+  spec: s,
+});
 
 const purge = (url: string) => ({
   project_id: 'p',
@@ -42,101 +46,138 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   return error as ProviderError;
 }
 
-describe('CloudFrontDriver purge', () => {
-  it('tracks an invalidation of the same path already in progress instead of making another, until it completed', async () => {
-    let status = 'InProgress';
-    const { client, calls } = scripted({
-      ListInvalidationsCommand: () => ({
-        InvalidationList: { Items: [{ Id: 'I1', Status: status }] },
-      }),
-      GetInvalidationCommand: () => ({
-        Invalidation: {
-          Id: 'I1',
-          Status: status,
-          InvalidationBatch: { Paths: { Items: ['/img/a.png'] } },
-        },
-      }),
-    });
-    const driver = new CloudFrontDriver({ client, pollHintMs: 1234 });
-    const error = await rejection(driver.purgeService(purge('/img/a.png')));
-    expect(error).toMatchObject({
-      retryable: true,
-      retryAfterMs: 1234,
-      errorClass: 'cloudfront.InvalidationInProgress',
-    });
-    expect(calls.map((c) => c.command)).not.toContain('CreateInvalidationCommand');
-    status = 'Completed';
-    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toEqual({
+describe('CloudFrontDriver create', () => {
+  it('makes one distribution keyed by the service id, in progress until CloudFront deployed it', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    const { service } = await driver.createService(create());
+    expect(service).toEqual({
       provider_service_id: 'D1',
-      purge_url: '/img/a.png',
+      links: [
+        { domain: 'www.example.com', href: 'd1.cloudfront.net', rel: 'access_url' },
+        { domain: 'static.example.com', href: 'd1.cloudfront.net', rel: 'access_url' },
+      ],
+      status: 'deploy_in_progress',
+      domains_certificate_status: {},
     });
-    expect(calls.map((c) => c.command)).not.toContain('CreateInvalidationCommand');
+    expect(api.distributions.get('D1')?.config).toMatchObject({
+      CallerReference: 's1',
+      Comment: distributionComment('s1'),
+      Aliases: { Items: ['www.example.com', 'static.example.com'] },
+    });
+
+    // The reconciler's re-check: the same distribution, found by its Comment, not made again.
+    api.setStatus('D1', 'Deployed');
+    const again = await driver.createService(create());
+    expect(again.service).toMatchObject({ provider_service_id: 'D1', status: 'deployed' });
+    expect(api.count('createDistribution')).toBe(1);
   });
 
-  it('waits (retryable) while the wildcard paths in progress are at the limit, and creates plain paths meanwhile', async () => {
-    const inProgress = Array.from({ length: MAX_WILDCARD_PATHS_IN_PROGRESS }, (_, i) => ({
-      Id: `I${i}`,
-      Status: 'InProgress',
-    }));
-    const { client, calls } = scripted({
-      ListInvalidationsCommand: () => ({ InvalidationList: { Items: inProgress } }),
-      GetInvalidationCommand: (input) => ({
-        Invalidation: {
-          Id: input.Id,
-          Status: 'InProgress',
-          InvalidationBatch: { Paths: { Items: [`/dir${String(input.Id)}/*`] } },
-        },
-      }),
-      CreateInvalidationCommand: () => ({ Invalidation: { Id: 'NEW', Status: 'Completed' } }),
-    });
-    const driver = new CloudFrontDriver({ client, pollHintMs: 500 });
-    const error = await rejection(driver.purgeService(purge('/*')));
-    expect(error).toMatchObject({
-      retryable: true,
-      retryAfterMs: 500,
-      errorClass: 'cloudfront.TooManyInvalidationsInProgress',
-    });
-    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toMatchObject({
-      purge_url: '/img/a.png',
-    });
-    const created = calls.filter((c) => c.command === 'CreateInvalidationCommand');
-    expect(created).toHaveLength(1);
-    expect(created[0].input).toMatchObject({
-      DistributionId: 'D1',
-      InvalidationBatch: { Paths: { Quantity: 1, Items: ['/img/a.png'] } },
-    });
+  it('finds the distribution of a create whose answer was lost through CloudFront naming it (DistributionAlreadyExists)', async () => {
+    const api = new FakeCloudFront({ listsComments: false });
+    const driver = new CloudFrontDriver({ api });
+    await driver.createService(create('s0'));
+    await driver.createService(create('s1'));
+    const again = await driver.createService(create('s1'));
+    expect(again.service?.provider_service_id).toBe('D2');
+    expect(api.distributions.size).toBe(2);
   });
 
-  it('reports a purge done once the invalidation exists when not asked to wait', async () => {
-    const { client } = scripted({
-      ListInvalidationsCommand: () => ({ InvalidationList: { Items: [] } }),
-      CreateInvalidationCommand: () => ({ Invalidation: { Id: 'NEW', Status: 'InProgress' } }),
+  it('looks the CallerReference up when CloudFront does not name the distribution', async () => {
+    const api = new FakeCloudFront({ listsComments: false, namesExisting: false });
+    const driver = new CloudFrontDriver({ api });
+    await driver.createService(create('s0'));
+    await driver.createService(create('s1'));
+    const again = await driver.createService(create('s1'));
+    expect(again.service?.provider_service_id).toBe('D2');
+    expect(api.count('getDistributionConfig')).toBe(2);
+  });
+
+  it('refuses a spec CloudFront cannot express, naming the feature, without calling CloudFront', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    const restricted: commonV1.ServiceSpec = {
+      ...spec(),
+      restrictions: [
+        { name: 'r', access: 'whitelist', rules: [{ request_url: '/*', referrer: 'a.example' }] },
+      ],
+    };
+    const error = await rejection(driver.createService(create('s1', restricted)));
+    expect(error).toMatchObject({
+      retryable: false,
+      errorClass: 'cloudfront.UnsupportedCapability',
     });
-    const driver = new CloudFrontDriver({ client, purgeWait: false });
-    await expect(driver.purgeService(purge('/*'))).resolves.toEqual({
-      provider_service_id: 'D1',
-      purge_url: '/*',
+    expect(error.message).toMatch(/^CloudFront cannot provide referrer-restriction/);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('reports a vendor refusal with the operation the tenant asked for', async () => {
+    const api = new FakeCloudFront();
+    api.failNext('createDistribution', vendorError('InvalidArgument', 400, 'bad origin'));
+    const error = await rejection(new CloudFrontDriver({ api }).createService(create()));
+    expect(error).toMatchObject({
+      retryable: false,
+      errorClass: 'cloudfront.InvalidArgument',
+      message: 'CloudFront refused create: bad origin',
     });
+  });
+});
+
+describe('CloudFrontDriver update', () => {
+  it('writes with If-Match the ETag it read, keeping CallerReference and Enabled; an unchanged spec writes nothing', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    await driver.createService(create());
+    const changed = spec(['www.example.com', 'new.example.com']);
+    const request = { project_id: 'p', service_id: 's1', provider_service_id: 'D1', spec: changed };
+    const { service } = await driver.updateService(request);
+    expect(service).toMatchObject({ provider_service_id: 'D1', status: 'update_in_progress' });
+    const update = api.calls.find((c) => c.method === 'updateDistribution');
+    expect(update?.args[2]).toBe('E1');
+    expect(update?.args[1]).toMatchObject({
+      CallerReference: 's1',
+      Enabled: true,
+      Aliases: { Items: ['www.example.com', 'new.example.com'] },
+    });
+
+    await driver.updateService(request);
+    expect(api.count('updateDistribution')).toBe(1);
+  });
+
+  it('creates the distribution when CloudFront does not know the stored id', async () => {
+    const api = new FakeCloudFront();
+    const { service } = await new CloudFrontDriver({ api }).updateService({
+      project_id: 'p',
+      service_id: 's1',
+      provider_service_id: 'GONE',
+      spec: spec(),
+    });
+    expect(service).toMatchObject({ provider_service_id: 'D1', status: 'deploy_in_progress' });
+    expect(api.distributions.get('D1')?.config.CallerReference).toBe('s1');
+  });
+
+  it('answers retryable when the ETag moved meanwhile (PreconditionFailed)', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    await driver.createService(create());
+    api.failNext('updateDistribution', vendorError('PreconditionFailed', 412));
+    const error = await rejection(
+      driver.updateService({
+        project_id: 'p',
+        service_id: 's1',
+        provider_service_id: 'D1',
+        spec: spec(['other.example.com']),
+      }),
+    );
+    expect(error).toMatchObject({ retryable: true, errorClass: 'cloudfront.PreconditionFailed' });
   });
 });
 
 describe('CloudFrontDriver delete', () => {
   it('disables, then answers "not yet" (retryable, with the hint) until the disabled config deployed, then deletes with If-Match', async () => {
-    let enabled = true;
-    let status = 'InProgress';
-    const { client, calls } = scripted({
-      GetDistributionConfigCommand: () => ({
-        DistributionConfig: { CallerReference: 's1', Enabled: enabled },
-        ETag: enabled ? 'E1' : 'E2',
-      }),
-      UpdateDistributionCommand: (input) => {
-        enabled = (input.DistributionConfig as { Enabled: boolean }).Enabled;
-        return { ETag: 'E2', Distribution: { Id: 'D1', Status: 'InProgress' } };
-      },
-      GetDistributionCommand: () => ({ Distribution: { Id: 'D1', Status: status }, ETag: 'E2' }),
-      DeleteDistributionCommand: () => ({}),
-    });
-    const driver = new CloudFrontDriver({ client, pollHintMs: 700 });
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api, pollHintMs: 700 });
+    await driver.createService(create());
     const request = { project_id: 'p', service_id: 's1', provider_service_id: 'D1' };
     const error = await rejection(driver.deleteService(request));
     expect(error).toMatchObject({
@@ -144,36 +185,94 @@ describe('CloudFrontDriver delete', () => {
       retryAfterMs: 700,
       errorClass: 'cloudfront.DisableInProgress',
     });
-    expect(calls.find((c) => c.command === 'UpdateDistributionCommand')?.input).toMatchObject({
-      Id: 'D1',
-      IfMatch: 'E1',
-      DistributionConfig: { Enabled: false },
-    });
+    const disable = api.calls.find((c) => c.method === 'updateDistribution');
+    expect(disable?.args[2]).toBe('E1');
+    expect(disable?.args[1]).toMatchObject({ Enabled: false, CallerReference: 's1' });
     // Still deploying: not disabled twice, still not deleted.
     await rejection(driver.deleteService(request));
-    expect(calls.filter((c) => c.command === 'UpdateDistributionCommand')).toHaveLength(1);
-    expect(calls.filter((c) => c.command === 'DeleteDistributionCommand')).toHaveLength(0);
-    status = 'Deployed';
+    expect(api.count('updateDistribution')).toBe(1);
+    expect(api.count('deleteDistribution')).toBe(0);
+
+    api.setStatus('D1', 'Deployed');
     await expect(driver.deleteService(request)).resolves.toEqual({ provider_service_id: 'D1' });
-    expect(calls.find((c) => c.command === 'DeleteDistributionCommand')?.input).toEqual({
-      Id: 'D1',
-      IfMatch: 'E2',
-    });
+    expect(api.calls.find((c) => c.method === 'deleteDistribution')?.args).toEqual(['D1', 'E2']);
+    expect(api.distributions.has('D1')).toBe(false);
+    await expect(driver.getService(request)).resolves.toMatchObject({ found: false });
   });
 
   it('counts a distribution that is gone as deleted', async () => {
-    const gone = Object.assign(new Error('The specified distribution does not exist.'), {
-      name: 'NoSuchDistribution',
-      $metadata: { httpStatusCode: 404 },
-    });
-    const { client } = scripted({
-      GetDistributionConfigCommand: () => {
-        throw gone;
-      },
-    });
-    const driver = new CloudFrontDriver({ client });
+    const api = new FakeCloudFront();
     await expect(
-      driver.deleteService({ project_id: 'p', service_id: 's1', provider_service_id: 'D1' }),
+      new CloudFrontDriver({ api }).deleteService({
+        project_id: 'p',
+        service_id: 's1',
+        provider_service_id: 'D1',
+      }),
     ).resolves.toEqual({ provider_service_id: 'D1' });
+    expect(api.count('updateDistribution')).toBe(0);
+  });
+});
+
+describe('CloudFrontDriver purge', () => {
+  it('tracks an invalidation of the same path already in progress instead of making another, until it completed', async () => {
+    const api = new FakeCloudFront();
+    const inProgress = { id: 'I1', status: 'InProgress', paths: ['/img/a.png'] };
+    api.invalidations.set('D1', [inProgress]);
+    const driver = new CloudFrontDriver({ api, pollHintMs: 1234 });
+    const error = await rejection(driver.purgeService(purge('/img/a.png')));
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 1234,
+      errorClass: 'cloudfront.InvalidationInProgress',
+    });
+    inProgress.status = 'Completed';
+    await expect(driver.purgeService(purge('/img/a.png'))).resolves.toEqual({
+      provider_service_id: 'D1',
+      purge_url: '/img/a.png',
+    });
+    expect(api.count('createInvalidation')).toBe(0);
+  });
+
+  it('waits (retryable) while the wildcard paths in progress are at the limit, and creates plain paths meanwhile', async () => {
+    const api = new FakeCloudFront();
+    api.invalidations.set(
+      'D1',
+      Array.from({ length: MAX_WILDCARD_PATHS_IN_PROGRESS }, (_, i) => ({
+        id: `W${i}`,
+        status: 'InProgress',
+        paths: [`/dir${i}/*`],
+      })),
+    );
+    const driver = new CloudFrontDriver({ api, pollHintMs: 500, purgeWait: false });
+    const error = await rejection(driver.purgeService(purge('/*')));
+    expect(error).toMatchObject({
+      retryable: true,
+      retryAfterMs: 500,
+      errorClass: 'cloudfront.TooManyInvalidationsInProgress',
+    });
+    await expect(driver.purgeService(purge('img/a.png'))).resolves.toMatchObject({
+      purge_url: 'img/a.png',
+    });
+    const created = api.calls.filter((c) => c.method === 'createInvalidation');
+    expect(created.map((c) => [c.args[0], c.args[2]])).toEqual([['D1', '/img/a.png']]);
+  });
+
+  it('with purgeWait, asks for its own invalidation again until it completed', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    await rejection(driver.purgeService(purge('/*')));
+    await rejection(driver.purgeService(purge('/*')));
+    expect(api.count('createInvalidation')).toBe(1);
+    api.invalidations.get('D1')![0].status = 'Completed';
+    await expect(driver.purgeService(purge('/*'))).resolves.toMatchObject({ purge_url: '/*' });
+    expect(api.count('createInvalidation')).toBe(1);
+  });
+
+  it('refuses a purge of a service CloudFront has no distribution for', async () => {
+    const api = new FakeCloudFront();
+    const error = await rejection(
+      new CloudFrontDriver({ api }).purgeService({ ...purge('/*'), provider_service_id: '' }),
+    );
+    expect(error).toMatchObject({ retryable: false, errorClass: 'cloudfront.NoSuchDistribution' });
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Amazon CloudFront as a Poppy provider: one distribution per service, through the AWS
- * SDK v3 (the same code path against AWS and against a local moto server).
+ * Amazon CloudFront as a Poppy provider: one distribution per service. This file decides;
+ * it talks to CloudFront only through the small CloudFrontApi (cloudfront-api.ts), which
+ * aws-cloudfront-api.ts implements with the AWS SDK v3 (the same code path against AWS and
+ * a local moto server) and src/fake-cloudfront-api.test-helper.ts in memory for the units.
  *
  * - create: find the service's distribution (Comment, then CallerReference = service_id),
  *   else CreateDistribution with CallerReference = service_id — a replayed create names the
@@ -13,47 +15,32 @@
  * - delete: disable (If-Match) → once the disabled config is `Deployed`, DeleteDistribution
  *   (If-Match). Until then a retryable "not yet" error with a retry hint, so no worker
  *   blocks for the minutes AWS takes; a distribution that is gone counts as deleted;
- * - purge: an invalidation of the path (soft purges too: CloudFront has no soft one). An
- *   invalidation this process waits for, or one in progress for the same path, is tracked
- *   instead of making a second one; the in-progress limits (15 wildcard paths, 3000
- *   paths) are respected by a retryable error;
- *   with `purgeWait`, an invalidation still in progress is a retryable "not yet" as well,
- *   so the purge job finishes when the invalidation completed.
+ * - purge: an invalidation of the path (soft purges too: CloudFront has no soft one),
+ *   tracked and limited as invalidations.ts says.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  CreateDistributionCommand,
-  CreateInvalidationCommand,
-  DeleteDistributionCommand,
-  GetDistributionCommand,
-  GetDistributionConfigCommand,
-  GetInvalidationCommand,
-  ListDistributionsCommand,
-  ListInvalidationsCommand,
-  UpdateDistributionCommand,
-  type CloudFrontClient,
-  type Distribution,
-  type DistributionConfig,
-} from '@aws-sdk/client-cloudfront';
 import type { commonV1, providerV1 } from '@poppy/contracts';
 import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
 import { KNOWN_UNSUPPORTED, UNSUPPORTED_ERROR_CLASS } from './capabilities';
+import type {
+  CloudFrontApi,
+  DistributionConfig,
+  DistributionState,
+  Versioned,
+} from './cloudfront-api';
 import {
   distributionComment,
   distributionConfigFor,
   normalisePath,
+  ownedParts,
   type DistributionSettings,
 } from './distribution-config';
-import { fromVendorError } from './vendor-errors';
+import { Invalidations } from './invalidations';
+import { fromVendorError, withVendorErrors } from './vendor-errors';
 
-/** CloudFront's limits on invalidations in progress per distribution. */
-export const MAX_WILDCARD_PATHS_IN_PROGRESS = 15;
-export const MAX_PATHS_IN_PROGRESS = 3000;
-/** How long a purge waits on one invalidation before it looks afresh (CloudFront's take minutes). */
-const TRACKING_TTL_MS = 60 * 60 * 1000;
+export { MAX_PATHS_IN_PROGRESS, MAX_WILDCARD_PATHS_IN_PROGRESS } from './invalidations';
 
 export interface CloudFrontDriverOptions {
-  client: CloudFrontClient;
+  api: CloudFrontApi;
   settings?: DistributionSettings;
   /** Retry hint of the "not yet" errors (disabling, invalidation in progress). @default 60000 */
   pollHintMs?: number;
@@ -63,78 +50,29 @@ export interface CloudFrontDriverOptions {
 
 type InProgressStatus = 'deploy_in_progress' | 'update_in_progress';
 
-const isDeployed = (status: string | undefined) => (status ?? '').toLowerCase() === 'deployed';
-const isCompleted = (status: string | undefined) => (status ?? '').toLowerCase() === 'completed';
-
-/** What Poppy owns in a config: compared before an update so an unchanged spec writes nothing. */
-function ownedParts(config: DistributionConfig | undefined): string {
-  if (!config) return '';
-  const behaviour = (
-    b:
-      | {
-          TargetOriginId?: string;
-          MinTTL?: number;
-          DefaultTTL?: number;
-          MaxTTL?: number;
-          ViewerProtocolPolicy?: string;
-          ForwardedValues?: { Headers?: { Items?: string[] } };
-        }
-      | undefined,
-  ) =>
-    b && [
-      b.TargetOriginId,
-      b.MinTTL,
-      b.DefaultTTL,
-      b.MaxTTL,
-      b.ViewerProtocolPolicy,
-      [...(b.ForwardedValues?.Headers?.Items ?? [])].sort(),
-    ];
-  return JSON.stringify([
-    config.Comment ?? '',
-    [...(config.Aliases?.Items ?? [])].sort(),
-    (config.Origins?.Items ?? []).map((o) => [
-      o.Id,
-      o.DomainName,
-      o.CustomOriginConfig?.HTTPPort,
-      o.CustomOriginConfig?.HTTPSPort,
-      o.CustomOriginConfig?.OriginProtocolPolicy,
-    ]),
-    behaviour(config.DefaultCacheBehavior),
-    (config.CacheBehaviors?.Items ?? []).map((b) => [b.PathPattern, behaviour(b)]),
-    [
-      config.Restrictions?.GeoRestriction?.RestrictionType ?? 'none',
-      [...(config.Restrictions?.GeoRestriction?.Items ?? [])].sort(),
-    ],
-    config.PriceClass,
-    config.ViewerCertificate?.ACMCertificateArn ?? '',
-  ]);
-}
+const isDeployed = (status: string) => status.toLowerCase() === 'deployed';
 
 export class CloudFrontDriver implements ProviderDriver {
   readonly providerName = 'CloudFront';
   readonly regions: string[] = [];
-  private readonly client: CloudFrontClient;
+  private readonly api: CloudFrontApi;
   private readonly settings: DistributionSettings;
   private readonly pollHintMs: number;
-  private readonly purgeWait: boolean;
-  /**
-   * Invalidations this process is waiting for, by "<distribution> <path>": the retried purge
-   * asks for that invalidation again instead of starting another. Another replica does not
-   * know it and tracks the in-progress invalidation of the same path, or (once it completed)
-   * makes a new one — an extra purge, never a lost one.
-   */
-  private readonly tracking = new Map<string, { invalidationId: string; since: number }>();
+  private readonly invalidations: Invalidations;
 
   constructor(options: CloudFrontDriverOptions) {
-    this.client = options.client;
+    this.api = options.api;
     this.settings = options.settings ?? {};
     this.pollHintMs = options.pollHintMs ?? 60_000;
-    this.purgeWait = options.purgeWait ?? true;
+    this.invalidations = new Invalidations(this.api, {
+      pollHintMs: this.pollHintMs,
+      purgeWait: options.purgeWait ?? true,
+    });
   }
 
   async isAlive(): Promise<boolean> {
     try {
-      await this.client.send(new ListDistributionsCommand({ MaxItems: 1 }));
+      await this.api.ping();
       return true;
     } catch {
       return false;
@@ -146,11 +84,12 @@ export class CloudFrontDriver implements ProviderDriver {
   ): Promise<providerV1.CreateServiceResponse> {
     const spec = this.requireSpec(req.service_id, req.spec);
     const config = this.plan(req.service_id, spec);
+    // A create carries no distribution id: a replayed one (or the reconciler's re-check)
+    // finds the distribution by its Comment before asking CloudFront to make one.
     const existing = await this.findDistributionId(req.service_id);
     if (existing) {
       const found = await this.getDistribution(existing, 'create');
-      if (found)
-        return { service: this.provisioned(found.distribution, spec, 'deploy_in_progress') };
+      if (found) return { service: this.provisioned(found.value, spec, 'deploy_in_progress') };
     }
     const distribution = await this.createDistribution(req.service_id, config);
     return { service: this.provisioned(distribution, spec, 'deploy_in_progress') };
@@ -170,24 +109,18 @@ export class CloudFrontDriver implements ProviderDriver {
     }
     const next: DistributionConfig = {
       ...desired,
-      CallerReference: current.config.CallerReference ?? req.service_id,
-      Enabled: current.config.Enabled ?? true,
+      CallerReference: current.value.CallerReference ?? req.service_id,
+      Enabled: current.value.Enabled ?? true,
     };
-    let distribution: Distribution | undefined;
-    if (ownedParts(current.config) === ownedParts(next)) {
-      distribution = (await this.getDistribution(id, 'update'))?.distribution;
-    } else {
-      const updated = await this.call('update', () =>
-        this.client.send(
-          new UpdateDistributionCommand({
-            Id: id,
-            IfMatch: current.etag,
-            DistributionConfig: next,
-          }),
-        ),
-      );
-      distribution = updated.Distribution;
-    }
+    // An unchanged config is not written: a re-check must not restart a deployment.
+    const distribution =
+      ownedParts(current.value) === ownedParts(next)
+        ? (await this.getDistribution(id, 'update'))?.value
+        : (
+            await withVendorErrors('update', () =>
+              this.api.updateDistribution(id, next, current.etag),
+            )
+          ).value;
     if (!distribution)
       throw new ProviderError(`CloudFront distribution ${id} vanished during the update`, {
         retryable: true,
@@ -204,21 +137,15 @@ export class CloudFrontDriver implements ProviderDriver {
     const current = await this.getConfig(id, 'delete');
     if (!current) return { provider_service_id: id };
     let etag = current.etag;
-    if (current.config.Enabled !== false) {
-      const disabled = await this.call('delete (disable)', () =>
-        this.client.send(
-          new UpdateDistributionCommand({
-            Id: id,
-            IfMatch: etag,
-            DistributionConfig: { ...current.config, Enabled: false },
-          }),
-        ),
+    if (current.value.Enabled !== false) {
+      const disabled = await withVendorErrors('delete (disable)', () =>
+        this.api.updateDistribution(id, { ...current.value, Enabled: false }, etag),
       );
-      etag = disabled.ETag;
+      etag = disabled.etag;
     }
     const now = await this.getDistribution(id, 'delete');
     if (!now) return { provider_service_id: id };
-    if (!isDeployed(now.distribution.Status)) {
+    if (!isDeployed(now.value.status)) {
       throw new ProviderError(
         `CloudFront distribution ${id} is being disabled; it is deleted once that deployed`,
         {
@@ -228,12 +155,7 @@ export class CloudFrontDriver implements ProviderDriver {
         },
       );
     }
-    try {
-      await this.client.send(new DeleteDistributionCommand({ Id: id, IfMatch: now.etag ?? etag }));
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'NoSuchDistribution')
-        throw fromVendorError(error, 'delete');
-    }
+    await withVendorErrors('delete', () => this.api.deleteDistribution(id, now.etag ?? etag));
     return { provider_service_id: id };
   }
 
@@ -246,58 +168,7 @@ export class CloudFrontDriver implements ProviderDriver {
         errorClass: 'cloudfront.NoSuchDistribution',
       });
     }
-    const path = normalisePath(req.purge_url);
-    const key = `${id} ${path}`;
-    let tracked = await this.trackedInvalidation(id, key);
-    if (!tracked) {
-      const inProgress = await this.invalidationsInProgress(id);
-      tracked = inProgress.find((i) => i.paths.includes(path));
-      if (!tracked) {
-        const wildcards = inProgress.reduce(
-          (n, i) => n + i.paths.filter((p) => p.includes('*')).length,
-          0,
-        );
-        const paths = inProgress.reduce((n, i) => n + i.paths.length, 0);
-        if (
-          (path.includes('*') && wildcards + 1 > MAX_WILDCARD_PATHS_IN_PROGRESS) ||
-          paths + 1 > MAX_PATHS_IN_PROGRESS
-        ) {
-          throw new ProviderError(
-            `CloudFront distribution ${id} has ${paths} invalidation paths (${wildcards} wildcard) in progress; ${path} waits for some to complete`,
-            {
-              retryable: true,
-              retryAfterMs: this.pollHintMs,
-              errorClass: 'cloudfront.TooManyInvalidationsInProgress',
-            },
-          );
-        }
-        const created = await this.call('purge', () =>
-          this.client.send(
-            new CreateInvalidationCommand({
-              DistributionId: id,
-              InvalidationBatch: {
-                CallerReference: `${req.service_id}:${randomUUID()}`,
-                Paths: { Quantity: 1, Items: [path] },
-              },
-            }),
-          ),
-        );
-        tracked = {
-          id: created.Invalidation?.Id ?? '',
-          status: created.Invalidation?.Status,
-          paths: [path],
-        };
-      }
-    }
-    if (this.purgeWait && !isCompleted(tracked.status)) {
-      this.tracking.set(key, { invalidationId: tracked.id, since: Date.now() });
-      throw new ProviderError(`CloudFront invalidation ${tracked.id} of ${path} is in progress`, {
-        retryable: true,
-        retryAfterMs: this.pollHintMs,
-        errorClass: 'cloudfront.InvalidationInProgress',
-      });
-    }
-    this.tracking.delete(key);
+    await this.invalidations.purge(id, req.service_id, normalisePath(req.purge_url));
     return { provider_service_id: id, purge_url: req.purge_url };
   }
 
@@ -305,11 +176,10 @@ export class CloudFrontDriver implements ProviderDriver {
     const id = req.provider_service_id || (await this.findDistributionId(req.service_id));
     const found = id ? await this.getDistribution(id, 'get') : undefined;
     if (!found) return { found: false, spec: undefined, links: [] };
-    const aliases = found.distribution.DistributionConfig?.Aliases?.Items ?? [];
     return {
       found: true,
       spec: undefined,
-      links: aliases.map((domain) => this.link(domain, found.distribution)),
+      links: found.value.aliases.map((domain) => this.link(domain, found.value)),
     };
   }
 
@@ -370,51 +240,28 @@ export class CloudFrontDriver implements ProviderDriver {
     return config;
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw fromVendorError(error, operation);
-    }
-  }
-
   private async createDistribution(
     serviceId: string,
     config: DistributionConfig,
-  ): Promise<Distribution> {
-    try {
-      const created = await this.client.send(
-        new CreateDistributionCommand({ DistributionConfig: config }),
-      );
-      if (!created.Distribution)
-        throw new ProviderError('CloudFront created a distribution but did not describe it', {
-          retryable: true,
-        });
-      return created.Distribution;
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'DistributionAlreadyExists')
-        throw fromVendorError(error, 'create');
-      // A create whose answer was lost: the CallerReference names the distribution it made.
-      const id =
-        /Already exists:\s*([A-Z0-9]+)/i.exec((error as Error).message)?.[1] ??
-        (await this.findByCallerReference(serviceId));
-      const found = id ? await this.getDistribution(id, 'create') : undefined;
-      if (!found) throw fromVendorError(error, 'create');
-      return found.distribution;
-    }
+  ): Promise<DistributionState> {
+    const outcome = await withVendorErrors('create', () => this.api.createDistribution(config));
+    if ('created' in outcome) return outcome.created;
+    // A create whose answer was lost: the CallerReference names the distribution it made.
+    const id = outcome.id ?? (await this.findByCallerReference(serviceId));
+    const found = id ? await this.getDistribution(id, 'create') : undefined;
+    if (!found) throw fromVendorError(outcome.error, 'create');
+    return found.value;
   }
 
-  /** The service's distribution: by Comment in the list (one page of calls), else undefined. */
+  /** The service's distribution: by Comment in the list (one call per page), else undefined. */
   private async findDistributionId(serviceId: string): Promise<string | undefined> {
     const comment = distributionComment(serviceId);
     let marker: string | undefined;
     do {
-      const page = await this.call('list', () =>
-        this.client.send(new ListDistributionsCommand({ Marker: marker })),
-      );
-      const hit = page.DistributionList?.Items?.find((d) => d.Comment === comment);
-      if (hit?.Id) return hit.Id;
-      marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
+      const page = await withVendorErrors('list', () => this.api.listDistributions(marker));
+      const hit = page.items.find((d) => d.comment === comment);
+      if (hit) return hit.id;
+      marker = page.nextMarker;
     } while (marker);
     return undefined;
   }
@@ -423,112 +270,43 @@ export class CloudFrontDriver implements ProviderDriver {
   private async findByCallerReference(serviceId: string): Promise<string | undefined> {
     let marker: string | undefined;
     do {
-      const page = await this.call('list', () =>
-        this.client.send(new ListDistributionsCommand({ Marker: marker })),
-      );
-      for (const summary of page.DistributionList?.Items ?? []) {
-        const config = summary.Id ? await this.getConfig(summary.Id, 'list') : undefined;
-        if (config?.config.CallerReference === serviceId) return summary.Id;
+      const page = await withVendorErrors('list', () => this.api.listDistributions(marker));
+      for (const summary of page.items) {
+        const config = await this.getConfig(summary.id, 'list');
+        if (config?.value.CallerReference === serviceId) return summary.id;
       }
-      marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
+      marker = page.nextMarker;
     } while (marker);
     return undefined;
   }
 
-  private async getDistribution(
+  private getDistribution(
     id: string,
     operation: string,
-  ): Promise<{ distribution: Distribution; etag?: string } | undefined> {
-    try {
-      const got = await this.client.send(new GetDistributionCommand({ Id: id }));
-      return got.Distribution ? { distribution: got.Distribution, etag: got.ETag } : undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchDistribution') return undefined;
-      throw fromVendorError(error, operation);
-    }
+  ): Promise<Versioned<DistributionState> | undefined> {
+    return withVendorErrors(operation, () => this.api.getDistribution(id));
   }
 
-  private async getConfig(
+  private getConfig(
     id: string,
     operation: string,
-  ): Promise<{ config: DistributionConfig; etag?: string } | undefined> {
-    try {
-      const got = await this.client.send(new GetDistributionConfigCommand({ Id: id }));
-      return got.DistributionConfig
-        ? { config: got.DistributionConfig, etag: got.ETag }
-        : undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchDistribution') return undefined;
-      throw fromVendorError(error, operation);
-    }
+  ): Promise<Versioned<DistributionConfig> | undefined> {
+    return withVendorErrors(operation, () => this.api.getDistributionConfig(id));
   }
 
-  /** The invalidation this process waits for under `key`, read again; forgotten after TRACKING_TTL_MS. */
-  private async trackedInvalidation(
-    distributionId: string,
-    key: string,
-  ): Promise<{ id: string; status?: string; paths: string[] } | undefined> {
-    const entry = this.tracking.get(key);
-    if (!entry) return undefined;
-    if (Date.now() - entry.since > TRACKING_TTL_MS) {
-      this.tracking.delete(key);
-      return undefined;
-    }
-    try {
-      const got = await this.client.send(
-        new GetInvalidationCommand({ DistributionId: distributionId, Id: entry.invalidationId }),
-      );
-      return {
-        id: entry.invalidationId,
-        status: got.Invalidation?.Status,
-        paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [],
-      };
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === 'NoSuchInvalidation' || name === 'NoSuchDistribution') {
-        this.tracking.delete(key);
-        return undefined;
-      }
-      throw fromVendorError(error, 'purge');
-    }
-  }
-
-  private async invalidationsInProgress(
-    id: string,
-  ): Promise<Array<{ id: string; status?: string; paths: string[] }>> {
-    const listed = await this.call('purge', () =>
-      this.client.send(new ListInvalidationsCommand({ DistributionId: id, MaxItems: 100 })),
-    );
-    const open = (listed.InvalidationList?.Items ?? []).filter(
-      (i) => !isCompleted(i.Status) && i.Id,
-    );
-    return Promise.all(
-      open.map(async (summary) => {
-        const got = await this.call('purge', () =>
-          this.client.send(new GetInvalidationCommand({ DistributionId: id, Id: summary.Id! })),
-        );
-        return {
-          id: summary.Id!,
-          status: got.Invalidation?.Status,
-          paths: got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [],
-        };
-      }),
-    );
-  }
-
-  private link(domain: string, distribution: Distribution): providerV1.ProviderLink {
-    return { domain, href: distribution.DomainName ?? '', rel: 'access_url' };
+  private link(domain: string, distribution: DistributionState): providerV1.ProviderLink {
+    return { domain, href: distribution.domainName, rel: 'access_url' };
   }
 
   private provisioned(
-    distribution: Distribution,
+    distribution: DistributionState,
     spec: commonV1.ServiceSpec,
     inProgress: InProgressStatus,
   ): providerV1.ProvisionedService {
     return {
-      provider_service_id: distribution.Id ?? '',
+      provider_service_id: distribution.id,
       links: spec.domains.map((d) => this.link(d.domain, distribution)),
-      status: isDeployed(distribution.Status) ? 'deployed' : inProgress,
+      status: isDeployed(distribution.status) ? 'deployed' : inProgress,
       domains_certificate_status: {},
     };
   }

@@ -253,3 +253,47 @@ export function distributionConfigFor(
   };
   return { config, unsupported };
 }
+
+/** What Poppy owns in a config: compared before an update so an unchanged spec writes nothing. */
+export function ownedParts(config: DistributionConfig | undefined): string {
+  if (!config) return '';
+  const behaviour = (
+    b:
+      | {
+          TargetOriginId?: string;
+          MinTTL?: number;
+          DefaultTTL?: number;
+          MaxTTL?: number;
+          ViewerProtocolPolicy?: string;
+          ForwardedValues?: { Headers?: { Items?: string[] } };
+        }
+      | undefined,
+  ) =>
+    b && [
+      b.TargetOriginId,
+      b.MinTTL,
+      b.DefaultTTL,
+      b.MaxTTL,
+      b.ViewerProtocolPolicy,
+      [...(b.ForwardedValues?.Headers?.Items ?? [])].sort(),
+    ];
+  return JSON.stringify([
+    config.Comment ?? '',
+    [...(config.Aliases?.Items ?? [])].sort(),
+    (config.Origins?.Items ?? []).map((o) => [
+      o.Id,
+      o.DomainName,
+      o.CustomOriginConfig?.HTTPPort,
+      o.CustomOriginConfig?.HTTPSPort,
+      o.CustomOriginConfig?.OriginProtocolPolicy,
+    ]),
+    behaviour(config.DefaultCacheBehavior),
+    (config.CacheBehaviors?.Items ?? []).map((b) => [b.PathPattern, behaviour(b)]),
+    [
+      config.Restrictions?.GeoRestriction?.RestrictionType ?? 'none',
+      [...(config.Restrictions?.GeoRestriction?.Items ?? [])].sort(),
+    ],
+    config.PriceClass,
+    config.ViewerCertificate?.ACMCertificateArn ?? '',
+  ]);
+}

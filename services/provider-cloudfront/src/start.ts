@@ -1,22 +1,9 @@
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { startProviderAdapter } from '@poppy/provider-kit';
+import { serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
+import { AwsCloudFrontApi, createCloudFrontClient } from './aws-cloudfront-api';
 import { CAPABILITIES, KNOWN_UNSUPPORTED } from './capabilities';
 import { CloudFrontDriver } from './cloudfront-driver';
 import type { ProviderCloudFrontConfig } from './config';
-
-export function createCloudFrontClient(config: ProviderCloudFrontConfig): CloudFrontClient {
-  return new CloudFrontClient({
-    region: config.region,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-    maxAttempts: config.maxAttempts,
-    requestHandler: {
-      requestTimeout: config.requestTimeoutMs,
-      connectionTimeout: config.requestTimeoutMs,
-    },
-  });
-}
 
 export async function startProviderCloudFront(
   config: ProviderCloudFrontConfig,
@@ -26,7 +13,7 @@ export async function startProviderCloudFront(
   const client = createCloudFrontClient(config);
   shutdown.add('cloudfront client', () => client.destroy());
   const driver = new CloudFrontDriver({
-    client,
+    api: new AwsCloudFrontApi(client),
     settings: {
       priceClass: config.priceClass,
       acmCertificateArn: config.acmCertificateArn,
@@ -35,19 +22,17 @@ export async function startProviderCloudFront(
     pollHintMs: config.pollMs,
     purgeWait: config.purgeWait,
   });
-  const adapter = await startProviderAdapter(driver, {
+  await serveProviderProcess(driver, {
+    name: 'provider-cloudfront',
     host: config.host,
     port: config.port,
     logger,
+    shutdown,
+    readyFields: {
+      endpoint: config.endpoint ?? 'aws',
+      region: config.region,
+      capabilities: CAPABILITIES,
+      unsupported: KNOWN_UNSUPPORTED,
+    },
   });
-  shutdown.add('grpc server', () => adapter.close());
-  logger.info(
-    { capabilities: CAPABILITIES, unsupported: KNOWN_UNSUPPORTED },
-    'capability manifest',
-  );
-  // Harnesses that start the adapter on port 0 read the bound port from this line.
-  logger.info(
-    { port: adapter.port, endpoint: config.endpoint ?? 'aws', region: config.region },
-    'provider-cloudfront ready',
-  );
 }

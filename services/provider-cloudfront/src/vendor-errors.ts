@@ -143,3 +143,12 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
     cause: error,
   });
 }
+
+/** Runs one CloudFront call; what it throws becomes a ProviderError naming `operation`. */
+export async function withVendorErrors<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw fromVendorError(error, operation);
+  }
+}

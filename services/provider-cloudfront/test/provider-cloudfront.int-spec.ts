@@ -11,14 +11,12 @@ import {
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
 import type { commonV1 } from '@poppy/contracts';
+import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
 import {
-  createProviderClient,
   defaultContractSpec,
   describeProviderContract,
-  ProviderError,
-  type ProviderClient,
   type ProviderContractTarget,
-} from '@poppy/provider-kit';
+} from '@poppy/provider-kit/testing';
 import {
   motoClientConfig,
   startMotoServer,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { startProviderAdapter } from '@poppy/provider-kit';
+import { serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
 import type { ProviderMockConfig } from './config';
 import { parseFaultsJson } from './faults';
@@ -42,20 +42,12 @@ export async function startProviderMock(
     if (fs.existsSync(file)) reloadFaults(driver, file, logger);
     process.on('SIGUSR2', () => reloadFaults(driver, file, logger));
   }
-  const adapter = await startProviderAdapter(driver, {
+  await serveProviderProcess(driver, {
+    name: 'provider-mock',
     host: config.host,
     port: config.port,
     logger,
+    shutdown,
+    readyFields: { faults: driver.currentFaults(), journal: config.journalFile },
   });
-  shutdown.add('grpc server', () => adapter.close());
-  // Harnesses that start the mock on port 0 read the bound port from this line.
-  logger.info(
-    {
-      port: adapter.port,
-      provider: config.providerName,
-      faults: driver.currentFaults(),
-      journal: config.journalFile,
-    },
-    'provider-mock ready',
-  );
 }

@@ -8,14 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
+import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
 import {
-  createProviderClient,
   defaultContractSpec,
   describeProviderContract,
-  ProviderError,
-  type ProviderClient,
   type ProviderContractTarget,
-} from '@poppy/provider-kit';
+} from '@poppy/provider-kit/testing';
 import { makeTempDir, startProcess, type RunningProcess } from '@poppy/testing';
 import { readJournal } from '../src/journal';
 

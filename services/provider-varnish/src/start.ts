@@ -1,4 +1,4 @@
-import { startProviderAdapter } from '@poppy/provider-kit';
+import { serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
 import { VarnishCli } from './admin/varnish-cli';
 import { VARNISH_CAPABILITIES } from './capabilities';
@@ -27,20 +27,16 @@ export async function startProviderVarnish(
   // The edge may start after the adapter: not reachable now is a warning, calls retry later.
   if (!(await driver.isAlive()))
     logger.warn({ admin: config.admin }, 'varnishd management interface not reachable yet');
-  const adapter = await startProviderAdapter(driver, {
+  await serveProviderProcess(driver, {
+    name: 'provider-varnish',
     host: config.host,
     port: config.port,
     logger,
-  });
-  shutdown.add('grpc server', () => adapter.close());
-  logger.info(
-    {
-      port: adapter.port,
-      provider: config.providerName,
+    shutdown,
+    readyFields: {
       admin: config.admin,
       edge: config.edgeHostname,
       capabilities: VARNISH_CAPABILITIES,
     },
-    'provider-varnish ready',
-  );
+  });
 }

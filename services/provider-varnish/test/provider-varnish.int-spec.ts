@@ -9,13 +9,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
-import {
-  createProviderClient,
-  describeProviderContract,
-  ProviderError,
-  type ProviderClient,
-  type ProviderContractTarget,
-} from '@poppy/provider-kit';
+import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
+import { describeProviderContract, type ProviderContractTarget } from '@poppy/provider-kit/testing';
 import {
   makeTempDir,
   startProcess,

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { commonV1, providerV1 } from '@poppy/contracts';
-import type { ProviderClient } from './provider-client';
-import { ProviderError } from './provider-error';
+import type { ProviderClient } from '../provider-client';
+import { ProviderError } from '../provider-error';
 
 export interface ProviderContractTarget {
   /** A client of the adapter under test. */

@@ -1,0 +1,13 @@
+/**
+ * `@poppy/provider-kit/testing`: the contract suite (jest) every adapter's integration test
+ * runs. A separate entry point so that adapters' production bundles never include jest
+ * suites; only test code may import it (eslint.config.js). Nothing runs on import.
+ */
+export {
+  defaultContractSpec,
+  describeProviderContract,
+  type LinkPromise,
+  type ProviderContractOptions,
+  type ProviderContractTarget,
+  type ProviderErrorCase,
+} from './provider.contract';
