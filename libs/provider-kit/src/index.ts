@@ -35,3 +35,4 @@ export {
   type ProviderClient,
 } from './provider-client';
 // The contract suite lives at '@poppy/provider-kit/testing' (src/testing/), for tests only.
+export { LocalRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget';
