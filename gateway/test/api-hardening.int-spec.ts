@@ -149,6 +149,16 @@ describe('item 4: numbers beyond the wire types are a 400', () => {
     expect(answer.status).toBe(400);
   });
 
+  it.each(['1e300', '18446744073709551616', '-1'])('refuses a patched ttl of %s', async (ttl) => {
+    const id = await createService(`www.ttl${ttl.length}${ttl.charCodeAt(0)}.com`);
+    const answer = await drive('/v1.0/services/{service_id}', {
+      method: 'PATCH',
+      path: `/v1.0/services/${id}`,
+      body: `[{"op": "add", "path": "/caching/-", "value": {"name": "big", "ttl": ${ttl}, "rules": [{"name": "r", "request_url": "/x"}]}}]`,
+    });
+    expect(answer.status).toBe(400);
+  });
+
   it('accepts the largest uint32', async () => {
     const answer = await drive('/v1.0/admin/limits/{project_id}', {
       method: 'PUT',

@@ -1,5 +1,5 @@
 import { allOnline, checkHealth, type HealthReport, type Subsystem } from '../health';
-import { healthBody, nullBody, subsystemHealthBody } from '../response-schemas';
+import { errorBody, healthBody, nullBody, subsystemHealthBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 const GROUP_OF: Record<Subsystem, keyof HealthReport> = {
@@ -81,7 +81,13 @@ export const healthRoutes: RouteDef[] = [
     openapi: {
       success: 200,
       successBody: subsystemHealthBody,
-      responses: { 404: { description: 'Unknown dependency (body: null)', schema: nullBody } },
+      responses: {
+        404: {
+          description:
+            'Unknown dependency: body null (reference §9.3); a path no route matches: the not-found error body',
+          schema: { anyOf: [nullBody, errorBody] },
+        },
+      },
     },
   },
 ];
