@@ -49,6 +49,6 @@ describe('pythonRepr bounds', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(text.endsWith('...')).toBe(true);
     expect(text.length).toBe(515);
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(500);
   });
 });

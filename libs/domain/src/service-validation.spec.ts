@@ -770,6 +770,11 @@ describe('parseJsonText and nesting depth', () => {
     });
   });
 
+  it('ends a string at a quote after an even number of backslashes only', () => {
+    expect(jsonShape(String.raw`["a\\", [1]]`)).toEqual({ depth: 2, widestObject: 0 });
+    expect(jsonShape(String.raw`["a\", [1]]`)).toEqual({ depth: 1, widestObject: 0 });
+  });
+
   it('refuses an object with more members than the limit before parsing it', () => {
     const wide = (n: number): string =>
       `{${Array.from({ length: n }, (_, i) => `"k${i}": [1, 2]`).join(', ')}}`;
