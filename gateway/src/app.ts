@@ -12,8 +12,15 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@poppy/platform';
+import { singleValuedQuery } from '@poppy/domain';
+import { clientErrorHandler } from './client-errors';
 import { buildOpenApi } from './openapi';
-import { METHOD_NOT_ALLOWED_MESSAGE, NOT_FOUND_MESSAGE, toHttpError } from './http-errors';
+import {
+  METHOD_NOT_ALLOWED_MESSAGE,
+  NOT_FOUND_MESSAGE,
+  RETRY_AFTER_SECONDS,
+  toHttpError,
+} from './http-errors';
 import { linksOf, projectIdOf, stripTenantSegment } from './request-context';
 import type { GatewayDeps, HttpMethod, RouteDef, RouteReply } from './route-table';
 import { ROUTES } from './routes';
@@ -23,6 +30,9 @@ const VERSION = '1.0';
 
 function send(reply: FastifyReply, result: RouteReply): FastifyReply {
   reply.code(result.status);
+  // Every 503 and 429 tells the client when to come back (docs/api-hardening.md).
+  if (result.status === 503 || result.status === 429)
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
   if (result.body === undefined) return reply.send();
   return reply.type('application/json').send(JSON.stringify(result.body));
@@ -34,11 +44,30 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
     // No per-request access log at info (it would double the cost of a read); errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
+    // Slow or stalled clients are cut off (docs/api-hardening.md): headers, then the whole
+    // request, must arrive in time; idle sockets and keep-alives are closed. Node checks
+    // the first two every connectionsCheckingInterval, hence a fraction of the shorter one.
+    http: {
+      headersTimeout: deps.config.headersTimeoutMs,
+      requestTimeout: deps.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(deps.config.headersTimeoutMs / 4)),
+      ),
+    },
+    requestTimeout: deps.config.requestTimeoutMs,
+    connectionTimeout: deps.config.idleTimeoutMs,
+    keepAliveTimeout: deps.config.keepAliveTimeoutMs,
+    clientErrorHandler,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     rewriteUrl: (req) => stripTenantSegment(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Longer than any request line Node accepts (16 KiB of headers): a long parameter reaches
+    // its validator and gets Poppy's 400, never fastify's own 414 body.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16 * 1024 },
   });
+
+  app.server.maxConnections = deps.config.maxConnections;
 
   // Poppy parses every body as JSON whatever its content type: keep the text, parse in the handler.
   app.removeAllContentTypeParsers();
@@ -97,7 +126,7 @@ function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps)
       const result = await route.handler({
         request,
         params: request.params as Record<string, string>,
-        query: request.query as Record<string, string | undefined>,
+        query: singleValuedQuery(request.query as Record<string, unknown>),
         body: typeof request.body === 'string' ? request.body : '',
         projectId,
         links: linksOf(request, deps.config.projectIdInUrl && route.project),

@@ -21,6 +21,16 @@ export interface GatewayConfig extends CommonConfig {
   certificatesAddress?: string;
   /** Largest accepted request body in bytes. @default 1048576 (POPPY_BODY_LIMIT) */
   bodyLimit: number;
+  /** Time for a client to send all its request headers; then 408. @default 10000 (POPPY_GATEWAY_HEADERS_TIMEOUT_MS) */
+  headersTimeoutMs: number;
+  /** Time for a client to send a whole request, body included; then 408. @default 30000 (POPPY_GATEWAY_REQUEST_TIMEOUT_MS) */
+  requestTimeoutMs: number;
+  /** A connection with no traffic for this long is closed. @default 60000 (POPPY_GATEWAY_IDLE_TIMEOUT_MS) */
+  idleTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. @default 5000 (POPPY_GATEWAY_KEEP_ALIVE_TIMEOUT_MS) */
+  keepAliveTimeoutMs: number;
+  /** Most open client connections; further ones are refused. @default 10000 (POPPY_GATEWAY_MAX_CONNECTIONS) */
+  maxConnections: number;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
@@ -40,5 +50,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonl
         ? undefined
         : e.address('POPPY_CERTIFICATES_ADDRESS', ''),
     bodyLimit: e.int('POPPY_BODY_LIMIT', 1024 * 1024, { min: 1024 }),
+    headersTimeoutMs: e.int('POPPY_GATEWAY_HEADERS_TIMEOUT_MS', 10_000, { min: 100 }),
+    requestTimeoutMs: e.int('POPPY_GATEWAY_REQUEST_TIMEOUT_MS', 30_000, { min: 100 }),
+    idleTimeoutMs: e.int('POPPY_GATEWAY_IDLE_TIMEOUT_MS', 60_000, { min: 100 }),
+    keepAliveTimeoutMs: e.int('POPPY_GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 5_000, { min: 100 }),
+    maxConnections: e.int('POPPY_GATEWAY_MAX_CONNECTIONS', 10_000, { min: 1 }),
   });
 }

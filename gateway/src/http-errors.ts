@@ -11,6 +11,21 @@ export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Plea
 export const NOT_FOUND_MESSAGE = 'The resource could not be found.';
 export const METHOD_NOT_ALLOWED_MESSAGE = 'The method is not allowed for the requested URL.';
 
+/** Seconds a client is asked to wait (`Retry-After`) before retrying a 503 or a 429. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A feature whose service is not configured in this deployment: 503 with a message that
+ * names the missing setting (retrying does not help until an operator sets it), not the
+ * generic "temporarily unavailable" of a dependency that is down.
+ */
+export class NotConfiguredError extends Error {
+  constructor(readonly publicMessage: string) {
+    super(publicMessage);
+    this.name = 'NotConfiguredError';
+  }
+}
+
 export interface HttpError {
   status: number;
   body: Record<string, unknown>;
@@ -34,6 +49,8 @@ export function messageValue(detail: ErrorMessage): unknown {
 }
 
 export function toHttpError(error: unknown, requestId: string): HttpError {
+  if (error instanceof NotConfiguredError)
+    return { status: 503, body: { message: error.publicMessage }, log: false };
   if (isPoppyError(error)) {
     const status = HTTP_STATUS_BY_KIND[error.kind];
     if (status < 500) return { status, body: { message: messageValue(error.detail) }, log: false };

@@ -1,16 +1,62 @@
 /**
  * OpenAPI 3.1 document built from the route table and the same JSON Schemas that
- * validate requests (libs/domain), so the document cannot drift from the behaviour.
+ * validate requests (libs/domain), so the document cannot drift from the behaviour:
+ * test/openapi-conformance.int-spec.ts drives every route and fails on any status or body
+ * the document does not declare.
  */
-import type { RouteDef } from './route-table';
+import { errorBody } from './response-schemas';
+import type { ResponseDoc, RouteDef } from './route-table';
 
-const errorBody = {
-  type: 'object',
-  properties: {
-    message: { description: 'A string, or {"errors": [{"message": …}]} for schema errors' },
+const PROJECT_ID = { type: 'string', pattern: '^[a-zA-Z0-9_\\-.]{1,256}$' };
+
+/**
+ * Path parameters by name. Patterns admit every value a route accepts (a value outside
+ * them is answered 400 or 404, both declared), so a client can generate from them.
+ */
+const PATH_PARAMETERS: Record<string, object> = {
+  service_id: {
+    type: 'string',
+    pattern: '^(?:urn:|uuid:|[{}0-9a-fA-F-])+$',
+    description: 'A UUID (braces, hyphens, urn: and uuid: prefixes tolerated)',
   },
-  required: ['message'],
+  flavor_id: { type: 'string', minLength: 1, maxLength: 256 },
+  project_id: PROJECT_ID,
+  domain_name: { type: 'string', pattern: '^[^/]{3,253}$' },
+  subsystem: { enum: ['dns', 'storage', 'provider', 'distributed_task'] },
+  name: { type: 'string', minLength: 1 },
+  cert_name: { type: 'string', minLength: 1, maxLength: 253 },
 };
+
+/** What any route can answer whatever it does; 413 only where a body is read. */
+const COMMON_ERRORS: Record<number, string> = {
+  400: 'Invalid request (bad parameter, header, query or body)',
+  408: 'The request was not received in time (headers or body too slow)',
+  413: 'The request body is larger than POPPY_BODY_LIMIT',
+  431: 'The request headers are too large',
+  500: 'Unexpected error (carries a request id only)',
+  503: 'A dependency is unavailable, or a feature is not configured; see Retry-After',
+};
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  403: 'The project reached its service limit',
+  404: 'Not found',
+  409: 'Conflict (the resource is in use)',
+};
+
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    schema: { type: 'integer', minimum: 1 },
+  },
+};
+
+function response(status: number, doc: ResponseDoc): Record<string, unknown> {
+  return {
+    description: doc.description,
+    ...(status === 503 || status === 429 ? { headers: retryAfter } : {}),
+    ...(doc.schema ? { content: { 'application/json': { schema: doc.schema } } } : {}),
+  };
+}
 
 export function buildOpenApi(routes: RouteDef[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -20,34 +66,39 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: PATH_PARAMETERS[m[1]!] ?? { type: 'string' },
     }));
     const header = route.project
-      ? [{ name: 'X-Project-ID', in: 'header', required: true, schema: { type: 'string' } }]
+      ? [{ name: 'X-Project-ID', in: 'header', required: true, schema: PROJECT_ID }]
       : [];
-    const success = route.openapi?.success ?? (route.method === 'DELETE' ? 204 : 200);
+    const doc = route.openapi;
+    const responses: Record<string, unknown> = {
+      [doc.success]: response(doc.success, { description: 'Success', schema: doc.successBody }),
+    };
+    const errors: Array<[number, string]> = [
+      ...Object.entries(COMMON_ERRORS).map(([s, d]) => [Number(s), d] as [number, string]),
+      ...(doc.errors ?? []).map((s) => [s, ERROR_DESCRIPTIONS[s] ?? 'Error'] as [number, string]),
+    ];
+    for (const [status, description] of errors) {
+      if (status === 413 && route.method === 'GET') continue;
+      responses[status] = response(status, { description, schema: errorBody });
+    }
+    for (const [status, answer] of Object.entries(doc.responses ?? {}))
+      responses[status] = response(Number(status), answer);
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {
       summary: route.summary,
-      tags: route.openapi?.tags ?? [route.url.split('/')[2] ?? 'home'],
+      tags: doc.tags ?? [route.url.split('/')[2] ?? 'home'],
       parameters: [...header, ...params],
-      ...(route.openapi?.requestSchema
+      ...(doc.requestSchema
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: route.openapi.requestSchema } },
+              content: { 'application/json': { schema: doc.requestSchema } },
             },
           }
         : {}),
-      responses: {
-        [String(success)]: { description: 'Success' },
-        '400': {
-          description: 'Invalid request',
-          content: { 'application/json': { schema: errorBody } },
-        },
-        '404': { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
-        '500': { description: 'Unexpected error (carries a request id only)' },
-      },
+      responses,
     };
   }
   return {
@@ -55,7 +106,8 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
     info: {
       title: 'Poppy-TS CDN API',
       version,
-      description: 'OpenStack Poppy v1.0 compatible CDN-as-a-service API.',
+      description:
+        'OpenStack Poppy v1.0 compatible CDN-as-a-service API. Limits and timeouts: docs/api-hardening.md.',
     },
     paths,
   };

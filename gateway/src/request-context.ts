@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { invalid } from '@poppy/domain';
+import { invalid, validateProjectId } from '@poppy/domain';
 
 export interface Links {
   /** `<scheme://host>/v1.0` (+ `/<project>` when configured): the base of links in bodies. */
@@ -12,7 +12,8 @@ export function projectIdOf(request: FastifyRequest): string {
   const value = request.headers['x-project-id'];
   const project = Array.isArray(value) ? value[0] : value;
   if (project === undefined || project === '') throw invalid('The Project ID must be provided.');
-  return project;
+  // The admin routes' rule (reference §2.6): a tenant they could not manage is never created.
+  return validateProjectId(project);
 }
 
 export function linksOf(request: FastifyRequest, projectIdInUrl: boolean): Links {

@@ -64,6 +64,29 @@ export interface RouteDef {
   role?: RouteRole;
   summary: string;
   handler: (ctx: RouteContext) => Promise<RouteReply>;
-  /** For the OpenAPI document: request body schema and success status. */
-  openapi?: { requestSchema?: object; success: number; tags: string[] };
+  /** What the OpenAPI document says of the route (openapi.ts); checked against the answers. */
+  openapi: RouteDoc;
+}
+
+/** One documented answer other than Poppy's error body. */
+export interface ResponseDoc {
+  description: string;
+  /** JSON Schema of the body; absent when the answer has no body. */
+  schema?: object;
+}
+
+export interface RouteDoc {
+  success: number;
+  /** JSON Schema of the success body; absent when it has none. */
+  successBody?: object;
+  requestSchema?: object;
+  tags?: string[];
+  /**
+   * Error statuses of this route beyond those any route can answer (openapi.ts
+   * COMMON_ERRORS): 403, 404, 409… Each carries Poppy's error body unless `responses`
+   * says otherwise.
+   */
+  errors?: number[];
+  /** Answers whose body is not Poppy's error body (health's 503, a null 404…). */
+  responses?: Record<number, ResponseDoc>;
 }

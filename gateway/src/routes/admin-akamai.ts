@@ -13,7 +13,14 @@ import {
   parseJsonText,
   validateDomainParam,
 } from '@poppy/domain';
-import type { RouteContext, RouteDef, RouteReply } from '../route-table';
+import {
+  backgroundJobBody,
+  certificateConfigBody,
+  queueItemsBody,
+  queueReplacedBody,
+  retryRunBody,
+} from '../response-schemas';
+import type { RouteContext, RouteDef, RouteDoc, RouteReply } from '../route-table';
 import { failingAs } from './admin-errors';
 
 const BASE = '/v1.0/admin/provider/akamai';
@@ -356,8 +363,7 @@ const admin = (
   url: string,
   summary: string,
   handler: RouteDef['handler'],
-  success: number,
-  requestSchema?: object,
+  doc: Omit<RouteDoc, 'tags'>,
 ): RouteDef => ({
   method,
   url: `${BASE}${url}`,
@@ -365,91 +371,82 @@ const admin = (
   role: 'admin',
   summary,
   handler,
-  openapi: { success, tags: ['admin'], ...(requestSchema ? { requestSchema } : {}) },
+  openapi: { ...doc, tags: ['admin'] },
 });
 
 export const adminAkamaiRoutes: RouteDef[] = [
-  admin(
-    'POST',
-    '/service',
-    'Migrate a domain onto another certificate hostname',
-    migrateDomain,
-    202,
-    migrateSchema,
-  ),
-  admin(
-    'POST',
-    '/background_job',
-    'Run an Akamai background job',
-    backgroundJob,
-    202,
-    backgroundJobSchema,
-  ),
+  admin('POST', '/service', 'Migrate a domain onto another certificate hostname', migrateDomain, {
+    success: 202,
+    requestSchema: migrateSchema,
+    errors: [404],
+  }),
+  admin('POST', '/background_job', 'Run an Akamai background job', backgroundJob, {
+    success: 202,
+    successBody: backgroundJobBody,
+    requestSchema: backgroundJobSchema,
+  }),
   admin(
     'GET',
     '/background_job/san_mapping',
     'Read the SAN-mapping queue',
     listQueue('san_mapping'),
-    200,
+    { success: 200, successBody: queueItemsBody, errors: [404] },
   ),
-  admin(
-    'PUT',
-    '/background_job/san_mapping',
-    'Replace the SAN-mapping queue',
-    putSanMapping,
-    200,
-    sanMappingSchema,
-  ),
+  admin('PUT', '/background_job/san_mapping', 'Replace the SAN-mapping queue', putSanMapping, {
+    success: 200,
+    successBody: queueReplacedBody,
+    requestSchema: sanMappingSchema,
+  }),
   admin(
     'GET',
     '/ssl_certificate/retry_list',
     'Read the certificate retry list',
     listQueue('retry_list', (item) => ({ validate_service: true, ...item })),
-    200,
+    { success: 200, successBody: queueItemsBody, errors: [404] },
   ),
-  admin(
-    'PUT',
-    '/ssl_certificate/retry_list',
-    'Replace the certificate retry list',
-    putRetryList,
-    200,
-    retryListSchema,
-  ),
+  admin('PUT', '/ssl_certificate/retry_list', 'Replace the certificate retry list', putRetryList, {
+    success: 200,
+    successBody: queueReplacedBody,
+    requestSchema: retryListSchema,
+  }),
   admin(
     'POST',
     '/ssl_certificate/retry_list',
     'Re-run the certificates of the retry list',
     runRetryList,
-    202,
+    { success: 202, successBody: retryRunBody, errors: [404] },
   ),
   admin(
     'GET',
     '/ssl_certificate/config/:name',
     'A SAN certificate configuration, or the hostname limit',
     getSanConfig,
-    200,
+    { success: 200, successBody: certificateConfigBody },
   ),
   admin(
     'POST',
     '/ssl_certificate/config/:name',
     'Change a SAN certificate configuration, or the hostname limit',
     postSanConfig,
-    200,
-    sanConfigSchema,
+    {
+      success: 200,
+      successBody: certificateConfigBody,
+      requestSchema: sanConfigSchema,
+      responses: { 202: { description: 'The SAN hostname limit is stored' } },
+    },
   ),
   admin(
     'GET',
     '/ssl_certificate/sni_config/:cert_name',
     'An SNI certificate configuration',
     getSniConfig,
-    200,
+    { success: 200, successBody: certificateConfigBody },
   ),
   admin(
     'POST',
     '/ssl_certificate/sni_config/:cert_name',
     'Change an SNI certificate configuration',
     postSniConfig,
-    200,
-    sniConfigSchema,
+    { success: 200, successBody: certificateConfigBody, requestSchema: sniConfigSchema },
   ),
 ];

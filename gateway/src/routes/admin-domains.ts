@@ -4,6 +4,7 @@
  */
 import { serviceFromWire } from '@poppy/contracts';
 import { htmlEscape, invalid, renderService, validateDomainParam } from '@poppy/domain';
+import { certificateDomainsBody, serviceBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 /** Exactly 5 or 6 labels (reference §10.6). */
@@ -33,7 +34,7 @@ export const adminDomainRoutes: RouteDef[] = [
     role: 'admin',
     summary: 'The service that owns a domain, in any project',
     handler: getDomain,
-    openapi: { success: 200, tags: ['admin'] },
+    openapi: { success: 200, successBody: serviceBody, errors: [404], tags: ['admin'] },
   },
   {
     method: 'GET',
@@ -42,6 +43,6 @@ export const adminDomainRoutes: RouteDef[] = [
     role: 'admin',
     summary: 'Domains whose CNAME points at a provider URL',
     handler: listByProviderUrl,
-    openapi: { success: 200, tags: ['admin'] },
+    openapi: { success: 200, successBody: certificateDomainsBody, tags: ['admin'] },
   },
 ];

@@ -12,6 +12,7 @@ import {
   pythonRepr,
   SERVICE_STATUSES,
 } from '@poppy/domain';
+import { serviceRefsBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 import { failingAs } from './admin-errors';
 
@@ -102,7 +103,7 @@ export const adminServiceStatusRoutes: RouteDef[] = [
     role: 'admin',
     summary: 'List (project_id, service_id) of the services with a status',
     handler: listByStatus,
-    openapi: { success: 200, tags: ['admin'] },
+    openapi: { success: 200, successBody: serviceRefsBody, tags: ['admin'] },
   },
   {
     method: 'POST',
@@ -111,7 +112,13 @@ export const adminServiceStatusRoutes: RouteDef[] = [
     role: 'admin',
     summary: "Force a service's provider status, or re-run a create that never ran",
     handler: setStatus,
-    openapi: { requestSchema: setStatusSchema, success: 201, tags: ['admin'] },
+    openapi: {
+      requestSchema: setStatusSchema,
+      success: 201,
+      responses: { 202: { description: 'A create that never ran is run again' } },
+      errors: [404],
+      tags: ['admin'],
+    },
   },
   {
     method: 'PATCH',
@@ -120,6 +127,12 @@ export const adminServiceStatusRoutes: RouteDef[] = [
     role: 'admin',
     summary: "Re-point one domain's operator CNAME",
     handler: patchProviderDetails,
-    openapi: { requestSchema: providerDetailsSchema, success: 201, tags: ['admin'] },
+    openapi: {
+      requestSchema: providerDetailsSchema,
+      success: 201,
+      responses: { 202: { description: 'The operator URL is already the one asked for' } },
+      errors: [404],
+      tags: ['admin'],
+    },
   },
 ];

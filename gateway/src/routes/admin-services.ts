@@ -1,4 +1,12 @@
-import { invalid, isPoppyError, isValidDomainName, notFound, parseJsonText } from '@poppy/domain';
+import {
+  invalid,
+  isPoppyError,
+  isValidDomainName,
+  notFound,
+  parseJsonText,
+  truncateEcho,
+  validateProjectId,
+} from '@poppy/domain';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 const ACTIONS = ['enable', 'disable', 'delete'];
@@ -33,7 +41,8 @@ function parseAction(body: unknown): { project_id?: string; domain?: string; act
     );
   }
   if (b.domain !== undefined && !isValidDomainName(b.domain))
-    throw invalid(`Domain ${String(b.domain)} is not valid`);
+    throw invalid(`Domain ${truncateEcho(String(b.domain))} is not valid`);
+  if (b.project_id !== undefined) validateProjectId(b.project_id as string);
   return {
     project_id: b.project_id as string | undefined,
     domain: b.domain as string | undefined,
@@ -66,6 +75,6 @@ export const adminServiceRoutes: RouteDef[] = [
     role: 'admin',
     summary: 'Enable, disable or delete every service of a project, or the service owning a domain',
     handler: serviceAction,
-    openapi: { requestSchema: actionSchema, success: 202, tags: ['admin'] },
+    openapi: { requestSchema: actionSchema, success: 202, tags: ['admin'], errors: [404] },
   },
 ];

@@ -9,10 +9,14 @@ import {
   invalid,
   isPoppyError,
   parseJsonText,
-  unavailable,
+  truncateEcho,
+  validateCertificateDomain,
   validateDomainParam,
+  validateProjectId,
 } from '@poppy/domain';
+import { NotConfiguredError } from '../http-errors';
 import type { certificatesV1 } from '@poppy/contracts';
+import { certificateBody, certificateDomainsBody, errorBody } from '../response-schemas';
 import type { CertificatesClient, RouteContext, RouteDef, RouteReply } from '../route-table';
 
 const CERT_TYPES = ['san', 'sni', 'custom'];
@@ -47,9 +51,12 @@ const statusPatchSchema = {
   },
 };
 
+/** Also in the OpenAPI document: the 503 of a deployment without a certificates service. */
+export const CERTIFICATES_NOT_CONFIGURED_MESSAGE =
+  'SSL certificates are not available: no certificates service is configured (set POPPY_CERTIFICATES_ADDRESS on the gateway).';
+
 function client(ctx: RouteContext): CertificatesClient {
-  if (!ctx.deps.certificates)
-    throw unavailable('the certificates service is not configured (POPPY_CERTIFICATES_ADDRESS)');
+  if (!ctx.deps.certificates) throw new NotConfiguredError(CERTIFICATES_NOT_CONFIGURED_MESSAGE);
   return ctx.deps.certificates;
 }
 
@@ -81,7 +88,9 @@ function parseCreate(raw: unknown): CreateBody {
   const allowed = Object.keys(createSchema.properties);
   for (const key of Object.keys(b))
     if (!allowed.includes(key))
-      problems.push(`Additional properties are not allowed ('${key}' was unexpected)`);
+      problems.push(
+        `Additional properties are not allowed ('${truncateEcho(key, 64)}' was unexpected)`,
+      );
   for (const key of createSchema.required)
     if (b[key] === undefined) problems.push(`'${key}' is a required property`);
   for (const key of allowed)
@@ -89,7 +98,9 @@ function parseCreate(raw: unknown): CreateBody {
       problems.push(`'${key}' must be a string`);
   if (problems.length === 0) {
     if (!CERT_TYPES.includes(b.cert_type as string))
-      problems.push(`cert_type '${String(b.cert_type)}' is not one of ${CERT_TYPES.join(', ')}`);
+      problems.push(
+        `cert_type '${truncateEcho(String(b.cert_type), 64)}' is not one of ${CERT_TYPES.join(', ')}`,
+      );
     const flavor = b.flavor_id as string;
     if (flavor.length < 1 || flavor.length > 256)
       problems.push('flavor_id must be 1 to 256 characters long');
@@ -106,22 +117,29 @@ function parseCreate(raw: unknown): CreateBody {
       problems.push('"certificate" and "private_key" are accepted only with cert_type custom');
     }
   }
-  if (problems.length > 0) throw invalid(problems.join('; '));
+  // At most 10 problems: a body of thousands of unknown keys gets a short answer.
+  if (problems.length > 0) throw invalid(problems.slice(0, 10).join('; '));
+  validateProjectId(b.project_id as string);
   return b as unknown as CreateBody;
 }
 
 /** `POST /v1.0/ssl_certificate` (reference §7.2). */
 async function createCertificate(ctx: RouteContext): Promise<RouteReply> {
   const body = parseCreate(parseJsonText(ctx.body));
-  const certificates = client(ctx);
+  // Everything the request itself can get wrong is answered before the certificates
+  // service is needed: a bad request is a 400 whatever runs (docs/api-hardening.md).
   await prefixed('Provisioning ssl certificate failed.', async () => {
+    validateCertificateDomain(body.domain_name);
     try {
       await ctx.deps.catalog.getFlavor({ flavor_id: body.flavor_id });
     } catch (e) {
       if (isPoppyError(e) && e.kind === 'not_found')
-        throw invalid(`Could not find a flavor with the id '${body.flavor_id}'`);
+        throw invalid(`Could not find a flavor with the id '${truncateEcho(body.flavor_id)}'`);
       throw e;
     }
+  });
+  const certificates = client(ctx);
+  await prefixed('Provisioning ssl certificate failed.', async () => {
     await certificates.createCertificate({
       domain_name: body.domain_name,
       cert_type: body.cert_type,
@@ -212,7 +230,18 @@ export const certificateRoutes: RouteDef[] = [
     project: true,
     summary: 'Create an SSL certificate (managed san/sni through ACME, or a custom upload)',
     handler: createCertificate,
-    openapi: { requestSchema: createSchema, success: 202, tags: ['ssl_certificate'] },
+    openapi: {
+      requestSchema: createSchema,
+      success: 202,
+      tags: ['ssl_certificate'],
+      errors: [404],
+      responses: {
+        503: {
+          description: `No certificates service is configured (message: "${CERTIFICATES_NOT_CONFIGURED_MESSAGE}"), or it is down; see Retry-After`,
+          schema: errorBody,
+        },
+      },
+    },
   },
   {
     method: 'GET',
@@ -220,6 +249,12 @@ export const certificateRoutes: RouteDef[] = [
     project: true,
     summary: "Get a domain's SSL certificate",
     handler: getCertificate,
+    openapi: {
+      success: 200,
+      successBody: certificateBody,
+      tags: ['ssl_certificate'],
+      errors: [404],
+    },
   },
   {
     method: 'DELETE',
@@ -227,6 +262,7 @@ export const certificateRoutes: RouteDef[] = [
     project: true,
     summary: "Delete a domain's SSL certificate",
     handler: deleteCertificate,
+    openapi: { success: 202, tags: ['ssl_certificate'], errors: [404] },
   },
   {
     method: 'GET',
@@ -235,6 +271,7 @@ export const certificateRoutes: RouteDef[] = [
     role: 'admin',
     summary: 'List certificate domains by status',
     handler: listByStatus,
+    openapi: { success: 200, successBody: certificateDomainsBody, tags: ['admin'] },
   },
   {
     method: 'PATCH',
@@ -243,6 +280,6 @@ export const certificateRoutes: RouteDef[] = [
     role: 'admin',
     summary: "Set a certificate's status",
     handler: patchStatus,
-    openapi: { requestSchema: statusPatchSchema, success: 204, tags: ['admin'] },
+    openapi: { requestSchema: statusPatchSchema, success: 204, tags: ['admin'], errors: [404] },
   },
 ];

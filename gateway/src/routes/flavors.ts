@@ -6,6 +6,7 @@ import {
   renderFlavor,
   schemas,
 } from '@poppy/domain';
+import { flavorBody, flavorListBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 async function createFlavor(ctx: RouteContext): Promise<RouteReply> {
@@ -45,6 +46,7 @@ export const flavorRoutes: RouteDef[] = [
     project: true,
     summary: 'List flavors',
     handler: listFlavors,
+    openapi: { success: 200, successBody: flavorListBody },
   },
   {
     method: 'POST',
@@ -52,7 +54,13 @@ export const flavorRoutes: RouteDef[] = [
     project: true,
     summary: 'Create a flavor (operators)',
     handler: createFlavor,
-    openapi: { requestSchema: schemas.flavorCreate, success: 201, tags: ['flavors'] },
+    openapi: {
+      requestSchema: schemas.flavorCreate,
+      success: 201,
+      successBody: flavorBody,
+      tags: ['flavors'],
+      errors: [409],
+    },
   },
   {
     method: 'GET',
@@ -60,6 +68,7 @@ export const flavorRoutes: RouteDef[] = [
     project: true,
     summary: 'Get a flavor',
     handler: getFlavor,
+    openapi: { success: 200, successBody: flavorBody, errors: [404] },
   },
   {
     method: 'DELETE',
@@ -67,5 +76,6 @@ export const flavorRoutes: RouteDef[] = [
     project: true,
     summary: 'Delete a flavor no service uses (409 otherwise)',
     handler: deleteFlavor,
+    openapi: { success: 204, errors: [404, 409] },
   },
 ];

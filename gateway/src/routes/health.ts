@@ -1,4 +1,5 @@
 import { allOnline, checkHealth, type HealthReport, type Subsystem } from '../health';
+import { errorBody, healthBody, nullBody, subsystemHealthBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 const GROUP_OF: Record<Subsystem, keyof HealthReport> = {
@@ -49,6 +50,10 @@ export const healthRoutes: RouteDef[] = [
     project: false,
     summary: 'Liveness: storage and task back-end',
     handler: ping,
+    openapi: {
+      success: 204,
+      responses: { 503: { description: 'Storage or the task back-end is down; see Retry-After' } },
+    },
   },
   {
     method: 'GET',
@@ -56,6 +61,16 @@ export const healthRoutes: RouteDef[] = [
     project: true,
     summary: 'Health of every dependency',
     handler: health,
+    openapi: {
+      success: 200,
+      successBody: healthBody,
+      responses: {
+        503: {
+          description: 'A dependency is down (same body); see Retry-After',
+          schema: healthBody,
+        },
+      },
+    },
   },
   {
     method: 'GET',
@@ -63,5 +78,16 @@ export const healthRoutes: RouteDef[] = [
     project: true,
     summary: 'Health of one dependency (dns, storage, provider, distributed_task)',
     handler: subsystemHealth,
+    openapi: {
+      success: 200,
+      successBody: subsystemHealthBody,
+      responses: {
+        404: {
+          description:
+            'Unknown dependency: body null (reference §9.3); a path no route matches: the not-found error body',
+          schema: { anyOf: [nullBody, errorBody] },
+        },
+      },
+    },
   },
 ];

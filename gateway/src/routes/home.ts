@@ -1,3 +1,4 @@
+import { homeBody } from '../response-schemas';
 import type { RouteDef } from '../route-table';
 
 /** The fixed JSON-home document (reference §9.1), `marker` under rel/flavors as in the original. */
@@ -32,5 +33,6 @@ export const homeRoutes: RouteDef[] = [
     project: true,
     summary: 'JSON-home document',
     handler: async () => ({ status: 200, body: JSON_HOME }),
+    openapi: { success: 200, successBody: homeBody },
   },
 ];

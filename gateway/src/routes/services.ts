@@ -11,6 +11,7 @@ import {
   schemas,
   validatePatchDocument,
 } from '@poppy/domain';
+import { serviceBody, serviceListBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 const accepted = (location?: string): RouteReply => ({
@@ -115,6 +116,7 @@ export const serviceRoutes: RouteDef[] = [
     project: true,
     summary: 'List services (paginated by marker)',
     handler: listServices,
+    openapi: { success: 200, successBody: serviceListBody },
   },
   {
     method: 'POST',
@@ -122,7 +124,12 @@ export const serviceRoutes: RouteDef[] = [
     project: true,
     summary: 'Create a service',
     handler: createService,
-    openapi: { requestSchema: schemas.serviceCreate, success: 202, tags: ['services'] },
+    openapi: {
+      requestSchema: schemas.serviceCreate,
+      success: 202,
+      tags: ['services'],
+      errors: [403],
+    },
   },
   {
     method: 'GET',
@@ -130,6 +137,7 @@ export const serviceRoutes: RouteDef[] = [
     project: true,
     summary: 'Get a service',
     handler: getService,
+    openapi: { success: 200, successBody: serviceBody, errors: [404] },
   },
   {
     method: 'PATCH',
@@ -137,7 +145,12 @@ export const serviceRoutes: RouteDef[] = [
     project: true,
     summary: 'Change a service with a JSON Patch (RFC 6902)',
     handler: patchService,
-    openapi: { requestSchema: schemas.servicePatch, success: 202, tags: ['services'] },
+    openapi: {
+      requestSchema: schemas.servicePatch,
+      success: 202,
+      tags: ['services'],
+      errors: [404],
+    },
   },
   {
     method: 'DELETE',
@@ -145,6 +158,7 @@ export const serviceRoutes: RouteDef[] = [
     project: true,
     summary: 'Delete a service',
     handler: deleteService,
+    openapi: { success: 202, errors: [404] },
   },
   {
     method: 'DELETE',
@@ -152,5 +166,6 @@ export const serviceRoutes: RouteDef[] = [
     project: true,
     summary: 'Purge cached content (query: url, all, hard)',
     handler: purgeService,
+    openapi: { success: 202, errors: [404] },
   },
 ];

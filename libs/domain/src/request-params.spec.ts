@@ -3,6 +3,8 @@ import {
   parseListQuery,
   parsePurgeQuery,
   parseServiceId,
+  singleValuedQuery,
+  validateCertificateDomain,
   validateDomainParam,
   validateProjectId,
 } from './request-params';
@@ -211,5 +213,41 @@ describe('validateProjectId (reference §2.6)', () => {
 
   it('HTML-escapes the echoed id', () => {
     expect(invalidDetail(() => validateProjectId('<x>'))).toBe('Invalid project_id : &lt;x&gt;');
+  });
+});
+
+describe('echoes of long values', () => {
+  it('cuts an echoed project id or domain at 512 characters with an ellipsis', () => {
+    const id = '/'.repeat(10_000);
+    expect(invalidDetail(() => validateProjectId(id))).toBe(
+      `Invalid project_id : ${'/'.repeat(512)}...`,
+    );
+    expect(invalidDetail(() => validateDomainParam('d'.repeat(10_000)))).toBe(
+      `Domain ${'d'.repeat(512)}... is too long`,
+    );
+  });
+});
+
+describe('singleValuedQuery', () => {
+  it('passes parameters given once', () => {
+    expect(singleValuedQuery({ limit: '5', marker: 'm' })).toEqual({ limit: '5', marker: 'm' });
+  });
+
+  it.each([['limit'], ['hard'], ['<b>']])('refuses %s given twice', (name) => {
+    expect(invalidDetail(() => singleValuedQuery({ [name]: ['1', '2'] }))).toBe(
+      `The query parameter ${name.replace('<', '&lt;').replace('>', '&gt;')} may be given only once`,
+    );
+  });
+});
+
+describe('validateCertificateDomain', () => {
+  it('lower-cases and trims a domain with a dot', () => {
+    expect(validateCertificateDomain(' WWW.Example.com ')).toBe('www.example.com');
+  });
+
+  it.each(['nodot', 'a..b', '-x.com'])('refuses %j', (d) => {
+    expect(invalidDetail(() => validateCertificateDomain(d))).toBe(
+      `${d} must be a valid non-root domain`,
+    );
   });
 });

@@ -4,6 +4,7 @@
  */
 import { htmlEscape, invalid } from './errors';
 import { isValidDomainName, isValidSharedSslLabel } from './domain-names';
+import { truncateEcho } from './python-repr';
 
 /** §2.6: every path validator rejects a missing and an empty value first. */
 function requirePresent(value: string | null | undefined): asserts value is string {
@@ -106,18 +107,51 @@ export function validateDomainParam(d: string | null | undefined): string {
   requirePresent(d);
   // Lengths count characters as Python does, not UTF-16 units.
   const length = [...d].length;
-  if (length > 253) throw invalid(htmlEscape(`Domain ${d} is too long`));
+  if (length > 253) throw invalid(htmlEscape(`Domain ${truncateEcho(d)} is too long`));
   if (length < 3) throw invalid(htmlEscape(`Domain ${d} is too short`));
   if (!isValidDomainName(d) && !isValidSharedSslLabel(d))
-    throw invalid(htmlEscape(`Domain ${d} is not valid`));
+    throw invalid(htmlEscape(`Domain ${truncateEcho(d)} is not valid`));
   return d;
 }
 
 const PROJECT_ID = /^[a-zA-Z0-9_\-.]{1,256}$/;
 
-/** A project id named in a path (§2.6). */
+/**
+ * A project id (§2.6), wherever it comes from: the X-Project-ID header of every tenant
+ * route, a path, or a body. One rule, so every tenant that can be created can be managed
+ * by the admin routes (docs/api-hardening.md).
+ */
 export function validateProjectId(p: string | null | undefined): string {
   requirePresent(p);
-  if (!PROJECT_ID.test(p)) throw invalid(htmlEscape(`Invalid project_id : ${p}`));
+  if (!PROJECT_ID.test(p)) throw invalid(htmlEscape(`Invalid project_id : ${truncateEcho(p)}`));
   return p;
+}
+
+/** Largest value of a `uint32` field on the wire: a larger number is refused at the edge. */
+export const MAX_UINT32 = 4294967295;
+
+/**
+ * The query of a request with every parameter given at most once. A repeated parameter
+ * (`limit=5&limit=7`) has no single meaning, so it is refused on every route.
+ */
+export function singleValuedQuery(query: Record<string, unknown>): Record<string, string> {
+  const single: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value))
+      throw invalid(htmlEscape(`The query parameter ${truncateEcho(name)} may be given only once`));
+    single[name] = String(value);
+  }
+  return single;
+}
+
+/**
+ * The domain of a managed or custom certificate: a valid domain name with at least one dot
+ * (the certificates service's rule, checked at the edge too so a bad request gets its 400
+ * whether or not that service runs).
+ */
+export function validateCertificateDomain(domainName: string): string {
+  const d = domainName.trim().toLowerCase();
+  if (!isValidDomainName(d) || !d.includes('.'))
+    throw invalid(`${truncateEcho(domainName)} must be a valid non-root domain`);
+  return d;
 }

@@ -3,8 +3,11 @@ import {
   schemaViolations,
   toSchemaErrorObject,
   assertMatchesSchema,
+  MAX_REPORTED_ERRORS,
+  MAX_TOTAL_LIST_ITEMS,
 } from './schema-errors';
 import { schemaMessages } from './rejection.test-helper';
+import { serviceCreateSchema } from './schemas';
 
 const messagesFor = (schema: object, doc: unknown): string[] =>
   schemaMessages(() => assertMatchesSchema(schema, doc));
@@ -171,5 +174,85 @@ describe('schema error messages (Python jsonschema wording, reference §2.4)', (
     expect(detail).toEqual({
       errors: [{ message: "['a'][1]-first" }, { message: "['b']-second" }],
     });
+  });
+});
+
+describe('the cost and size of a schema error answer (docs/api-hardening.md)', () => {
+  const elapsedMs = (run: () => void): number => {
+    const started = process.hrtime.bigint();
+    run();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const service = (extra: Record<string, unknown>) => ({
+    name: 'my site',
+    domains: [{ domain: 'www.a.com' }],
+    origins: [{ origin: 'o.a.com' }],
+    flavor_id: 'mock',
+    ...extra,
+  });
+
+  it('answers a ~1 MiB array of thousands of invalid items at once, with one small error', () => {
+    const domains = Array.from({ length: 20_000 }, () => ({ domain: 'x'.repeat(40), bad: 1 }));
+    let messages: string[] = [];
+    const ms = elapsedMs(() => {
+      messages = messagesFor(serviceCreateSchema, service({ domains }));
+    });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(
+      /^\['domains'\]-\[\{'domain': 'x+', 'bad': 1\}, .*\.\.\. is too long$/,
+    );
+    expect(messages[0]!.length).toBeLessThan(600);
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('validates lists up to the total limit in linear time and caps the errors listed', () => {
+    // 10 × 100 restriction rules, each failing every branch of its union: before, each
+    // error was compared with every failed union (quadratic).
+    const rules = Array.from({ length: 100 }, () => ({ name: 'r', bad: true }));
+    const restrictions = Array.from({ length: 9 }, (_, i) => ({ name: `r${i}`, rules }));
+    const doc = service({ restrictions });
+    messagesFor(serviceCreateSchema, doc); // compiles the schema outside the measure
+    let messages: string[] = [];
+    const ms = elapsedMs(() => {
+      messages = messagesFor(serviceCreateSchema, doc);
+    });
+    expect(messages).toHaveLength(MAX_REPORTED_ERRORS + 1);
+    expect(messages[0]).toBe(
+      "['restrictions'][0]['rules'][0]-{'name': 'r', 'bad': True} is not valid under any of the given schemas",
+    );
+    expect(messages[MAX_REPORTED_ERRORS]).toBe(`-... and ${900 - MAX_REPORTED_ERRORS} more errors`);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('stops before validating when all lists together hold more than the total limit', () => {
+    const rules = Array.from({ length: 100 }, () => ({ name: 'r', bad: true }));
+    const restrictions = Array.from({ length: 100 }, (_, i) => ({ name: `r${i}`, rules }));
+    let messages: string[] = [];
+    const ms = elapsedMs(() => {
+      messages = messagesFor(serviceCreateSchema, service({ restrictions }));
+    });
+    expect(messages).toEqual([
+      `-The document holds more than ${MAX_TOTAL_LIST_ITEMS} list items in all`,
+    ]);
+    expect(ms).toBeLessThan(250);
+  });
+
+  it('echoes a huge rejected value cut to a bounded length with an ellipsis', () => {
+    const messages = messagesFor(serviceCreateSchema, service({ name: 'n'.repeat(1_000_000) }));
+    expect(messages).toEqual([`['name']-'${'n'.repeat(511)}... is too long`]);
+  });
+
+  it('names at most 10 unexpected properties of one object', () => {
+    const domain: Record<string, unknown> = { domain: 'www.a.com', protocol: 'http' };
+    for (let i = 0; i < 5000; i++) domain[`extra${i}`] = i;
+    const schema = {
+      type: 'object',
+      properties: { domain: { type: 'string' }, protocol: { type: 'string' } },
+      additionalProperties: false,
+    };
+    const [message] = messagesFor(schema, domain);
+    expect(message).toBe(
+      `-Additional properties are not allowed (${Array.from({ length: 10 }, (_, i) => `'extra${i}'`).join(', ')}, ... were unexpected)`,
+    );
   });
 });

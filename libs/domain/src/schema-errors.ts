@@ -8,7 +8,7 @@
 import Ajv, { type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import { htmlEscape, invalid } from './errors';
 import { isValidClientIp } from './domain-names';
-import { pythonRepr } from './python-repr';
+import { ELLIPSIS, pythonRepr } from './python-repr';
 
 export type PathComponent = string | number;
 
@@ -36,22 +36,43 @@ function validatorFor(schema: object): ValidateFunction {
   return validate;
 }
 
+/**
+ * How far past its `maxItems` an array may be before validation stops at it: such an array
+ * is reported as too long and nothing else of the document is checked, so a body of
+ * thousands of items costs no more than a short one (docs/api-hardening.md).
+ */
+const FAR_BEYOND_FACTOR = 2;
+
+/** Most errors one answer lists; the rest are counted in a last message. */
+export const MAX_REPORTED_ERRORS = 20;
+
+/** Most unexpected property names one message lists. */
+const MAX_NAMED_EXTRAS = 10;
+
 /** All violations of `schema` by `doc`, unsorted, messages not yet escaped. */
 export function schemaViolations(schema: object, doc: unknown): SchemaViolation[] {
+  const overlong = arraysFarBeyondLimit(schema, doc);
+  if (overlong.length > 0) return overlong;
   const validate = validatorFor(schema);
   if (validate(doc)) return [];
   const errors = validate.errors ?? [];
 
   // A failing oneOf/anyOf is reported once, as Python does for a failing union: the
   // errors of its branches are noise to the client (they are "why not shape A, B, C…").
-  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
-  const insideFailedUnion = (e: ErrorObject): boolean =>
-    unions.some(
-      (u) =>
-        u !== e &&
-        e.schemaPath.startsWith(`${u.schemaPath}/`) &&
-        (e.instancePath === u.instancePath || e.instancePath.startsWith(`${u.instancePath}/`)),
-    );
+  // Unions are indexed by instance path so each error looks only at its own ancestors:
+  // comparing every error with every union was quadratic in the number of errors.
+  const unionsAt = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue;
+    unionsAt.set(e.instancePath, [...(unionsAt.get(e.instancePath) ?? []), e]);
+  }
+  const insideFailedUnion = (e: ErrorObject): boolean => {
+    for (let at = e.instancePath; ; at = at.slice(0, at.lastIndexOf('/'))) {
+      const unions = unionsAt.get(at);
+      if (unions?.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`))) return true;
+      if (at === '') return false;
+    }
+  };
 
   const violations: SchemaViolation[] = [];
   // Python lists every unexpected property of one object in a single message.
@@ -79,13 +100,64 @@ export function schemaViolations(schema: object, doc: unknown): SchemaViolation[
       });
       continue;
     }
-    violations.push({ path, message: pythonMessage(e) });
+    // Formatted only if reported: most of thousands of violations are counted, not shown.
+    violations.push({
+      path,
+      get message() {
+        return pythonMessage(e);
+      },
+    });
   }
   for (const { violation, names } of extras.values()) {
     const verb = names.length === 1 ? 'was' : 'were';
-    violation.message = `Additional properties are not allowed (${names.map(pythonRepr).join(', ')} ${verb} unexpected)`;
+    const named = names.slice(0, MAX_NAMED_EXTRAS).map((n) => pythonRepr(n));
+    if (names.length > MAX_NAMED_EXTRAS) named.push(ELLIPSIS);
+    violation.message = `Additional properties are not allowed (${named.join(', ')} ${verb} unexpected)`;
   }
   return violations;
+}
+
+/**
+ * Most list items one document may hold in all its lists together. Validation costs in
+ * proportion to them (about 35 µs per failing item), and a list within its own limit may
+ * sit inside another (100 restrictions × 100 rules): this bounds the product.
+ */
+export const MAX_TOTAL_LIST_ITEMS = 1000;
+
+/**
+ * The lists that stop validation before it starts: any longer than FAR_BEYOND_FACTOR ×
+ * its schema's `maxItems`, or all of them once they hold more than MAX_TOTAL_LIST_ITEMS
+ * items. Walks the schema's `properties` and `items` only, so it is linear in the body.
+ */
+function arraysFarBeyondLimit(schema: object, doc: unknown): SchemaViolation[] {
+  const found: SchemaViolation[] = [];
+  let items = 0;
+  const walk = (sub: unknown, node: unknown, path: PathComponent[]): void => {
+    if (sub === null || typeof sub !== 'object' || items > MAX_TOTAL_LIST_ITEMS) return;
+    const s = sub as { maxItems?: number; items?: unknown; properties?: Record<string, unknown> };
+    if (Array.isArray(node)) {
+      if (s.maxItems !== undefined && node.length > FAR_BEYOND_FACTOR * s.maxItems) {
+        found.push({ path, message: `${pythonRepr(node)} is too long` });
+        return;
+      }
+      items += node.length;
+      if (s.items === undefined || Array.isArray(s.items)) return;
+      for (let i = 0; i < node.length && items <= MAX_TOTAL_LIST_ITEMS; i++)
+        walk(s.items, node[i], [...path, i]);
+      return;
+    }
+    if (node === null || typeof node !== 'object' || !s.properties) return;
+    for (const [key, property] of Object.entries(s.properties))
+      if (Object.prototype.hasOwnProperty.call(node, key))
+        walk(property, (node as Record<string, unknown>)[key], [...path, key]);
+  };
+  walk(schema, doc, []);
+  if (items > MAX_TOTAL_LIST_ITEMS)
+    found.push({
+      path: [],
+      message: `The document holds more than ${MAX_TOTAL_LIST_ITEMS} list items in all`,
+    });
+  return found;
 }
 
 function pythonMessage(e: ErrorObject): string {
@@ -94,7 +166,7 @@ function pythonMessage(e: ErrorObject): string {
   switch (e.keyword) {
     case 'type': {
       const types = Array.isArray(parent.type) ? parent.type : [parent.type];
-      return `${instance} is not of type ${types.map(pythonRepr).join(', ')}`;
+      return `${instance} is not of type ${types.map((t) => pythonRepr(t)).join(', ')}`;
     }
     case 'enum':
       return `${instance} is not one of ${pythonRepr(parent.enum)}`;
@@ -157,7 +229,11 @@ export function formatSchemaPath(path: readonly PathComponent[]): string {
 }
 
 /** Sort key of a path in document order: array index, or the key's position in its object. */
-function documentOrderKey(doc: unknown, path: readonly PathComponent[]): number[] {
+function documentOrderKey(
+  doc: unknown,
+  path: readonly PathComponent[],
+  positions: WeakMap<object, Map<string, number>>,
+): number[] {
   const key: number[] = [];
   let node: unknown = doc;
   for (const p of path) {
@@ -165,11 +241,17 @@ function documentOrderKey(doc: unknown, path: readonly PathComponent[]): number[
       key.push(p);
       node = node[p];
     } else if (node !== null && typeof node === 'object') {
-      const keys = Object.keys(node);
-      const at = keys.indexOf(String(p));
+      // Positions are computed once per object: an object with many keys and many
+      // violations below it would otherwise cost keys × violations.
+      let index = positions.get(node);
+      if (!index) {
+        index = new Map(Object.keys(node).map((k, i) => [k, i]));
+        positions.set(node, index);
+      }
+      const at = index.get(String(p));
       // A missing property (a "required" error) sorts after the present ones.
-      key.push(at === -1 ? keys.length : at);
-      node = at === -1 ? undefined : (node as Record<string, unknown>)[String(p)];
+      key.push(at ?? index.size);
+      node = at === undefined ? undefined : (node as Record<string, unknown>)[String(p)];
     } else {
       key.push(0);
       node = undefined;
@@ -190,13 +272,16 @@ export function toSchemaErrorObject(
   doc: unknown,
   violations: readonly SchemaViolation[],
 ): SchemaErrorObject {
-  const keyed = violations.map((v, i) => ({ v, i, key: documentOrderKey(doc, v.path) }));
+  const positions = new WeakMap<object, Map<string, number>>();
+  const keyed = violations.map((v, i) => ({ v, i, key: documentOrderKey(doc, v.path, positions) }));
   keyed.sort((a, b) => compareKeys(a.key, b.key) || a.i - b.i);
-  return {
-    errors: keyed.map(({ v }) => ({
-      message: htmlEscape(`${formatSchemaPath(v.path)}-${v.message}`),
-    })),
-  };
+  const errors = keyed.slice(0, MAX_REPORTED_ERRORS).map(({ v }) => ({
+    message: htmlEscape(`${formatSchemaPath(v.path)}-${v.message}`),
+  }));
+  // The cap keeps the answer small (docs/api-hardening.md); the count says what was left out.
+  const untold = keyed.length - errors.length;
+  if (untold > 0) errors.push({ message: `-${ELLIPSIS} and ${untold} more errors` });
+  return { errors };
 }
 
 /** Throws invalid(schema error object) when `doc` violates `schema` or `extra` is non-empty. */

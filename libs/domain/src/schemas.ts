@@ -8,6 +8,13 @@
  *    isValidClientIp (an annotation for other readers of the schema).
  */
 
+/**
+ * Longest list a request may hold where Poppy set no limit (rules, caching entries,
+ * restrictions, patch operations, flavor providers): generous for any real service, and
+ * what bounds the cost of validating a body (docs/api-hardening.md).
+ */
+export const MAX_LIST_ITEMS = 100;
+
 const ruleSchema = {
   type: 'object',
   properties: {
@@ -76,7 +83,7 @@ const originSchema = {
     },
     port: { type: 'integer', enum: [80, 443], default: 80 },
     ssl: { type: 'boolean', default: false },
-    rules: { type: 'array', items: ruleSchema },
+    rules: { type: 'array', maxItems: MAX_LIST_ITEMS, items: ruleSchema },
     hostheadertype: { type: 'string', enum: ['domain', 'origin', 'custom'], default: 'domain' },
     hostheadervalue: {
       type: ['string', 'null'],
@@ -97,6 +104,7 @@ const cachingSchema = {
     ttl: { type: 'integer', minimum: 0, maximum: 31536000 },
     rules: {
       type: 'array',
+      maxItems: MAX_LIST_ITEMS,
       items: ruleSchema,
       description: 'Optional on the first caching entry; at least one rule on every later entry',
     },
@@ -152,7 +160,7 @@ const restrictionSchema = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 256 },
     access: { type: 'string', enum: ['whitelist', 'blacklist'], default: 'whitelist' },
-    rules: { type: 'array', items: restrictionRuleSchema },
+    rules: { type: 'array', maxItems: MAX_LIST_ITEMS, items: restrictionRuleSchema },
   },
   required: ['name', 'rules'],
 } as const;
@@ -167,8 +175,8 @@ export const serviceCreateSchema = {
     domains: { type: 'array', minItems: 1, maxItems: 10, items: domainSchema },
     origins: { type: 'array', minItems: 1, maxItems: 10, items: originSchema },
     flavor_id: { type: 'string', minLength: 1, maxLength: 256 },
-    caching: { type: 'array', uniqueItems: true, items: cachingSchema },
-    restrictions: { type: 'array', items: restrictionSchema },
+    caching: { type: 'array', uniqueItems: true, maxItems: MAX_LIST_ITEMS, items: cachingSchema },
+    restrictions: { type: 'array', maxItems: MAX_LIST_ITEMS, items: restrictionSchema },
     log_delivery: {
       type: 'object',
       properties: { enabled: { type: 'boolean' } },
@@ -183,6 +191,7 @@ export const servicePatchSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'JSON Patch',
   type: 'array',
+  maxItems: MAX_LIST_ITEMS,
   items: {
     type: 'object',
     properties: {
@@ -205,6 +214,7 @@ export const flavorCreateSchema = {
     providers: {
       type: 'array',
       minItems: 1,
+      maxItems: MAX_LIST_ITEMS,
       items: {
         type: 'object',
         properties: {
@@ -212,6 +222,7 @@ export const flavorCreateSchema = {
           links: {
             type: 'array',
             minItems: 1,
+            maxItems: MAX_LIST_ITEMS,
             items: {
               type: 'object',
               properties: {

@@ -1,5 +1,11 @@
-import { parseJsonText, validateServiceDocument } from './service-validation';
-import { invalidDetail, schemaMessages } from './rejection.test-helper';
+import {
+  jsonShape,
+  MAX_OBJECT_MEMBERS,
+  MAX_JSON_DEPTH,
+  parseJsonText,
+  validateServiceDocument,
+} from './service-validation';
+import { invalidDetail, rejection, schemaMessages } from './rejection.test-helper';
 import { minimalServiceDocument as base } from './fixtures.test-helper';
 
 type Doc = Record<string, unknown>;
@@ -741,5 +747,43 @@ describe('validateServiceDocument: semantic checks (reference §4.2)', () => {
         base({ domains: [{ domain: 'mysite.com' }], origins: [origin('bad origin')] }),
       ),
     ).toBe('Origin bad origin is not valid');
+  });
+});
+
+describe('parseJsonText and nesting depth', () => {
+  const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+
+  it('refuses JSON nested deeper than the limit, at any depth, with a 400 message', () => {
+    for (const depth of [MAX_JSON_DEPTH + 1, 10_000, 1_000_000]) {
+      expect(rejection(() => parseJsonText(nested(depth)))).toEqual({
+        kind: 'invalid',
+        detail: `JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`,
+      });
+    }
+    expect(parseJsonText(nested(MAX_JSON_DEPTH))).toBeInstanceOf(Array);
+  });
+
+  it('counts no brackets or commas inside strings', () => {
+    expect(jsonShape(`{"a": "[[[{{\\"[[,,,", "b": [1, 2, 3]}`)).toEqual({
+      depth: 2,
+      widestObject: 2,
+    });
+  });
+
+  it('ends a string at a quote after an even number of backslashes only', () => {
+    expect(jsonShape(String.raw`["a\\", [1]]`)).toEqual({ depth: 2, widestObject: 0 });
+    expect(jsonShape(String.raw`["a\", [1]]`)).toEqual({ depth: 1, widestObject: 0 });
+  });
+
+  it('refuses an object with more members than the limit before parsing it', () => {
+    const wide = (n: number): string =>
+      `{${Array.from({ length: n }, (_, i) => `"k${i}": [1, 2]`).join(', ')}}`;
+    expect(rejection(() => parseJsonText(wide(100_000)))).toEqual({
+      kind: 'invalid',
+      detail: `A JSON object with more than ${MAX_OBJECT_MEMBERS} members is not accepted`,
+    });
+    expect(Object.keys(parseJsonText(wide(MAX_OBJECT_MEMBERS)) as object)).toHaveLength(
+      MAX_OBJECT_MEMBERS,
+    );
   });
 });

@@ -16,13 +16,81 @@ import { serviceCreateSchema } from './schemas';
 
 type Json = Record<string, unknown>;
 
-/** Parses a request body; anything but JSON text is `Invalid JSON string` (§4.2 step 1). */
+/**
+ * Deepest nesting of arrays and objects a request body may have. The deepest document the
+ * API defines is 7 levels (a PATCH value holding a restriction rule); the limit keeps every
+ * later recursive step (schema validation, repr, gRPC encoding) far from the stack's end
+ * (docs/api-hardening.md).
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Most members one JSON object of a request body may have. Parsing an object with tens of
+ * thousands of keys costs V8 far more than an array of as many items (a 1 MiB object takes
+ * a quarter of a second), and no document of the API has more than a dozen keys.
+ */
+export const MAX_OBJECT_MEMBERS = 1000;
+
+/**
+ * Parses a request body; anything but JSON text is `Invalid JSON string` (§4.2 step 1).
+ * JSON nested deeper than MAX_JSON_DEPTH, or with an object of more than
+ * MAX_OBJECT_MEMBERS members, is refused before it is parsed.
+ */
 export function parseJsonText(text: string): unknown {
+  const shape = jsonShape(text);
+  if (shape.depth > MAX_JSON_DEPTH)
+    throw invalid(`JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`);
+  if (shape.widestObject > MAX_OBJECT_MEMBERS)
+    throw invalid(`A JSON object with more than ${MAX_OBJECT_MEMBERS} members is not accepted`);
   try {
     return JSON.parse(text);
   } catch {
     throw invalid('Invalid JSON string');
   }
+}
+
+export interface JsonShape {
+  /** Deepest bracket nesting; the scan stops once it passes MAX_JSON_DEPTH. */
+  depth: number;
+  /** Most members of one object (counted by its top-level commas, so an estimate ≥ 1). */
+  widestObject: number;
+}
+
+/** The shape of JSON text in one pass over its characters (brackets inside strings ignored). */
+export function jsonShape(text: string): JsonShape {
+  // Per open bracket: -1 for an array, else the commas seen so far in that object.
+  const open: number[] = [];
+  let deepest = 0;
+  let widest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = endOfString(text, i);
+    else if (c === 0x5b || c === 0x7b) {
+      open.push(c === 0x5b ? -1 : 0);
+      if (open.length > deepest) deepest = open.length;
+      if (deepest > MAX_JSON_DEPTH) break;
+    } else if (c === 0x5d || c === 0x7d) open.pop();
+    else if (c === 0x2c && open.length > 0 && open[open.length - 1]! >= 0) {
+      const members = ++open[open.length - 1]! + 1;
+      if (members > widest) widest = members;
+    }
+  }
+  return { depth: deepest, widestObject: widest };
+}
+
+/**
+ * Index of the quote closing the string opened at `open` (or the end of the text), found with
+ * indexOf at native speed: a body that is one long string costs next to nothing to scan.
+ */
+function endOfString(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1);
+  while (quote !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = text.indexOf('"', quote + 1);
+  }
+  return text.length;
 }
 
 /** Throws invalid(...) unless `doc` is an acceptable service document. */

@@ -8,7 +8,7 @@ import * as x509 from './x509';
 import {
   CERTIFICATE_STATUSES,
   invalid,
-  isValidDomainName,
+  validateCertificateDomain,
   notFound,
   type CertificateStatus,
 } from '@poppy/domain';
@@ -61,12 +61,7 @@ export function parseStatus(status: string): CertificateStatus {
   return status as CertificateStatus;
 }
 
-function validDomain(domainName: string): string {
-  const d = (domainName ?? '').trim().toLowerCase();
-  if (!isValidDomainName(d) || !d.includes('.'))
-    throw invalid(`${domainName} must be a valid non-root domain`);
-  return d;
-}
+const validDomain = (domainName: string): string => validateCertificateDomain(domainName ?? '');
 
 export interface CertificatesOptions {
   store: CertificateStore;
