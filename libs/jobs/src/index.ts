@@ -5,3 +5,4 @@ export { SqliteJobQueue, type SqliteJobQueueOptions } from './drivers/sqlite-job
 export { NatsJobQueue, type NatsJobQueueOptions } from './drivers/nats-job-queue';
 export { createJobQueue, type JobQueueConfig } from './create-job-queue';
 export { readJobQueueConfig } from './job-queue-config';
+export { watchQueueHealth, type QueueHealthWatch } from './queue-health';

@@ -22,7 +22,7 @@ export function catalogGrpcService(
   store: CatalogStore,
   logger: Logger,
   /** The outbox relay's view of the job queue; without it the outbox (in storage) stands for the queue. */
-  queueHealth?: () => { name: string; online: boolean },
+  queueHealth?: () => Promise<{ name: string; online: boolean }>,
 ): GrpcServiceBinding {
   return bindUnaryService(
     catalogV1.CatalogServiceService,
@@ -137,7 +137,7 @@ export function catalogGrpcService(
       }),
       getDependencyHealth: async () => {
         const online = await store.ping();
-        const queue = queueHealth?.() ?? { name: store.driverName, online };
+        const queue = (await queueHealth?.()) ?? { name: store.driverName, online };
         return {
           storage: { name: store.driverName, online },
           distributed_task: { name: queue.name, online: online && queue.online },

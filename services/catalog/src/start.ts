@@ -54,7 +54,7 @@ export async function startCatalog(
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
-    services: [catalogGrpcService(catalog, store, logger, () => relay.health())],
+    services: [catalogGrpcService(catalog, store, logger, () => relay.checkHealth())],
     logger,
   });
   shutdown.add('grpc server', () => server.stop());
