@@ -6,6 +6,7 @@
 #   tools/infra/cassandra.sh start  [--port 9042] [--data DIR] [--timeout 180]
 #   tools/infra/cassandra.sh status [--port 9042] [--data DIR]
 #   tools/infra/cassandra.sh stop   [--port 9042] [--data DIR] [--all]
+#   tools/infra/cassandra.sh kill   [--port 9042] [--data DIR]   (SIGKILL: a crash, for durability tests)
 #   tools/infra/cassandra.sh reset  [--port 9042] [--data DIR]   (stop + delete the node's data)
 #   tools/infra/cassandra.sh cql    [--port 9042] 'CQL STATEMENT' ...  (needs node_modules/cassandra-driver)
 #   tools/infra/cassandra.sh nodetool [--port 9042] -- ARGS...      (node must run with CASSANDRA_JMX_PORT)
@@ -17,7 +18,15 @@
 #   CASSANDRA_JMX_PORT       enable local JMX (nodetool) on this port (default: JMX off)
 #   CASSANDRA_START_TIMEOUT  seconds start waits for CQL (default 180; --timeout overrides)
 #   CASSANDRA_STOP_TIMEOUT   seconds stop waits after SIGTERM before SIGKILL (default 60)
-#   CASSANDRA_FAST_UNSAFE    1 (default) = skip fsyncs (-Dcassandra.unsafesystem/skip_sync); 0 = durable
+#   CASSANDRA_FAST_UNSAFE    1 (default) = NOT DURABLE: skips every fsync (-Dcassandra.unsafesystem,
+#                            -Dcassandra.skip_sync), so a crash (kill -9, power loss) can lose acknowledged
+#                            writes and even a recently created keyspace's schema. Fine for tests that never
+#                            kill the node; a test that kills it must use 0.
+#                            0 = durable: fsyncs on, commit log synced before a write is acknowledged
+#                            (CASSANDRA_COMMITLOG_SYNC, default batch). See tools/infra/cassandra/README.md.
+#   CASSANDRA_COMMITLOG_SYNC batch (default when durable: fsync before each ack), group (one fsync per
+#                            CASSANDRA_COMMITLOG_GROUP_WINDOW_MS window, default 10, before the acks of that
+#                            window) or periodic (acks before the fsync: loses up to 10 s on a crash)
 #   CASSANDRA_USE_CDS        1 (default) = AppCDS class-data archive (faster JVM start); 0 = off
 #   CASSANDRA_JVM_OPTS       extra JVM options (word-split), appended last
 #   CASSANDRA_EXTRA_YAML     file whose content is appended to the generated cassandra.yaml
@@ -261,8 +270,7 @@ saved_caches_directory: $BASE/data/saved_caches
 hints_directory: $BASE/data/hints
 cdc_raw_directory: $BASE/data/cdc_raw
 
-commitlog_sync: periodic
-commitlog_sync_period: 10000ms
+$(commitlog_yaml)
 commitlog_segment_size: 8MiB
 auto_snapshot: false
 incremental_backups: false
@@ -313,6 +321,27 @@ EOF
   <root level="WARN"><appender-ref ref="STDERR" /></root>
 </configuration>
 EOF
+}
+
+# The commit log is the only thing that makes an acknowledged write survive a crash of this
+# (single) node: periodic acknowledges before it syncs; batch and group sync first.
+commitlog_yaml() {
+  local mode="${CASSANDRA_COMMITLOG_SYNC:-}"
+  if [[ -z "$mode" ]]; then
+    if [[ "${CASSANDRA_FAST_UNSAFE:-1}" == 1 ]]; then mode=periodic; else mode=batch; fi
+  fi
+  case "$mode" in
+    batch) echo "commitlog_sync: batch" ;;
+    group)
+      echo "commitlog_sync: group"
+      echo "commitlog_sync_group_window: ${CASSANDRA_COMMITLOG_GROUP_WINDOW_MS:-10}ms"
+      ;;
+    periodic)
+      echo "commitlog_sync: periodic"
+      echo "commitlog_sync_period: 10000ms"
+      ;;
+    *) die "CASSANDRA_COMMITLOG_SYNC must be batch, group or periodic, got '$mode'" ;;
+  esac
 }
 
 jpms_opts() { # Java 11/17 module-system access Cassandra needs (from conf/jvm17-server.options)
@@ -576,6 +605,21 @@ cmd_stop() {
   rm -f "$PID_FILE" "$RUN_DIR/$PORT.node"
 }
 
+cmd_kill() {
+  local pid
+  pid="$(node_pid)"
+  if [[ -z "$pid" ]]; then
+    log "not running (port $PORT, data $BASE)"
+  else
+    kill -KILL "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    rm -f "$INSTALL_DIR"/cds-java*.jsa.tmp-"$PORT"
+    log "killed pid $pid (SIGKILL)"
+  fi
+  rm -f "$PID_FILE" "$RUN_DIR/$PORT.node"
+}
+
 cmd_status() {
   local pid
   pid="$(node_pid)"
@@ -621,6 +665,7 @@ main() {
     install) cmd_install ;;
     start) parse_args start "$@"; cmd_start ;;
     stop) parse_args stop "$@"; cmd_stop ;;
+    kill) parse_args kill "$@"; cmd_kill ;;
     status) parse_args status "$@"; cmd_status ;;
     reset) parse_args reset "$@"; cmd_reset ;;
     cql) parse_args cql "$@"; cmd_cql ;;

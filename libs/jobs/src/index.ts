@@ -14,3 +14,4 @@ export {
   type ServiceJobKind,
   type ServiceJobMessage,
 } from './service-jobs';
+export { watchQueueHealth, type QueueHealthWatch } from './queue-health';

@@ -34,10 +34,18 @@ function script(args: string[], timeoutMs = 240_000): string {
 }
 
 /** The same, without blocking the event loop (tests that keep traffic flowing meanwhile). */
-async function scriptAsync(args: string[], timeoutMs = 240_000): Promise<string> {
+async function scriptAsync(
+  args: string[],
+  timeoutMs = 240_000,
+  env: Record<string, string> = {},
+): Promise<string> {
   try {
     return (
-      await promisify(execFile)('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: timeoutMs })
+      await promisify(execFile)('bash', [SCRIPT, ...args], {
+        encoding: 'utf8',
+        timeout: timeoutMs,
+        env: { ...process.env, ...env },
+      })
     ).stdout;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
@@ -78,21 +86,48 @@ export interface CassandraNode {
   start(): Promise<void>;
   /** Clean stop (drain), keeping the data. */
   stop(): Promise<void>;
+  /** SIGKILL (a crash), keeping the data; start() brings it back. */
+  kill(): Promise<void>;
 }
 
-/** A node of the caller's own on `port` (data under .cache/cassandra/nodes/<port>). */
-export function cassandraNode(port: number): CassandraNode {
+export interface CassandraNodeOptions {
+  /**
+   * Fsyncs on and the commit log synced before each write is acknowledged
+   * (CASSANDRA_FAST_UNSAFE=0, commitlog_sync batch): required by every test that kills the
+   * node, since the fast default can lose acknowledged writes in a crash.
+   * @default false
+   */
+  durable?: boolean;
+}
+
+/**
+ * A node of the caller's own on `port` (data under .cache/cassandra/nodes/<port>). A port may
+ * come from the environment so that concurrent runs on one machine never share a node.
+ */
+export function cassandraNode(port: number, options: CassandraNodeOptions = {}): CassandraNode {
+  const env: Record<string, string> = options.durable ? { CASSANDRA_FAST_UNSAFE: '0' } : {};
   return {
     port,
     contactPoint: `127.0.0.1:${port}`,
     start: async () => {
       await scriptAsync(['install']);
-      await scriptAsync(['start', '--port', String(port)]);
+      await scriptAsync(['start', '--port', String(port)], undefined, env);
     },
     stop: async () => {
       await scriptAsync(['stop', '--port', String(port)]);
     },
+    kill: async () => {
+      await scriptAsync(['kill', '--port', String(port)]);
+    },
   };
+}
+
+/** A port from `variable` (a run's own node), else `fallback`. */
+export function cassandraPortFromEnv(variable: string, fallback: number): number {
+  const raw = process.env[variable]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d{2,5}$/.test(raw)) throw new Error(`${variable} must be a port number, got '${raw}'`);
+  return Number(raw);
 }
 
 /** Drops a test keyspace (cleanup after a run; the node keeps running). */

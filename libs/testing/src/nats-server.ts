@@ -20,10 +20,22 @@ export interface NatsServer {
   output(): string;
   /** SIGTERM, wait for the exit, delete the data directory. */
   stop(): Promise<void>;
-  /** Graceful stop (if running) and start again on the same port and data. */
-  restart(): Promise<void>;
+  /**
+   * Graceful stop (if running) and start again on the same port: by default with the same
+   * data; `emptyStore` deletes the store first (a server that lost its disk),
+   * `jetstream: false` starts it without JetStream (no stream can be used) — both for
+   * this start only.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   /** SIGKILL (a crash), keeping the data; restart() brings it back. */
   kill(): Promise<void>;
+}
+
+export interface RestartOptions {
+  /** @default false */
+  emptyStore?: boolean;
+  /** @default true */
+  jetstream?: boolean;
 }
 
 /** `POPPY_NATS_SERVER_BIN` points at another build of the server (read per start). */
@@ -39,12 +51,12 @@ export async function startNatsServer(): Promise<NatsServer> {
   let child: ChildProcess | undefined;
   let output = () => '';
 
-  const launch = async (): Promise<void> => {
+  const launch = async (jetstream = true): Promise<void> => {
     output = () => '';
     const server = await spawnUntilReady({
       name: 'nats-server',
       bin,
-      args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir],
+      args: ['-a', '127.0.0.1', '-p', String(port), ...(jetstream ? ['-js', '-sd', dataDir] : [])],
       installHint: INSTALL_HINT,
       readyTimeoutMs: READY_TIMEOUT_MS,
       where: `on 127.0.0.1:${port}`,
@@ -73,9 +85,13 @@ export async function startNatsServer(): Promise<NatsServer> {
       await stopChild('SIGTERM');
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
-    restart: async () => {
+    restart: async ({ emptyStore = false, jetstream = true }: RestartOptions = {}) => {
       await stopChild('SIGTERM');
-      await launch();
+      if (emptyStore) {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        fs.mkdirSync(dataDir);
+      }
+      await launch(jetstream);
     },
     kill: () => stopChild('SIGKILL'),
   };

@@ -166,6 +166,31 @@ describe('OutboxRelay', () => {
     expect(seen[1].job.kind).toBe('delete');
   });
 
+  it('reports the queue offline when it cannot take jobs although the last round succeeded', async () => {
+    let usable = true;
+    // The queue's own answer to "can jobs be published and consumed now" (for NATS: does
+    // the stream exist) decides, not whether the last round threw.
+    const q = Object.assign(queue(), { ping: async () => usable });
+    const relay = new OutboxRelay(store, async () => q, 'nats', logger, { pollIntervalMs: 5 });
+    relay.start();
+    opened.push({ close: () => relay.stop() });
+    await waitUntil(() => relay.health().online);
+    expect(await relay.checkHealth()).toMatchObject({ name: 'nats', online: true });
+    usable = false;
+    expect(relay.health().online).toBe(true);
+    expect(await relay.checkHealth()).toMatchObject({ name: 'nats', online: false });
+  });
+
+  it('reports the queue offline before it was ever reached', async () => {
+    const relay = new OutboxRelay(
+      store,
+      () => Promise.reject(new Error('connection refused')),
+      'nats',
+      logger,
+    );
+    expect((await relay.checkHealth()).online).toBe(false);
+  });
+
   it('relays a row recorded before the jobs contract in the form of that time, its trace context as headers', () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const job = toQueueJob({

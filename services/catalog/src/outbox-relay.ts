@@ -122,6 +122,17 @@ export class OutboxRelay {
   }
 
   /**
+   * What the health report shows: online only when the queue answers that jobs can be
+   * published and consumed right now (for NATS: the stream and consumers exist), not
+   * merely because the last round had nothing to publish over a live connection.
+   */
+  async checkHealth(): Promise<RelayHealth> {
+    const queue = this.queue;
+    const online = queue !== undefined && (await queue.ping().catch(() => false));
+    return { ...this.health(), online };
+  }
+
+  /**
    * Publishes up to one batch of pending jobs and marks the published ones relayed.
    * Returns how many were relayed; throws when nothing could be published.
    */

@@ -26,7 +26,7 @@ export function catalogGrpcService(
   store: CatalogStore,
   logger: Logger,
   /** The outbox relay's view of the job queue; without it the outbox (in storage) stands for the queue. */
-  queueHealth?: () => { name: string; online: boolean },
+  queueHealth?: () => Promise<{ name: string; online: boolean }>,
   admin?: CatalogAdmin,
 ): GrpcServiceBinding {
   const adminHandlers = catalogAdminHandlers(
@@ -149,7 +149,7 @@ export function catalogGrpcService(
       }),
       getDependencyHealth: async () => {
         const online = await store.ping();
-        const queue = queueHealth?.() ?? { name: store.driverName, online };
+        const queue = (await queueHealth?.()) ?? { name: store.driverName, online };
         return {
           storage: { name: store.driverName, online },
           distributed_task: { name: queue.name, online: online && queue.online },

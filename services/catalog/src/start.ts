@@ -5,6 +5,7 @@ import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { Catalog } from './catalog';
 import type { CatalogConfig } from './config';
 import { CassandraCatalogStore } from './drivers/cassandra/cassandra-catalog-store';
+import { KeyspaceHistory } from './drivers/cassandra/keyspace-history';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { notifyingStore, OutboxRelay } from './outbox-relay';
 import { catalogGrpcService } from './server';
@@ -13,15 +14,29 @@ import { AkamaiAdmin } from './akamai/akamai-admin';
 import { DnsServiceOperatorDns, PassThroughOperatorDns } from './operator-dns';
 import type { CatalogStore } from './store/catalog-store';
 
-/** Opens the configured store, applying its pending schema migrations. */
-export async function openStore(config: CatalogConfig, logger?: Logger): Promise<CatalogStore> {
+/**
+ * Opens the configured store, applying its pending schema migrations. `explicit` is the
+ * `migrate` command: the one way to create a Cassandra keyspace when starts may not
+ * (POPPY_CASSANDRA_CREATE_KEYSPACE=false) or over one this catalog used before.
+ */
+export async function openStore(
+  config: CatalogConfig,
+  logger?: Logger,
+  { explicit = false }: { explicit?: boolean } = {},
+): Promise<CatalogStore> {
   switch (config.store) {
     case 'sqlite':
       fs.mkdirSync(config.dataDir, { recursive: true });
       return new SqliteCatalogStore(path.join(config.dataDir, 'catalog.sqlite'));
     case 'cassandra':
-      return CassandraCatalogStore.open(config.cassandra, (msg) =>
-        logger?.info({ keyspace: config.cassandra.keyspace }, msg),
+      return CassandraCatalogStore.open(
+        config.cassandra,
+        (msg) => logger?.info({ keyspace: config.cassandra.keyspace }, msg),
+        {
+          create: explicit || config.cassandra.createKeyspace,
+          explicit,
+          history: new KeyspaceHistory(path.join(config.dataDir, 'cassandra-keyspaces.json')),
+        },
       );
   }
 }
@@ -67,7 +82,7 @@ export async function startCatalog(
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
-    services: [catalogGrpcService(catalog, store, logger, () => relay.health(), admin)],
+    services: [catalogGrpcService(catalog, store, logger, () => relay.checkHealth(), admin)],
     logger,
   });
   shutdown.add('grpc server', () => server.stop());

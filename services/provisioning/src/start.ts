@@ -1,5 +1,5 @@
 import { catalogV1, certificatesV1 } from '@poppy/contracts';
-import { createJobQueue, SERVICE_JOB_KINDS, type JobQueue } from '@poppy/jobs';
+import { createJobQueue, SERVICE_JOB_KINDS, watchQueueHealth, type JobQueue } from '@poppy/jobs';
 import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { createProviderClient } from '@poppy/provider-kit';
 import { CircuitBreakers } from '@poppy/resilience';
@@ -11,6 +11,9 @@ import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
 import { Reconciler } from './reconciler';
 import { WriteBackBatcher } from './write-back-batcher';
+
+/** How often the worker re-asks the queue whether it can deliver jobs (its health status). */
+const QUEUE_HEALTH_INTERVAL_MS = 5_000;
 
 /** Connects to the queue, retrying while it is unreachable (NATS starting): the worker waits, it does not crash. */
 async function connectQueue(config: ProvisioningConfig, logger: Logger): Promise<JobQueue> {
@@ -92,6 +95,17 @@ export async function startProvisioning(
     logger,
   });
   shutdown.add('grpc server', () => server.stop());
+  // Serving means jobs reach this worker: a live connection to a server that lost the
+  // stream is NOT_SERVING until the queue has re-created it (docs/reliability.md).
+  const queueWatch = watchQueueHealth(
+    queue,
+    (online) => {
+      server.health.setStatus('', online ? 'SERVING' : 'NOT_SERVING');
+      if (!online) logger.warn('the job queue cannot deliver jobs; health is NOT_SERVING');
+    },
+    QUEUE_HEALTH_INTERVAL_MS,
+  );
+  shutdown.add('queue health', async () => queueWatch.stop());
   logger.info(
     {
       port: server.port,

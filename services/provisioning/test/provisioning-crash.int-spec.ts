@@ -158,3 +158,62 @@ describe('NATS restarted mid-run', () => {
     expect(ids.filter((id) => created.get(id) !== 1)).toEqual([]);
   });
 });
+
+describe('NATS restarted without its store', () => {
+  let nats: NatsServer;
+  let suite: Suite | undefined;
+
+  afterAll(async () => {
+    await suite?.stop();
+    await nats?.stop();
+  });
+
+  /** The gateway's /v1.0/health view of the job queue (reference §9.3). */
+  async function queueOnline(s: Suite): Promise<string | undefined> {
+    const reply = await api(s, 'GET', '/v1.0/health');
+    const body = reply.body as { distributed_task?: Record<string, { online: string }> };
+    return body.distributed_task?.nats?.online;
+  }
+
+  async function waitForQueue(s: Suite, online: 'true' | 'false'): Promise<void> {
+    const end = Date.now() + 20_000;
+    let last: string | undefined;
+    while ((last = await queueOnline(s)) !== online) {
+      if (Date.now() > end) throw new Error(`health says nats online=${last}, not ${online}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('keeps provisioning without a process restart, and health says down while the stream cannot be used', async () => {
+    const dir = makeTempDir('nats-empty-store');
+    nats = await startNatsServer();
+    suite = await startSuite(suiteOptions(dir, 'nats', nats.url));
+    const s = suite;
+    await waitForQueue(s, 'true');
+    const before = await inParallel(
+      Array.from({ length: 20 }, (_, i) => i),
+      4,
+      (i) => createService(s, 'mock', `empty-before-${i}`),
+    );
+    expect(await waitAllDeployed(s, before, 30_000)).toEqual({ deployed: 20 });
+
+    // No JetStream at all: nothing can be published or consumed, and health must say so.
+    await nats.restart({ jetstream: false });
+    await waitForQueue(s, 'false');
+
+    // Back, but with an empty store: the stream and the consumers are re-created by the
+    // processes already running; creates acknowledged meanwhile are deployed too.
+    await nats.restart({ emptyStore: true });
+    await waitForQueue(s, 'true');
+    const after = await inParallel(
+      Array.from({ length: 30 }, (_, i) => i),
+      4,
+      (i) => createService(s, 'mock', `empty-after-${i}`),
+    );
+    expect(await waitAllDeployed(s, after, 30_000)).toEqual({ deployed: 30 });
+    const created = createdObjects(journalFile(dir, 'mock'));
+    expect([...before, ...after].filter((id) => created.get(id) !== 1)).toEqual([]);
+    for (const proc of [s.catalog, s.gateway, s.provisioning!])
+      expect(() => process.kill(proc.pid, 0)).not.toThrow();
+  });
+});

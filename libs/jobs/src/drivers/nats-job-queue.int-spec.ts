@@ -116,6 +116,96 @@ describe('NatsJobQueue', () => {
     }
   });
 
+  describe('when the server comes back without its store', () => {
+    let restarting: NatsServer;
+    let publisher: NatsJobQueue;
+    let worker: NatsJobQueue;
+    const handled = new Map<string, number>();
+    const onTerminated = async () => undefined;
+
+    beforeEach(async () => {
+      restarting = await startNatsServer();
+      // The periodic check is pushed out of the test's reach: the repair must come from the
+      // reconnect and from the failed publishes and pulls themselves.
+      const options = {
+        servers: restarting.url,
+        ...isolated(),
+        reconnectWaitMs: 100,
+        publishTimeoutMs: 5_000,
+        topologyCheckMs: 600_000,
+      };
+      publisher = await NatsJobQueue.connect(options);
+      worker = await NatsJobQueue.connect(options);
+      handled.clear();
+      await worker.consume(
+        async (d: JobDelivery) => {
+          handled.set(d.job.id, (handled.get(d.job.id) ?? 0) + 1);
+          return { type: 'done' };
+        },
+        { kinds: ['provision', 'purge'], leaseMs: 2_000, onTerminated },
+      );
+    });
+
+    afterEach(async () => {
+      await publisher.close();
+      await worker.close();
+      await restarting.stop();
+    });
+
+    const publishAll = async (prefix: string, count: number) => {
+      for (let i = 0; i < count; i++)
+        await publisher.publish({ id: `${prefix}-${i}`, kind: 'provision', payload: { i } });
+    };
+    const handledWith = (prefix: string) =>
+      [...handled.keys()].filter((id) => id.startsWith(`${prefix}-`)).length;
+    const waitFor = async (what: () => boolean | Promise<boolean>, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!(await what()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return what();
+    };
+
+    it('re-creates the stream and consumers, so jobs published afterwards are consumed without a new connection', async () => {
+      await publishAll('before', 20);
+      expect(await waitFor(() => handledWith('before') === 20, 10_000)).toBe(true);
+
+      await restarting.restart({ emptyStore: true });
+      await publishAll('after', 50);
+
+      expect(await waitFor(() => handledWith('after') === 50, 20_000)).toBe(true);
+      expect(handled.size).toBe(70);
+      expect(await publisher.ping()).toBe(true);
+      expect(await worker.ping()).toBe(true);
+      const admin = await connect({ servers: restarting.url });
+      try {
+        const jsm = await jetstreamManager(admin);
+        const names: string[] = [];
+        for await (const c of jsm.consumers.list((await jsm.streams.names().next())[0]!))
+          names.push(c.name);
+        expect(names.sort()).toEqual(['workers_provision', 'workers_purge']);
+      } finally {
+        await admin.close();
+      }
+    }, 60_000);
+
+    it('reports the queue down while no stream can be used, and up again once it is re-created', async () => {
+      expect(await publisher.ping()).toBe(true);
+      expect(await worker.ping()).toBe(true);
+
+      await restarting.restart({ jetstream: false });
+      expect(await waitFor(async () => !(await publisher.ping()), 5_000)).toBe(true);
+      expect(await worker.ping()).toBe(false);
+      await expect(
+        publisher.publish({ id: 'while-down', kind: 'provision', payload: {} }),
+      ).rejects.toThrow(/failed after/);
+
+      await restarting.restart({ emptyStore: true });
+      expect(await waitFor(() => worker.ping(), 10_000)).toBe(true);
+      expect(await publisher.ping()).toBe(true);
+      await publishAll('back', 10);
+      expect(await waitFor(() => handledWith('back') === 10, 20_000)).toBe(true);
+    }, 60_000);
+  });
+
   it('refuses a stream that exists with other subjects', async () => {
     const options = isolated();
     const first = await NatsJobQueue.connect({ servers: server.url, ...options });

@@ -22,6 +22,15 @@
  *   A delivery beyond maxAttempts therefore goes straight to onTerminated instead.
  * - `max_ack_pending` is unlimited because jobs waiting out a nak delay count as pending,
  *   and the default (1000) would stall the consumer during a vendor outage.
+ *
+ * The stream and the consumers are not created once and trusted forever: a server that
+ * restarts without its store (or an operator who deletes them) leaves a connection that
+ * reconnects fine but can neither publish nor pull. The queue therefore re-creates
+ * whatever is missing after every reconnect, whenever a publish or a pull fails, and
+ * every `topologyCheckMs`; `ping()` answers whether the stream and this process's
+ * consumers exist right now (after trying to repair them), which is what the health
+ * reports mean by "the job queue is online". See docs/reliability.md ("Queue, store and
+ * write-back guarantees").
  */
 import * as transport from '@nats-io/transport-node';
 import type * as core from '@nats-io/nats-core/lib/mod';
@@ -81,6 +90,12 @@ export interface NatsJobQueueOptions {
    * @default 250
    */
   reconnectWaitMs?: number;
+  /**
+   * How often the stream and this process's consumers are checked and re-created when
+   * missing, in addition to after every reconnect and every failed publish or pull.
+   * @default 5_000
+   */
+  topologyCheckMs?: number;
   /** Shows in the server's connection list. */
   connectionName?: string;
   logger?: Logger;
@@ -108,6 +123,11 @@ export class NatsJobQueue implements JobQueue {
   readonly driverName = 'nats' as const;
   private readonly consumers = new Set<NatsConsumer>();
   private readonly onConnectionChange = new Set<() => void>();
+  /** Durable consumers this process pulls from (kind → options), re-created when missing. */
+  private readonly wantedConsumers = new Map<string, ResolvedConsumeOptions>();
+  /** The repair in progress, shared by everyone who notices something missing. */
+  private repairing: Promise<void> | undefined;
+  private topologyTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(
@@ -115,7 +135,10 @@ export class NatsJobQueue implements JobQueue {
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
     private readonly settings: Required<
-      Omit<NatsJobQueueOptions, 'servers' | 'connectionName' | 'logger' | 'reconnectWaitMs'>
+      Omit<
+        NatsJobQueueOptions,
+        'servers' | 'connectionName' | 'logger' | 'reconnectWaitMs' | 'topologyCheckMs'
+      >
     >,
     private readonly logger: Logger,
   ) {}
@@ -140,6 +163,8 @@ export class NatsJobQueue implements JobQueue {
       problems.push(`durable ${JSON.stringify(settings.durable)} must match ${NAME}`);
     if (!(settings.duplicateWindowMs > 0)) problems.push('duplicateWindowMs must be > 0');
     if (!(settings.publishTimeoutMs > 0)) problems.push('publishTimeoutMs must be > 0');
+    const topologyCheckMs = options.topologyCheckMs ?? 5_000;
+    if (!(topologyCheckMs > 0)) problems.push('topologyCheckMs must be > 0');
     if (problems.length > 0)
       throw new RangeError(`invalid NATS job queue options: ${problems.join('; ')}`);
 
@@ -156,6 +181,7 @@ export class NatsJobQueue implements JobQueue {
       const queue = new NatsJobQueue(nc, jsm, jetstream(nc), settings, logger);
       queue.watchConnection();
       await queue.ensureStream();
+      queue.checkTopologyEvery(topologyCheckMs);
       return queue;
     } catch (err) {
       await nc.close();
@@ -204,6 +230,9 @@ export class NatsJobQueue implements JobQueue {
           );
         }
         this.logger.warn({ err, jobId: job.id, attempt }, 'publish failed; retrying');
+        // "No responders" is also what a publish to a stream that is gone looks like.
+        if (isNoResponders(err) || isApiError(err, JetStreamApiCodes.StreamNotFound))
+          await this.repairTopology().catch(() => undefined);
         await sleep(
           Math.min(backoffDelayMs(attempt, PUBLISH_RETRY), Math.max(0, deadline - Date.now())),
         );
@@ -219,10 +248,14 @@ export class NatsJobQueue implements JobQueue {
     const pullers = await Promise.all(
       resolved.kinds.map((kind) => this.ensureConsumer(kind, resolved)),
     );
+    for (const kind of resolved.kinds) this.wantedConsumers.set(kind, resolved);
     const consumer = new NatsConsumer(this.nc, handler, resolved, pullers, {
       logger: this.logger,
       kindOf: (subject) => this.kindOf(subject),
-      reensure: (kind) => this.ensureConsumer(kind, resolved),
+      reensure: async (kind) => {
+        await this.repairTopology();
+        return this.js.consumers.get(this.settings.stream, `${this.settings.durable}_${kind}`);
+      },
       onStopped: () => this.consumers.delete(consumer),
     });
     this.consumers.add(consumer);
@@ -230,10 +263,15 @@ export class NatsJobQueue implements JobQueue {
     return { stop: () => consumer.stop() };
   }
 
+  /**
+   * True when jobs can be published and consumed right now: the stream exists with the
+   * job queue's settings and so does every consumer this process pulls from (anything
+   * missing is re-created first). A connection that is up is not enough.
+   */
   async ping(): Promise<boolean> {
     if (this.closed || this.nc.isClosed()) return false;
     try {
-      await withTimeout(this.jsm.streams.info(this.settings.stream), 2_000);
+      await withTimeout(this.repairTopology(), 2_000);
       return true;
     } catch {
       return false;
@@ -243,6 +281,7 @@ export class NatsJobQueue implements JobQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.topologyTimer);
     this.consumers.forEach((consumer) => consumer.abandon());
     this.consumers.clear();
     await this.nc.close();
@@ -254,8 +293,41 @@ export class NatsJobQueue implements JobQueue {
         if (status.type !== 'disconnect' && status.type !== 'reconnect') continue;
         this.logger.warn({ server: status.server }, `NATS ${status.type}`);
         this.onConnectionChange.forEach((abandon) => abandon());
+        // The server we reconnected to may have lost its store (or be another node).
+        if (status.type === 'reconnect') this.repairInBackground('after a reconnect');
       }
     })().catch(() => undefined);
+  }
+
+  private checkTopologyEvery(ms: number): void {
+    this.topologyTimer = setInterval(() => this.repairInBackground('periodic check'), ms);
+    this.topologyTimer.unref();
+  }
+
+  private repairInBackground(why: string): void {
+    if (this.closed || this.nc.isClosed()) return;
+    this.repairTopology().catch((err: unknown) =>
+      this.logger.warn({ err, why }, 'the job stream or its consumers cannot be re-created yet'),
+    );
+  }
+
+  /**
+   * Makes sure the stream and every consumer this process pulls from exist, creating what
+   * is missing. One repair at a time; callers that arrive meanwhile share its outcome.
+   */
+  private repairTopology(): Promise<void> {
+    this.repairing ??= (async () => {
+      const created = await this.ensureStream();
+      for (const [kind, options] of this.wantedConsumers) await this.ensureConsumer(kind, options);
+      if (created)
+        this.logger.warn(
+          { stream: this.settings.stream, consumers: [...this.wantedConsumers.keys()] },
+          'the job stream was missing (server restarted without its store?); re-created it',
+        );
+    })().finally(() => {
+      this.repairing = undefined;
+    });
+    return this.repairing;
   }
 
   private subjectFor(kind: string): string {
@@ -266,7 +338,8 @@ export class NatsJobQueue implements JobQueue {
     return subject.slice(`${this.settings.subjectPrefix}.jobs.`.length);
   }
 
-  private async ensureStream(): Promise<void> {
+  /** Creates the stream if it is missing (true when this call created it). */
+  private async ensureStream(): Promise<boolean> {
     const { stream, subjectPrefix, duplicateWindowMs } = this.settings;
     const subjects = [`${subjectPrefix}.jobs.>`];
     const existing = await this.jsm.streams.info(stream).catch((err: unknown) => {
@@ -282,15 +355,17 @@ export class NatsJobQueue implements JobQueue {
           storage: StorageType.File,
           duplicate_window: nats.nanos(duplicateWindowMs),
         });
-        return;
+        return true;
       } catch (err) {
         // Another worker may have created it in the meantime; check what is there now.
         const raced = await this.jsm.streams.info(stream).catch(() => undefined);
         if (!raced) throw err;
-        return this.checkStream(raced.config.subjects ?? [], raced.config.retention, subjects[0]!);
+        this.checkStream(raced.config.subjects ?? [], raced.config.retention, subjects[0]!);
+        return false;
       }
     }
     this.checkStream(existing.config.subjects ?? [], existing.config.retention, subjects[0]!);
+    return false;
   }
 
   private checkStream(subjects: string[], retention: RetentionPolicy, wanted: string): void {
@@ -320,6 +395,7 @@ export class NatsJobQueue implements JobQueue {
       throw err;
     });
     if (!info) {
+      // Another worker of the same durable may add it at the same moment; same config, same result.
       await this.jsm.consumers.add(stream, wanted);
     } else if (
       info.config.ack_wait !== wanted.ack_wait ||
@@ -423,13 +499,12 @@ class NatsConsumer {
         failures++;
         this.ctx.logger.warn({ err, kind, failures }, 'fetching jobs failed; retrying');
         await sleep(backoffDelayMs(failures + 1, FETCH_RETRY));
-        if (failures % 5 === 0) {
-          // Persistent failures may mean the consumer (or stream) is gone: recreate it.
-          puller = await this.ctx.reensure(kind).catch((e: unknown) => {
-            this.ctx.logger.warn({ err: e, kind }, 'recreating the consumer failed');
-            return puller;
-          });
-        }
+        // A pull nobody answers usually means the consumer (or the whole stream) is gone,
+        // e.g. the server restarted without its store: re-create them before pulling again.
+        puller = await this.ctx.reensure(kind).catch((e: unknown) => {
+          this.ctx.logger.warn({ err: e, kind }, 'recreating the consumer failed');
+          return puller;
+        });
       } finally {
         if (batch) this.fetches.delete(batch);
         this.slots.release(reserved - received);
@@ -508,6 +583,13 @@ class NatsConsumer {
 
 function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
+}
+
+function isNoResponders(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.name === 'NoRespondersError' || /no responders/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -25,6 +25,7 @@ import { CassandraAkamaiState } from './cassandra-akamai-state';
 import { CassandraSession } from './cassandra-session';
 import { CassandraDomainClaims } from './domain-claims';
 import { CassandraFlavorTable } from './flavor-table';
+import type { KeyspacePolicy } from './keyspace-history';
 import { ensureKeyspace, migrateCassandra } from './migrator';
 import { CassandraOutbox } from './outbox-pages';
 import { CassandraProjectLease } from './project-lease';
@@ -39,7 +40,10 @@ export class CassandraCatalogStore implements CatalogStore {
   private readonly outbox: CassandraOutbox;
   private readonly flavors: CassandraFlavorTable;
 
-  private constructor(private readonly session: CassandraSession) {
+  private constructor(
+    private readonly session: CassandraSession,
+    private readonly keyspace: string,
+  ) {
     this.services = new CassandraServiceTable(session);
     this.claims = new CassandraDomainClaims(session, this.services);
     this.projects = new CassandraProjectLease(session, this.services);
@@ -48,12 +52,16 @@ export class CassandraCatalogStore implements CatalogStore {
     this.akamai = new CassandraAkamaiState(session.client, session);
   }
 
-  /** Connects, creates the keyspace if missing and applies pending migrations. */
+  /**
+   * Connects, creates the keyspace if it is missing and `policy` allows (a first start, never
+   * over lost data: ./keyspace-history.ts) and applies pending migrations.
+   */
   static async open(
     config: CassandraConfig,
     log: (msg: string) => void = () => undefined,
+    policy: KeyspacePolicy = { create: config.createKeyspace, explicit: false },
   ): Promise<CassandraCatalogStore> {
-    await ensureKeyspace(config);
+    await ensureKeyspace(config, policy, log);
     const client = createCassandraClient(config, config.keyspace);
     try {
       await client.connect();
@@ -61,7 +69,10 @@ export class CassandraCatalogStore implements CatalogStore {
       log(
         `cassandra schema at version ${report.current} (applied now: ${report.applied.join(', ') || 'none'})`,
       );
-      const store = new CassandraCatalogStore(new CassandraSession(client, config));
+      const store = new CassandraCatalogStore(
+        new CassandraSession(client, config),
+        config.keyspace,
+      );
       // The relay's scan starts at the oldest bucket a job of this catalog can be in.
       await store.outbox.seedCursor();
       return store;
@@ -202,10 +213,14 @@ export class CassandraCatalogStore implements CatalogStore {
     await this.run(() => this.outbox.markRelayed(jobIds));
   }
 
+  /** The cluster answers and the keyspace is there (a lost keyspace is an outage too). */
   async ping(): Promise<boolean> {
     try {
-      await this.session.readOne('SELECT release_version FROM system.local', []);
-      return true;
+      const row = await this.session.readOne(
+        'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
+        [this.keyspace],
+      );
+      return row !== undefined;
     } catch {
       return false;
     }

@@ -22,6 +22,14 @@ describe('translateCassandraError', () => {
     ['WriteTimeout', responseError(codes.writeTimeout)],
     ['ReadTimeout', responseError(codes.readTimeout)],
     ['Overloaded', responseError(codes.overloaded)],
+    [
+      'a keyspace that does not exist',
+      new cassandra.errors.ResponseError(codes.invalid, 'keyspace poppy_a1 does not exist'),
+    ],
+    [
+      'a table of a dropped keyspace',
+      new cassandra.errors.ResponseError(codes.invalid, 'unconfigured table services'),
+    ],
   ])('turns %s into unavailable, keeping the cause', (_name, error) => {
     const translated = translateCassandraError(error);
     expect(translated).toBeInstanceOf(PoppyError);

@@ -85,9 +85,29 @@ export function isCassandraUnavailable(error: unknown): boolean {
   return error.name === 'DriverError';
 }
 
-/** Driver outage → PoppyError unavailable (cause kept for the log); anything else unchanged. */
+/**
+ * "Keyspace … does not exist" / "unconfigured table": the keyspace went away under a running
+ * catalog (dropped, or a node that lost its data). Requests answer 503 like any outage (never
+ * 500); a restart then stops with what happened (./keyspace-history.ts).
+ */
+export function isKeyspaceMissing(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ResponseError' &&
+    (error as { code?: number }).code === cassandra.types.responseErrorCodes.invalid &&
+    /keyspace \S+ does not exist|unconfigured table/i.test(error.message)
+  );
+}
+
+/** Driver outage or lost keyspace → PoppyError unavailable (cause kept for the log); anything else unchanged. */
 export function translateCassandraError(error: unknown): unknown {
   if (error instanceof PoppyError) return error;
+  if (isKeyspaceMissing(error)) {
+    return unavailable(
+      `catalog storage (cassandra) lost its keyspace: ${(error as Error).message}`,
+      error,
+    );
+  }
   if (isCassandraUnavailable(error)) {
     return unavailable(
       `catalog storage (cassandra) is unavailable: ${(error as Error).message}`,

@@ -18,7 +18,9 @@ describe('cassandra config', () => {
       readConsistency: 'LOCAL_QUORUM',
       serialConsistency: 'LOCAL_SERIAL',
       requestTimeoutMs: 4000,
+      createKeyspace: true,
     });
+    expect(read({ POPPY_CASSANDRA_CREATE_KEYSPACE: 'false' }).createKeyspace).toBe(false);
   });
 
   it('reads a multi-DC replication and renders it as CQL', () => {

@@ -44,6 +44,13 @@ export interface CassandraConfig {
   serialConsistency: SerialConsistencyName;
   /** Per-request timeout; below the gRPC deadline so the caller gets a 503, not a deadline. @default 4000 (POPPY_CASSANDRA_REQUEST_TIMEOUT_MS) */
   requestTimeoutMs: number;
+  /**
+   * Whether a start may create a missing keyspace (a first start; never one this catalog
+   * recorded using, see ./keyspace-history.ts). Production sets false and creates it with
+   * the `migrate` command, so a lost keyspace always stops the catalog.
+   * @default true (POPPY_CASSANDRA_CREATE_KEYSPACE)
+   */
+  createKeyspace: boolean;
   /** PasswordAuthenticator credentials; both or neither. (POPPY_CASSANDRA_USERNAME / POPPY_CASSANDRA_PASSWORD) */
   username?: string;
   password?: string;
@@ -119,6 +126,7 @@ export function readCassandraConfig(e: EnvReader): CassandraConfig {
       'LOCAL_SERIAL',
     ),
     requestTimeoutMs: e.int('POPPY_CASSANDRA_REQUEST_TIMEOUT_MS', 4000, { min: 100, max: 120000 }),
+    createKeyspace: e.bool('POPPY_CASSANDRA_CREATE_KEYSPACE', true),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
   };

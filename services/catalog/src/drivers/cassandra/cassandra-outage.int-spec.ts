@@ -1,12 +1,13 @@
 /**
  * Cassandra goes away under load and comes back: catalog + gateway as real processes on a
- * Cassandra node of this test's own (port OUTAGE_PORT, so other suites' node is untouched),
+ * durable Cassandra node of this test's own (port OUTAGE_PORT, so other suites' node is untouched),
  * with creates and reads flowing the whole time. While the node is down every request must
  * fail with 503 and Poppy's error body, no process may die, requests succeed again once it is
  * back, and every create that was acknowledged (202) is still there.
  */
 import {
   cassandraNode,
+  cassandraPortFromEnv,
   dropTestKeyspace,
   startSuite,
   testKeyspace,
@@ -15,9 +16,12 @@ import {
 
 jest.setTimeout(240_000);
 
-const OUTAGE_PORT = 9143;
+// POPPY_TEST_CASSANDRA_OUTAGE_PORT gives a run a node of its own (runs must never share one).
+const OUTAGE_PORT = cassandraPortFromEnv('POPPY_TEST_CASSANDRA_OUTAGE_PORT', 9143);
 const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please retry later.';
-const node = cassandraNode(OUTAGE_PORT);
+// Durable (commit log synced before each ack): the test stops the node and then counts every
+// acknowledged create; the fast default mode may lose them (tools/infra/cassandra/README.md).
+const node = cassandraNode(OUTAGE_PORT, { durable: true });
 const keyspace = testKeyspace('poppy_outage');
 let suite: Suite | undefined;
 /** Load runs while true; cleared by afterAll too, so a failed assertion cannot leave it running. */

@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type cassandra from 'cassandra-driver';
 import { CONSISTENCY, createCassandraClient } from './cassandra-client';
 import { replicationCql, type CassandraConfig } from './cassandra-config';
+import { checkMissingKeyspace, type KeyspacePolicy } from './keyspace-history';
 import { CASSANDRA_MIGRATIONS, type CassandraMigration } from './migrations';
 
 const LOCK_TTL_S = 60;
@@ -35,15 +36,48 @@ export interface MigrationReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Creates the keyspace if it is missing, with a client of its own (not bound to a keyspace). */
-export async function ensureKeyspace(config: CassandraConfig): Promise<void> {
+/**
+ * Creates the keyspace if it is missing and `policy` allows it (./keyspace-history.ts), with a
+ * client of its own (not bound to a keyspace); records that this catalog uses it. Returns the
+ * cluster's name.
+ */
+export async function ensureKeyspace(
+  config: CassandraConfig,
+  policy: KeyspacePolicy,
+  log: (msg: string) => void = () => undefined,
+): Promise<string> {
   const client = createCassandraClient(config);
   try {
-    await client.execute(
-      `CREATE KEYSPACE IF NOT EXISTS ${config.keyspace} WITH replication = ${replicationCql(config.replication)}`,
-      [],
-      { prepare: false },
+    const read = { prepare: true, consistency: CONSISTENCY[config.readConsistency] };
+    const cluster = String(
+      (await client.execute('SELECT cluster_name FROM system.local', [], read))
+        .first()
+        ?.get('cluster_name') ?? 'unknown',
     );
+    const exists =
+      (
+        await client.execute(
+          'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
+          [config.keyspace],
+          read,
+        )
+      ).rowLength > 0;
+    if (!exists) {
+      checkMissingKeyspace(cluster, config.keyspace, policy);
+      if (policy.history?.usedSince(cluster, config.keyspace)) {
+        log(`re-creating keyspace ${config.keyspace} on request (migrate) over lost data`);
+        policy.history.forget(cluster, config.keyspace);
+      } else {
+        log(`creating keyspace ${config.keyspace} (first start on cluster ${cluster})`);
+      }
+      await client.execute(
+        `CREATE KEYSPACE IF NOT EXISTS ${config.keyspace} WITH replication = ${replicationCql(config.replication)}`,
+        [],
+        { prepare: false },
+      );
+    }
+    policy.history?.recordUse(cluster, config.keyspace);
+    return cluster;
   } finally {
     await client.shutdown();
   }
