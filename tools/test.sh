@@ -15,6 +15,7 @@ bash tools/infra/pdns.sh install && bash tools/infra/moto.sh install   # PowerDN
 bash tools/infra/pebble.sh install      # pebble + pebble-challtestsrv (ACME), openssl
 bash tools/infra/cassandra.sh install   # Java 17 + Maven; jars cached under .cache/cassandra
 bash tools/infra/varnish.sh install     # varnishd (provider-varnish tests start their own)
+bash tools/infra/kustomize.sh install   # kustomize from the Go module proxy (deploy/manifests.spec.ts renders the overlays)
 
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
