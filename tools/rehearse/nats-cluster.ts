@@ -30,6 +30,8 @@ export interface NatsCluster {
   /** Every node's client URL, comma-separated (POPPY_NATS_URL). */
   readonly urls: string;
   readonly size: number;
+  /** How many nodes hold `stream` (its leader and replicas), as a running node reports it. */
+  streamReplicas(stream: string): Promise<number>;
   kill(index: number): Promise<void>;
   start(index: number): Promise<void>;
   stop(): Promise<void>;
@@ -75,6 +77,20 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   return {
     urls: nodes.map((n) => `nats://127.0.0.1:${n.port}`).join(','),
     size,
+    streamReplicas: async (stream) => {
+      const node = nodes.find((n) => n.server)!;
+      const res = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz?streams=true`);
+      const body = (await res.json()) as {
+        account_details?: Array<{
+          stream_detail?: Array<{ name: string; cluster?: { replicas?: unknown[] } }>;
+        }>;
+      };
+      const info = (body.account_details ?? [])
+        .flatMap((a) => a.stream_detail ?? [])
+        .find((d) => d.name === stream);
+      if (!info) throw new Error(`NATS cluster: no stream ${stream}`);
+      return 1 + (info.cluster?.replicas?.length ?? 0);
+    },
     kill: async (index) => {
       const server = nodes[index]!.server;
       nodes[index]!.server = undefined;

@@ -26,6 +26,7 @@ it('loses no request and strands no job while every kind is killed and rolled', 
       'roll provider-mock',
     ]);
     expect(report.created).toBeGreaterThan(10);
+    expect(report.streamReplicas).toBe(3);
     expect({ lost: report.lost, stuck: report.stuck }).toEqual({ lost: 0, stuck: 0 });
   } finally {
     await dropTestKeyspace(cassandra, keyspace);

@@ -51,6 +51,8 @@ export interface RehearsalReport {
   deployed: number;
   stuck: number;
   frontRetries: number;
+  /** Nodes holding the jobs stream (POPPY_JOBS) at the end. */
+  streamReplicas: number;
   /** Why requests failed, with counts (empty when none did). */
   failures: Record<string, number>;
   /** Resident memory of one replica of each kind at the end, MiB. */
@@ -215,6 +217,7 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
       deployed,
       stuck,
       frontRetries: fronts.gateway.retries,
+      streamReplicas: await nats.streamReplicas('POPPY_JOBS'),
       failures: Object.fromEntries(load.failures),
       rssMiB,
     };
@@ -393,7 +396,8 @@ export function formatReport(report: RehearsalReport): string {
     ...rows,
     '',
     `requests ${report.requests}, lost ${report.lost}; services created ${report.created}, ` +
-      `deployed ${report.deployed}, stuck ${report.stuck}; front retries ${report.frontRetries}`,
+      `deployed ${report.deployed}, stuck ${report.stuck}; front retries ${report.frontRetries}; ` +
+      `jobs stream on ${report.streamReplicas} NATS nodes`,
     ...Object.entries(report.failures).map(([why, n]) => `failed: ${n} × ${why}`),
     `RSS MiB (one replica each, at the end): ${Object.entries(report.rssMiB)
       .map(([k, v]) => `${k} ${v}`)
