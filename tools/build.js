@@ -20,6 +20,8 @@ function entryPoints() {
     const main = path.join(root, 'tools/bench', name, 'main.ts');
     if (fs.existsSync(main)) entries[`bench-${name}`] = main;
   }
+  // The multi-replica rehearsal (npm run rehearse; docs/reliability.md).
+  entries.rehearse = path.join(root, 'tools/rehearse/main.ts');
   return entries;
 }
 

@@ -15,6 +15,8 @@ bash tools/infra/pdns.sh install && bash tools/infra/moto.sh install   # PowerDN
 bash tools/infra/pebble.sh install      # pebble + pebble-challtestsrv (ACME), openssl
 bash tools/infra/cassandra.sh install   # Java 17 + Maven; jars cached under .cache/cassandra
 bash tools/infra/varnish.sh install     # varnishd (provider-varnish tests start their own)
+bash tools/infra/kustomize.sh install   # kustomize from the Go module proxy (deploy/manifests.spec.ts renders the overlays)
+bash tools/infra/node24.sh install      # Node 24 LTS from the npm registry + better-sqlite3 built for it
 
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
@@ -36,6 +38,9 @@ if ! bash tools/infra/cassandra.sh status --port "$CASSANDRA_TEST_PORT" 2>/dev/n
 fi
 bash tools/infra/cassandra.sh start --port "$CASSANDRA_TEST_PORT"
 export POPPY_TEST_CASSANDRA="127.0.0.1:$CASSANDRA_TEST_PORT"
+
+step "unit tests on Node 24 (the images' Node; docs/adr/0010-kubernetes.md)"
+bash tools/infra/node24.sh test --ci --silent
 
 step "jest"
 status=0

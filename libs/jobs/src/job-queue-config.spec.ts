@@ -22,9 +22,19 @@ describe('readJobQueueConfig', () => {
       servers: ['nats://a:4222', 'nats://b:4222'],
       stream: 'POPPY_JOBS',
       subjectPrefix: 'poppy',
+      replicas: 1,
       durable: 'workers',
       connectionName: 'test',
     });
+  });
+
+  it('reads the stream replicas a JetStream cluster keeps', () => {
+    expect(read({ POPPY_QUEUE: 'nats', POPPY_NATS_STREAM_REPLICAS: '3' })).toMatchObject({
+      replicas: 3,
+    });
+    expect(() => read({ POPPY_QUEUE: 'nats', POPPY_NATS_STREAM_REPLICAS: '0' })).toThrow(
+      /POPPY_NATS_STREAM_REPLICAS/,
+    );
   });
 
   it('lists every problem at once', () => {

@@ -7,7 +7,8 @@ import type { JobQueueConfig } from './create-job-queue';
  * outbox relay and the provisioning workers):
  * POPPY_QUEUE `sqlite` (default: one file shared by the processes of this machine,
  * POPPY_QUEUE_FILE, default `<dataDir>/jobs.sqlite`) or `nats` (POPPY_NATS_URL,
- * POPPY_NATS_STREAM, POPPY_NATS_SUBJECT_PREFIX).
+ * POPPY_NATS_STREAM, POPPY_NATS_SUBJECT_PREFIX, POPPY_NATS_STREAM_REPLICAS: copies of a stream
+ * this process creates, 3 on a 3-node JetStream cluster).
  */
 export function readJobQueueConfig(
   e: EnvReader,
@@ -30,6 +31,7 @@ export function readJobQueueConfig(
     servers,
     stream: e.string('POPPY_NATS_STREAM', 'POPPY_JOBS'),
     subjectPrefix: e.string('POPPY_NATS_SUBJECT_PREFIX', 'poppy'),
+    replicas: e.int('POPPY_NATS_STREAM_REPLICAS', 1, { min: 1, max: 5 }),
     ...(options.durable ? { durable: options.durable } : {}),
     connectionName: options.connectionName,
   };

@@ -80,6 +80,13 @@ export interface NatsJobQueueOptions {
    */
   duplicateWindowMs?: number;
   /**
+   * Copies of the stream a JetStream cluster keeps, set when this queue creates the stream
+   * (an existing stream is left as it is). 3 on a 3-node cluster survives one node's loss
+   * (deploy/kustomize/infra/nats; docs/reliability.md); a single server takes only 1.
+   * @default 1
+   */
+  replicas?: number;
+  /**
    * How long publish() keeps retrying while the server is unreachable (restart,
    * failover). Retrying is safe: the message id makes a re-sent publish a duplicate.
    * @default 15_000
@@ -150,6 +157,7 @@ export class NatsJobQueue implements JobQueue {
       subjectPrefix: options.subjectPrefix ?? 'poppy',
       durable: options.durable ?? 'poppy-workers',
       duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
+      replicas: options.replicas ?? 1,
       publishTimeoutMs: options.publishTimeoutMs ?? 15_000,
     };
     const problems: string[] = [];
@@ -165,6 +173,8 @@ export class NatsJobQueue implements JobQueue {
     if (!(settings.publishTimeoutMs > 0)) problems.push('publishTimeoutMs must be > 0');
     const topologyCheckMs = options.topologyCheckMs ?? 5_000;
     if (!(topologyCheckMs > 0)) problems.push('topologyCheckMs must be > 0');
+    if (!(Number.isInteger(settings.replicas) && settings.replicas >= 1 && settings.replicas <= 5))
+      problems.push('replicas must be an integer from 1 to 5');
     if (problems.length > 0)
       throw new RangeError(`invalid NATS job queue options: ${problems.join('; ')}`);
 
@@ -340,7 +350,7 @@ export class NatsJobQueue implements JobQueue {
 
   /** Creates the stream if it is missing (true when this call created it). */
   private async ensureStream(): Promise<boolean> {
-    const { stream, subjectPrefix, duplicateWindowMs } = this.settings;
+    const { stream, subjectPrefix, duplicateWindowMs, replicas } = this.settings;
     const subjects = [`${subjectPrefix}.jobs.>`];
     const existing = await this.jsm.streams.info(stream).catch((err: unknown) => {
       if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return undefined;
@@ -354,6 +364,7 @@ export class NatsJobQueue implements JobQueue {
           retention: RetentionPolicy.Workqueue,
           storage: StorageType.File,
           duplicate_window: nats.nanos(duplicateWindowMs),
+          num_replicas: replicas,
         });
         return true;
       } catch (err) {
