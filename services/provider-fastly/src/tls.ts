@@ -69,7 +69,7 @@ export class FastlyTls {
     for (const c of certificates.filter((c) => c.name === name))
       await withVendorErrors('certificate', () => this.api.deleteCertificate(c.id));
     const keys = await withVendorErrors('certificate', () => this.api.listPrivateKeys());
-    for (const k of keys.filter((k) => k.name === name))
+    for (const k of keys.filter((k) => k.name?.startsWith(`${name}-`)))
       await withVendorErrors('certificate', () => this.api.deletePrivateKey(k.id));
     for (const s of await withVendorErrors('certificate', () => this.api.findSubscriptions(domain)))
       await withVendorErrors('certificate', () => this.api.deleteSubscription(s.id));
