@@ -18,7 +18,6 @@ export const CAPABILITIES = {
     'URL purge per domain (soft: Fastly-Soft-Purge: 1); /* hard → purge_all, soft → the service surrogate key',
   certificates:
     'custom PEM (private key + certificate + TLS activation per domain), else a Fastly TLS subscription',
-  metrics: 'historical stats of the service (/stats/service/{sid})',
   rateLimit:
     'every call through the account budget; Fastly-RateLimit-Remaining/-Reset observed; 429 pauses until reset',
 } as const;
@@ -31,6 +30,8 @@ export const KNOWN_UNSUPPORTED: Readonly<Record<string, string>> = {
   'unknown-geography': 'the geography value has no ISO 3166 country code',
   'invalid-client-ip': 'a client_ip must be an IPv4/IPv6 address or CIDR to become a VCL ACL entry',
   'invalid-referrer': 'a referrer must be a host name to become a VCL regex',
+  metrics:
+    "GetMetrics returns no series: the RPC names a domain, Fastly's stats (/stats/service/{sid}) are per service, and finding a domain's service means reading every service",
   'invalid-request-url': 'a request_url with quotes, braces or spaces cannot be a VCL string',
 };
 

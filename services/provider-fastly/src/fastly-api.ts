@@ -52,19 +52,6 @@ export interface ValidationResult {
   msg?: string;
 }
 
-/** One bucket of `/stats/service/{sid}` (fields the driver reports). */
-export interface StatsBucket {
-  startTime: number;
-  requests: number;
-  bandwidth: number;
-  hits: number;
-  miss: number;
-  status2xx: number;
-  status3xx: number;
-  status4xx: number;
-  status5xx: number;
-}
-
 export interface TlsObject {
   id: string;
   name?: string;
@@ -99,13 +86,6 @@ export interface FastlyApi {
   purgeUrl(hostAndPath: string, soft: boolean): Promise<void>;
   purgeAll(serviceId: string): Promise<void>;
   purgeKey(serviceId: string, key: string, soft: boolean): Promise<void>;
-  /** `GET /stats/service/{sid}`, `from`/`to` in Unix seconds. */
-  stats(
-    serviceId: string,
-    fromS: number,
-    toS: number,
-    by: 'minute' | 'hour' | 'day',
-  ): Promise<StatsBucket[]>;
   // TLS (JSON:API). Custom certificates: key, certificate, activation per domain.
   listPrivateKeys(): Promise<TlsObject[]>;
   createPrivateKey(name: string, pem: string): Promise<TlsObject>;

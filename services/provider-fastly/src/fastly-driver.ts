@@ -138,7 +138,7 @@ export class FastlyDriver implements ProviderDriver {
 
   async getMetrics(req: providerV1.GetMetricsRequest): Promise<providerV1.GetMetricsResponse> {
     void req;
-    // The RPC names a domain; Fastly's stats are per service (see README "Metrics").
+    // KNOWN_UNSUPPORTED.metrics: the RPC names a domain; Fastly's stats are per service.
     return { series: [] };
   }
 

@@ -16,7 +16,6 @@ import {
   type ConfigObject,
   type FastlyApi,
   type FastlyService,
-  type StatsBucket,
   type TlsObject,
   type ValidationResult,
   type VersionConfig,
@@ -271,29 +270,6 @@ export class HttpFastlyApi implements FastlyApi {
 
   purgeKey(serviceId: string, key: string, soft: boolean): Promise<void> {
     return this.purge(`/service/${enc(serviceId)}/purge/${enc(key)}`, soft);
-  }
-
-  async stats(
-    serviceId: string,
-    fromS: number,
-    toS: number,
-    by: 'minute' | 'hour' | 'day',
-  ): Promise<StatsBucket[]> {
-    const result = await this.call<{ data?: Array<Record<string, number>> }>(
-      'GET',
-      `/stats/service/${enc(serviceId)}?from=${fromS}&to=${toS}&by=${by}`,
-    );
-    return (result?.data ?? []).map((r) => ({
-      startTime: Number(r.start_time ?? 0),
-      requests: Number(r.requests ?? 0),
-      bandwidth: Number(r.bandwidth ?? 0),
-      hits: Number(r.hits ?? 0),
-      miss: Number(r.miss ?? 0),
-      status2xx: Number(r.status_2xx ?? 0),
-      status3xx: Number(r.status_3xx ?? 0),
-      status4xx: Number(r.status_4xx ?? 0),
-      status5xx: Number(r.status_5xx ?? 0),
-    }));
   }
 
   // --- TLS (JSON:API) ------------------------------------------------------------------

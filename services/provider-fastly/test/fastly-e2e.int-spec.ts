@@ -10,7 +10,7 @@ import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import { createPromiseClient } from '@poppy/platform';
 import { callApi, waitForServiceStatus, startSuite, type Suite } from '@poppy/testing';
-import { FakeFastly, type FakeService } from '../../../tools/fakes/fastly/fake-fastly';
+import { FakeFastly, type FakeService } from '@poppy/fakes/fastly';
 
 jest.setTimeout(60_000);
 

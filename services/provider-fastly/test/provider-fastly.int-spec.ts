@@ -13,7 +13,7 @@ import {
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
 import { startProcess, type RunningProcess } from '@poppy/testing';
-import { FakeFastly } from '../../../tools/fakes/fastly/fake-fastly';
+import { FakeFastly } from '@poppy/fakes/fastly';
 
 interface Adapter {
   process: RunningProcess;
