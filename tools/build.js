@@ -22,6 +22,12 @@ function entryPoints() {
   }
   // The multi-replica rehearsal (npm run rehearse; docs/reliability.md).
   entries.rehearse = path.join(root, 'tools/rehearse/main.ts');
+  // Vendor fakes (tools/fakes/<vendor>/main.ts) run as processes for benchmarks: dist/fake-<vendor>.
+  const fakes = path.join(root, 'tools/fakes');
+  for (const name of fs.existsSync(fakes) ? fs.readdirSync(fakes) : []) {
+    const main = path.join(fakes, name, 'main.ts');
+    if (fs.existsSync(main)) entries[`fake-${name}`] = main;
+  }
   return entries;
 }
 

@@ -11,6 +11,7 @@ import { loadCatalogConfig } from '../../services/catalog/src/config';
 import { loadCertificatesConfig } from '../../services/certificates/src/config';
 import { loadDnsConfig } from '../../services/dns/src/config';
 import { loadProviderCloudFrontConfig } from '../../services/provider-cloudfront/src/config';
+import { loadProviderFastlyConfig } from '../../services/provider-fastly/src/config';
 import { loadProviderMockConfig } from '../../services/provider-mock/src/config';
 import { loadProviderVarnishConfig } from '../../services/provider-varnish/src/config';
 import { loadProvisioningConfig } from '../../services/provisioning/src/config';
@@ -26,6 +27,7 @@ const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'provider-mock': loadProviderMockConfig,
   'provider-varnish': loadProviderVarnishConfig,
   'provider-cloudfront': loadProviderCloudFrontConfig,
+  'provider-fastly': loadProviderFastlyConfig,
 };
 
 /** Values that send a loader down a branch reading more variables. */
