@@ -18,11 +18,7 @@ import {
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
 import { startProcess, type RunningProcess } from '@poppy/testing';
-import {
-  FAKE_TOKEN,
-  FAKE_ZONE_ID,
-  FakeCloudflare,
-} from '../../../tools/fakes/cloudflare/fake-cloudflare';
+import { FAKE_TOKEN, FAKE_ZONE_ID, FakeCloudflare } from '@poppy/fakes/cloudflare';
 
 jest.setTimeout(30_000);
 

@@ -457,7 +457,8 @@ export class FakeCloudflare {
     if (typeof hostname !== 'string' || hostname === '')
       throw fail(400, 1407, 'The custom hostname is not valid.');
     const name = hostname.toLowerCase();
-    if (/[^\x00-\x7f]/.test(name)) throw fail(400, 1408, 'Non-ASCII hostnames are not supported.');
+    if ([...name].some((c) => c.charCodeAt(0) > 0x7f))
+      throw fail(400, 1408, 'Non-ASCII hostnames are not supported.');
     if (!HOSTNAME.test(name)) throw fail(400, 1407, `The custom hostname ${name} is not valid.`);
     if (RESERVED_TLDS.has(name.split('.').pop()!))
       throw fail(400, 1409, `The custom hostname ${name} uses a reserved top level domain.`);
