@@ -10,6 +10,7 @@ import { loadGatewayConfig } from '../../gateway/src/config';
 import { loadCatalogConfig } from '../../services/catalog/src/config';
 import { loadCertificatesConfig } from '../../services/certificates/src/config';
 import { loadDnsConfig } from '../../services/dns/src/config';
+import { loadProviderCloudflareConfig } from '../../services/provider-cloudflare/src/config';
 import { loadProviderCloudFrontConfig } from '../../services/provider-cloudfront/src/config';
 import { loadProviderFastlyConfig } from '../../services/provider-fastly/src/config';
 import { loadProviderMockConfig } from '../../services/provider-mock/src/config';
@@ -28,6 +29,7 @@ const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'provider-varnish': loadProviderVarnishConfig,
   'provider-cloudfront': loadProviderCloudFrontConfig,
   'provider-fastly': loadProviderFastlyConfig,
+  'provider-cloudflare': loadProviderCloudflareConfig,
 };
 
 /** Values that send a loader down a branch reading more variables. */
