@@ -34,8 +34,12 @@ node_gyp() {
   printf '%s\n' "$gyp"
 }
 
+loads() {
+  "$NODE" -e "new (require('$SQLITE'))(':memory:').prepare('select 1').get()" 2>/dev/null
+}
+
 cmd_install() {
-  if [[ -x "$NODE" && -f "$SQLITE/build/Release/better_sqlite3.node" ]]; then
+  if [[ -x "$NODE" && -f "$SQLITE/build/Release/better_sqlite3.node" ]] && loads; then
     log "Node $("$NODE" --version) and better-sqlite3 for it already installed in $DIR"
     return 0
   fi
@@ -52,10 +56,16 @@ cmd_install() {
   rm -rf "$SQLITE" && mkdir -p "$(dirname "$SQLITE")"
   # A real copy (not hard links): the build must not touch the workspace's own binary.
   cp -r "$ROOT/node_modules/better-sqlite3" "$SQLITE"
+  # Its runtime dependencies beside it: the cache is outside the repo, so they do not resolve
+  # from the workspace's node_modules.
+  local dep
+  for dep in bindings file-uri-to-path; do
+    rm -rf "$DIR/node_modules/$dep" && cp -r "$ROOT/node_modules/$dep" "$DIR/node_modules/$dep"
+  done
   rm -rf "$SQLITE/build"
   (cd "$SQLITE" && "$NODE" "$(node_gyp)" rebuild --release --nodedir="$DIR/node" >"$DIR/node-gyp.log" 2>&1) ||
     die "node-gyp rebuild failed; see $DIR/node-gyp.log"
-  "$NODE" -e "new (require('$SQLITE'))(':memory:').prepare('select 1').get()" ||
+  loads ||
     die "better-sqlite3 built for Node $VERSION does not load"
   log "installed Node $("$NODE" --version) in $DIR"
 }
