@@ -20,6 +20,12 @@ function entryPoints() {
     const main = path.join(root, 'tools/bench', name, 'main.ts');
     if (fs.existsSync(main)) entries[`bench-${name}`] = main;
   }
+  // Vendor fakes (tools/fakes/<vendor>/main.ts) run as processes for benchmarks: dist/fake-<vendor>.
+  const fakes = path.join(root, 'tools/fakes');
+  for (const name of fs.existsSync(fakes) ? fs.readdirSync(fakes) : []) {
+    const main = path.join(fakes, name, 'main.ts');
+    if (fs.existsSync(main)) entries[`fake-${name}`] = main;
+  }
   return entries;
 }
 
