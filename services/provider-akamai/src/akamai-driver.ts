@@ -31,7 +31,7 @@ import {
   type PropertyPlan,
   type PropertySettings,
 } from './rule-tree';
-import { AkamaiHttpError, withVendorErrors } from './vendor-errors';
+import { AkamaiHttpError, fromVendorError, withVendorErrors } from './vendor-errors';
 
 export interface AkamaiDriverOptions {
   api: AkamaiApi;
@@ -331,16 +331,7 @@ export class AkamaiDriver implements ProviderDriver {
     const plan = this.plan(serviceId, spec);
     let property = await this.findProperty(serviceId, propertyId);
     if (!property) {
-      const id = await this.call('create property', () =>
-        this.api.createProperty(propertyName(serviceId)),
-      );
-      property = {
-        propertyId: id,
-        propertyName: propertyName(serviceId),
-        latestVersion: 1,
-        stagingVersion: null,
-        productionVersion: null,
-      };
+      property = await this.createProperty(serviceId);
     }
     const id = property.propertyId;
     let activations = await this.call('list activations', () => this.api.listActivations(id));
@@ -388,6 +379,27 @@ export class AkamaiDriver implements ProviderDriver {
       status,
       domains_certificate_status: await this.certificateStatuses(spec),
     };
+  }
+
+  /** A replayed create whose first answer was lost finds the property its name already names. */
+  private async createProperty(serviceId: string): Promise<PropertySummary> {
+    const name = propertyName(serviceId);
+    try {
+      const id = await this.api.createProperty(name);
+      return {
+        propertyId: id,
+        propertyName: name,
+        latestVersion: 1,
+        stagingVersion: null,
+        productionVersion: null,
+      };
+    } catch (error) {
+      if (error instanceof AkamaiHttpError && error.status === 400) {
+        const existing = await this.findProperty(serviceId, '');
+        if (existing) return existing;
+      }
+      throw fromVendorError(error, 'create property');
+    }
   }
 
   /** For san/sni domains: their CPS enrollment's status (create_in_progress until one exists). */
