@@ -10,6 +10,7 @@ import { loadGatewayConfig } from '../../gateway/src/config';
 import { loadCatalogConfig } from '../../services/catalog/src/config';
 import { loadCertificatesConfig } from '../../services/certificates/src/config';
 import { loadDnsConfig } from '../../services/dns/src/config';
+import { loadProviderAkamaiConfig } from '../../services/provider-akamai/src/config';
 import { loadProviderCloudFrontConfig } from '../../services/provider-cloudfront/src/config';
 import { loadProviderMockConfig } from '../../services/provider-mock/src/config';
 import { loadProviderVarnishConfig } from '../../services/provider-varnish/src/config';
@@ -26,6 +27,7 @@ const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'provider-mock': loadProviderMockConfig,
   'provider-varnish': loadProviderVarnishConfig,
   'provider-cloudfront': loadProviderCloudFrontConfig,
+  'provider-akamai': loadProviderAkamaiConfig,
 };
 
 /** Values that send a loader down a branch reading more variables. */

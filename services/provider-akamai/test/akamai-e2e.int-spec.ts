@@ -9,7 +9,7 @@ import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import { createPromiseClient } from '@poppy/platform';
 import { callApi, startSuite, waitForServiceStatus, type Suite } from '@poppy/testing';
-import { FakeAkamai } from '../../../tools/fakes/akamai/fake-akamai';
+import { FakeAkamai } from '@poppy/fakes/akamai';
 import { akamaiEnv } from './akamai-env';
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 /** The provider-akamai settings that point it at a running FakeAkamai (tests only). */
-import { FAKE_CREDENTIALS, type FakeAkamai } from '../../../tools/fakes/akamai/fake-akamai';
+import { FAKE_CREDENTIALS, type FakeAkamai } from '@poppy/fakes/akamai';
 
 export function akamaiEnv(
   fake: FakeAkamai,

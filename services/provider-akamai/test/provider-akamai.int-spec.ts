@@ -13,7 +13,7 @@ import {
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
 import { startProcess, type RunningProcess } from '@poppy/testing';
-import { FakeAkamai } from '../../../tools/fakes/akamai/fake-akamai';
+import { FakeAkamai } from '@poppy/fakes/akamai';
 import { akamaiEnv } from './akamai-env';
 
 interface Adapter {
