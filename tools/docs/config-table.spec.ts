@@ -11,6 +11,7 @@ import { loadCatalogConfig } from '../../services/catalog/src/config';
 import { loadCertificatesConfig } from '../../services/certificates/src/config';
 import { loadDnsConfig } from '../../services/dns/src/config';
 import { loadProviderCloudflareConfig } from '../../services/provider-cloudflare/src/config';
+import { loadProviderAkamaiConfig } from '../../services/provider-akamai/src/config';
 import { loadProviderCloudFrontConfig } from '../../services/provider-cloudfront/src/config';
 import { loadProviderFastlyConfig } from '../../services/provider-fastly/src/config';
 import { loadProviderMockConfig } from '../../services/provider-mock/src/config';
@@ -30,6 +31,7 @@ const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'provider-cloudfront': loadProviderCloudFrontConfig,
   'provider-fastly': loadProviderFastlyConfig,
   'provider-cloudflare': loadProviderCloudflareConfig,
+  'provider-akamai': loadProviderAkamaiConfig,
 };
 
 /** Values that send a loader down a branch reading more variables. */
