@@ -1,6 +1,12 @@
 import { catalogV1, certificatesV1 } from '@poppy/contracts';
 import { createJobQueue, SERVICE_JOB_KINDS, type JobQueue } from '@poppy/jobs';
-import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
+import {
+  createPromiseClient,
+  limitRepeatedLogs,
+  startGrpcServer,
+  type Logger,
+  type Shutdown,
+} from '@poppy/platform';
 import { createProviderClient } from '@poppy/provider-kit';
 import { CircuitBreakers } from '@poppy/resilience';
 import type { ProvisioningConfig } from './config';
@@ -14,9 +20,11 @@ import { WriteBackBatcher } from './write-back-batcher';
 
 /** Connects to the queue, retrying while it is unreachable (NATS starting): the worker waits, it does not crash. */
 async function connectQueue(config: ProvisioningConfig, logger: Logger): Promise<JobQueue> {
+  // The queue driver warns once per job per retry; an outage must not flood the log.
+  const queueLogger = limitRepeatedLogs(logger);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await createJobQueue(config.queue, { logger });
+      return await createJobQueue(config.queue, { logger: queueLogger });
     } catch (err) {
       if (attempt === 1 || attempt % 10 === 0)
         logger.warn({ err, attempt }, 'job queue unreachable, retrying');
