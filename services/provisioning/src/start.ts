@@ -12,7 +12,7 @@ import { CircuitBreakers } from '@poppy/resilience';
 import type { ProvisioningConfig } from './config';
 import { createDnsDriver } from './dns';
 import { FlavorCache } from './flavor-cache';
-import type { FlowContext } from './flows';
+import { patientCatalog, type FlowContext } from './flows';
 import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
 import { Reconciler } from './reconciler';
@@ -62,10 +62,16 @@ export async function startProvisioning(
     : undefined;
   if (certificates) shutdown.add('certificates client', () => certificates.close());
   const writeBacks = new WriteBackBatcher(catalog);
+  // Reads go straight to the catalog; write-backs are batched per event-loop turn. Either
+  // waits out a catalog or store outage (flows/catalog-wait.ts) instead of using up the job's
+  // attempts, for at most one reconcile period.
+  const flowCatalog = patientCatalog(
+    { ...catalog, updateProvisioning: writeBacks.updateProvisioning },
+    { backoff: config.backoff, maxWaitMs: config.reconcileStuckAfterMs, logger },
+  );
   const ctx: FlowContext = {
-    // Reads go straight to the catalog; write-backs are batched per event-loop turn.
-    catalog: { ...catalog, updateProvisioning: writeBacks.updateProvisioning },
-    flavors: new FlavorCache(catalog),
+    catalog: flowCatalog,
+    flavors: new FlavorCache(flowCatalog),
     providers: new ProviderRegistry(clients, breakers),
     dns,
     certificates: certificates && { api: certificates, waitMs: config.certificates.waitMs },
