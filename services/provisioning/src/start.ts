@@ -15,6 +15,7 @@ import { FlavorCache } from './flavor-cache';
 import { patientCatalog, type FlowContext } from './flows';
 import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
+import { OrphanSweep } from './orphan-sweep';
 import { Reconciler } from './reconciler';
 import { WriteBackBatcher } from './write-back-batcher';
 
@@ -96,6 +97,14 @@ export async function startProvisioning(
       stuckAfterMs: config.reconcileStuckAfterMs,
     }).start(config.reconcileIntervalMs);
     shutdown.add('reconciler', () => reconciler.stop());
+  }
+
+  if (config.orphanSweepIntervalMs > 0) {
+    const sweep = new OrphanSweep(ctx.providers, catalog, logger, {
+      graceMs: config.orphanSweepGraceMs,
+      dryRun: config.orphanSweepDryRun,
+    }).start(config.orphanSweepIntervalMs);
+    shutdown.add('orphan sweep', () => sweep.stop());
   }
 
   // gRPC for grpc.health.v1 only: provisioning takes its work from the queue.
