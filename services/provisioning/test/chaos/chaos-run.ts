@@ -38,6 +38,8 @@ interface Tracked {
   names: Set<string>;
   expectName: string;
   deleted: 'no' | 'acknowledged' | 'maybe';
+  /** A request about it is in flight: the next waits, so "the last acknowledged" is well defined. */
+  busy: boolean;
 }
 
 async function call(
@@ -76,7 +78,7 @@ async function load(
   let acknowledged = 0;
   const inFlight: Array<Promise<void>> = [];
   for (let i = 0; i < ops; i++) {
-    const live = [...tracked].filter(([, t]) => t.deleted === 'no');
+    const live = [...tracked].filter(([, t]) => t.deleted === 'no' && !t.busy);
     const dice = Math.random();
     if (dice < 0.6 || live.length < 3) {
       const name = `svc-${++seq}`;
@@ -93,6 +95,7 @@ async function load(
             names: new Set([name]),
             expectName: name,
             deleted: 'no',
+            busy: false,
           });
         }),
       );
@@ -101,10 +104,12 @@ async function load(
       if (dice < 0.85) {
         const name = `renamed-${++seq}`;
         t.names.add(name);
+        t.busy = true;
         inFlight.push(
           call(system, 'PATCH', `/v1.0/services/${id}`, [
             { op: 'replace', path: '/name', value: name },
           ]).then((reply) => {
+            t.busy = false;
             if (reply?.status !== 202) {
               if (reply) t.names.delete(name); // answered no: it must not take effect
               return;
@@ -115,8 +120,10 @@ async function load(
         );
       } else {
         t.deleted = 'maybe';
+        t.busy = true;
         inFlight.push(
           call(system, 'DELETE', `/v1.0/services/${id}`).then((reply) => {
+            t.busy = false;
             if (reply?.status === 202) {
               acknowledged += 1;
               t.deleted = 'acknowledged';
@@ -248,6 +255,7 @@ export async function runRound(
     orphans,
     expectedToFail:
       fault.expectedToFail ?? (faultError ? `fault did not run: ${faultError}` : undefined),
+    problems,
   };
 }
 
