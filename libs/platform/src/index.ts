@@ -5,3 +5,4 @@ export * from './grpc-errors';
 export * from './grpc-server';
 export * from './grpc-client';
 export * from './shutdown';
+export * from './repeat-limiter';

@@ -1,6 +1,7 @@
 export { ProviderError, isProviderError, type ProviderErrorOptions } from './provider-error';
 export {
   PROVIDER_OPERATIONS,
+  type ManagedObject,
   type ProviderDriver,
   type ProviderOperation,
 } from './provider-driver';

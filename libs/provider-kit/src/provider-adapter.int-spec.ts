@@ -53,6 +53,7 @@ function scriptedDriver(): ProviderDriver & { behaviour: Behaviour } {
     getMetrics: notUsed,
     createCertificate: notUsed,
     deleteCertificate: notUsed,
+    listManaged: notUsed,
   };
   return driver;
 }

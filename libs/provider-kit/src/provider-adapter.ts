@@ -8,7 +8,7 @@ import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } fro
 import type { Meter } from '@opentelemetry/api';
 import { providerV1 } from '@poppy/contracts';
 import { startGrpcServer, type GrpcServiceBinding, type Logger } from '@poppy/platform';
-import { PROVIDER_OPERATIONS, type ProviderDriver } from './provider-driver';
+import { PROVIDER_OPERATIONS, type ManagedObject, type ProviderDriver } from './provider-driver';
 import { ProviderError } from './provider-error';
 import { providerErrorToGrpc } from './provider-errors';
 import { createProviderMetrics, type ProviderCallObserver } from './provider-metrics';
@@ -27,6 +27,9 @@ export function providerGrpcService(
       provider_name: driver.providerName,
       alive: await driver.isAlive(),
       regions: [...driver.regions],
+    }),
+    listManagedServices: async (): Promise<providerV1.ListManagedServicesResponse> => ({
+      services: (await driver.listManaged()).map(managedToWire),
     }),
   };
   for (const operation of PROVIDER_OPERATIONS) {
@@ -78,6 +81,15 @@ export function providerGrpcService(
     };
   }
   return { definition: providerV1.ProviderServiceService, implementation };
+}
+
+function managedToWire(object: ManagedObject): providerV1.ManagedService {
+  return {
+    service_id: object.serviceId,
+    provider_service_id: object.providerServiceId,
+    created_at_ms: Math.max(0, Math.floor(object.createdAtMs)),
+    project_id: object.projectId ?? '',
+  };
 }
 
 export interface ProviderAdapterOptions {

@@ -45,6 +45,10 @@ export interface ProviderClient {
     req: providerV1.DeleteCertificateRequest,
     options?: ProviderCallOptions,
   ): Promise<providerV1.DeleteCertificateResponse>;
+  /** Every vendor object the adapter manages (the orphan sweep). */
+  listManagedServices(
+    options?: ProviderCallOptions,
+  ): Promise<providerV1.ListManagedServicesResponse>;
   close(): void;
 }
 
@@ -90,6 +94,7 @@ export function createProviderClient(
     getMetrics: wrap(grpc.getMetrics),
     createCertificate: wrap(grpc.createCertificate),
     deleteCertificate: wrap(grpc.deleteCertificate),
+    listManagedServices: (callOptions) => wrap(grpc.listManagedServices)({}, callOptions),
     close: () => grpc.close(),
   };
 }

@@ -14,6 +14,19 @@ export const PROVIDER_OPERATIONS = [
 export type ProviderOperation = (typeof PROVIDER_OPERATIONS)[number];
 
 /**
+ * One vendor object an adapter manages, tagged with the Poppy service it was made for
+ * (ListManagedServices, the reconciler's orphan sweep: docs/reliability.md).
+ */
+export interface ManagedObject {
+  serviceId: string;
+  providerServiceId: string;
+  /** When the vendor made it, ms since the epoch; 0 when the vendor cannot tell. */
+  createdAtMs: number;
+  /** The Poppy project, when the adapter knows it. */
+  projectId?: string;
+}
+
+/**
  * One per CDN vendor: plain TypeScript, no gRPC (startProviderAdapter serves it). Contract
  * (reference §12, proto/poppy/provider/v1/provider.proto):
  * - every call is idempotent: create for a service_id the vendor already has returns that
@@ -39,4 +52,9 @@ export interface ProviderDriver {
   deleteCertificate(
     req: providerV1.DeleteCertificateRequest,
   ): Promise<providerV1.DeleteCertificateResponse>;
+  /**
+   * Every vendor object this adapter manages — found by the tag it gives each object (the
+   * service id), never from memory — so objects that outlived their service can be swept.
+   */
+  listManaged(): Promise<ManagedObject[]>;
 }

@@ -35,6 +35,7 @@ const driver: ProviderDriver = {
   getMetrics: notUsed,
   createCertificate: notUsed,
   deleteCertificate: notUsed,
+  listManaged: notUsed,
 };
 
 describe('serveProviderProcess', () => {

@@ -7,3 +7,4 @@ export * from './pebble';
 export * from './powerdns';
 export * from './poppy-api';
 export * from './sample-service';
+export { freePort } from './server-process';

@@ -14,7 +14,13 @@ import { createLogger } from '@poppy/platform';
 import { sampleServiceSpec } from '@poppy/testing';
 import { Catalog } from './catalog';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
-import { notifyingStore, outboxPayload, OutboxRelay, toQueueJob } from './outbox-relay';
+import {
+  notifyingStore,
+  outboxPayload,
+  OutboxRelay,
+  relayFailureMessage,
+  toQueueJob,
+} from './outbox-relay';
 
 const logger = createLogger('catalog-test', 'silent');
 let dir: string;
@@ -152,6 +158,7 @@ describe('OutboxRelay', () => {
     expect(relay.health()).toMatchObject({
       name: 'nats',
       online: false,
+      failing: 'queue',
       lastError: 'connection refused',
     });
     expect(await store.listPendingJobs(10)).toHaveLength(1);
@@ -189,6 +196,44 @@ describe('OutboxRelay', () => {
       logger,
     );
     expect((await relay.checkHealth()).online).toBe(false);
+  });
+
+  it('names the store, not the queue, when the outbox cannot be read, and keeps the queue online', async () => {
+    let storeUp = true;
+    const warnings: string[] = [];
+    const recording = Object.assign(Object.create(logger) as typeof logger, {
+      warn: (_fields: unknown, msg: string) => void warnings.push(msg),
+      info: () => undefined,
+      debug: () => undefined,
+    });
+    const flaky = {
+      listPendingJobs: async (limit: number) => {
+        if (!storeUp) throw new Error('All host(s) tried for query failed');
+        return store.listPendingJobs(limit);
+      },
+      markJobsRelayed: (ids: string[]) => store.markJobsRelayed(ids),
+    };
+    const relay = new OutboxRelay(flaky, async () => queue(), 'nats', recording, {
+      pollIntervalMs: 5,
+      maxBackoffMs: 10,
+    });
+    relay.start();
+    opened.push({ close: () => relay.stop() });
+    await waitUntil(() => relay.health().online);
+    storeUp = false;
+    await waitUntil(() => relay.health().failing !== undefined);
+    // Several failed rounds: one warning for the outage, not one per round.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(relay.health()).toMatchObject({
+      online: true,
+      failing: 'store',
+      lastError: 'All host(s) tried for query failed',
+    });
+    expect(warnings).toEqual([relayFailureMessage('store')]);
+    expect(relayFailureMessage('store')).toMatch(/catalog store is unavailable/);
+    expect(relayFailureMessage('queue')).toMatch(/cannot reach the job queue/);
+    storeUp = true;
+    await waitUntil(() => relay.health().failing === undefined);
   });
 
   it('relays a row recorded before the jobs contract in the form of that time, its trace context as headers', () => {

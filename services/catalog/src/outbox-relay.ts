@@ -10,7 +10,7 @@
  * health check.
  */
 import type { Job, JobQueue } from '@poppy/jobs';
-import type { Logger } from '@poppy/platform';
+import { describeRepeats, RepeatLimiter, type Logger } from '@poppy/platform';
 import { backoffDelayMs } from '@poppy/resilience';
 import type { CatalogStore, OutboxJob } from './store/catalog-store';
 
@@ -26,10 +26,45 @@ export interface OutboxRelayOptions {
 export interface RelayHealth {
   /** The queue driver ('sqlite', 'nats'). */
   name: string;
-  /** False while the last attempt to reach the queue failed. */
+  /** False while the last attempt to reach the queue failed (a store failure leaves it as it was). */
   online: boolean;
   relayed: number;
   lastError?: string;
+  /** What the last failure was: reading or marking the outbox in the store, or publishing to the queue. */
+  failing?: RelayFailureCause;
+}
+
+/**
+ * Which side of the relay failed. With Cassandra down the relay once logged that it
+ * "cannot reach the job queue" while the queue was fine (issue 14): a round reads the
+ * store, publishes to the queue and writes the store again, and each step names itself.
+ */
+export type RelayFailureCause = 'store' | 'queue';
+
+export class RelayStepError extends Error {
+  override readonly name = 'RelayStepError';
+  constructor(
+    readonly step: RelayFailureCause,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/** The log line of a failed round, by the step that failed. */
+export function relayFailureMessage(cause: RelayFailureCause): string {
+  return cause === 'store'
+    ? 'outbox relay cannot read or mark the outbox: the catalog store is unavailable (the job queue is not at fault)'
+    : 'outbox relay cannot reach the job queue';
+}
+
+/** Runs one step of a round, naming the step in what it throws. */
+async function step<T>(cause: RelayFailureCause, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw error instanceof RelayStepError ? error : new RelayStepError(cause, error);
+  }
 }
 
 /**
@@ -84,7 +119,10 @@ export class OutboxRelay {
   private online = false;
   private relayed = 0;
   private lastError: string | undefined;
+  private failing: RelayFailureCause | undefined;
   private failures = 0;
+  /** One warning per cause per minute during an outage, then a count (libs/platform repeat-limiter.ts). */
+  private readonly warnings = new RepeatLimiter(60_000);
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
@@ -118,6 +156,7 @@ export class OutboxRelay {
       online: this.online,
       relayed: this.relayed,
       lastError: this.lastError,
+      failing: this.failing,
     };
   }
 
@@ -134,11 +173,12 @@ export class OutboxRelay {
 
   /**
    * Publishes up to one batch of pending jobs and marks the published ones relayed.
-   * Returns how many were relayed; throws when nothing could be published.
+   * Returns how many were relayed; throws a RelayStepError naming the store or the queue
+   * when nothing could be relayed.
    */
   async relayOnce(): Promise<number> {
-    this.queue ??= await this.connect();
-    const pending = await this.store.listPendingJobs(this.batchSize);
+    this.queue ??= await step('queue', () => this.connect());
+    const pending = await step('store', () => this.store.listPendingJobs(this.batchSize));
     if (pending.length === 0) return 0;
     const queue = this.queue;
     // Concurrent publishes: order between services does not matter, and the jobs of one
@@ -147,11 +187,11 @@ export class OutboxRelay {
     const published = pending
       .filter((_, i) => results[i].status === 'fulfilled')
       .map((job) => job.job_id);
-    if (published.length > 0) await this.store.markJobsRelayed(published);
+    if (published.length > 0) await step('store', () => this.store.markJobsRelayed(published));
     this.relayed += published.length;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      if (published.length === 0) throw failed.reason;
+      if (published.length === 0) throw new RelayStepError('queue', failed.reason);
       this.logger.warn(
         { err: failed.reason, failed: pending.length - published.length },
         'some outbox jobs were not published, retrying',
@@ -168,34 +208,44 @@ export class OutboxRelay {
         const count = await this.relayOnce();
         if (!this.online || this.failures > 0) {
           this.logger.info(
-            { queue: this.driverName, afterFailures: this.failures },
-            'outbox relay connected to the job queue',
+            { queue: this.driverName, afterFailures: this.failures, recovered: this.failing },
+            this.failing === 'store'
+              ? 'outbox relay reads the catalog store again'
+              : 'outbox relay connected to the job queue',
           );
         }
         this.online = true;
         this.failures = 0;
         this.lastError = undefined;
+        this.failing = undefined;
         if (count > 0) this.logger.debug({ count, total: this.relayed }, 'outbox jobs relayed');
         if (count === this.batchSize) delay = 0;
       } catch (err) {
-        this.online = false;
+        const cause = err instanceof RelayStepError ? err.step : 'queue';
+        const error = err instanceof RelayStepError ? err.error : err;
+        // The queue's state is only known from the queue's own answer.
+        if (cause === 'queue') this.online = false;
         this.failures += 1;
-        this.lastError = err instanceof Error ? err.message : String(err);
+        this.failing = cause;
+        this.lastError = error instanceof Error ? error.message : String(error);
         delay = backoffDelayMs(this.failures + 1, {
           initialMs: this.pollIntervalMs,
           maxMs: this.maxBackoffMs,
         });
-        // Every failure at first, then one line in ten: an outage must not flood the log.
-        if (this.failures <= 3 || this.failures % 10 === 0) {
-          this.logger.warn(
-            { err, failures: this.failures, retryInMs: delay },
-            'outbox relay cannot reach the job queue',
-          );
-        }
+        this.logRepeated(cause, { err: error, failures: this.failures, retryInMs: delay });
       }
       if (this.stopped) break;
       if (delay > 0 && !(this.online && this.kicked)) await this.sleep(delay);
     }
+  }
+
+  /** The first failure of a cause per minute is logged, then a count of the others. */
+  private logRepeated(cause: RelayFailureCause, fields: Record<string, unknown>): void {
+    for (const summary of this.warnings.due()) {
+      const message = relayFailureMessage(summary.key as RelayFailureCause);
+      this.logger.warn({ repeated: summary.suppressed }, describeRepeats(message, summary));
+    }
+    if (this.warnings.admit(cause)) this.logger.warn(fields, relayFailureMessage(cause));
   }
 
   private sleep(ms: number): Promise<void> {

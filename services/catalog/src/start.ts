@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createJobQueue } from '@poppy/jobs';
-import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
+import { limitRepeatedLogs, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { Catalog } from './catalog';
 import type { CatalogConfig } from './config';
 import { CassandraCatalogStore } from './drivers/cassandra/cassandra-catalog-store';
@@ -48,9 +48,11 @@ export async function startCatalog(
 ): Promise<void> {
   const store = await openStore(config, logger);
   shutdown.add('storage', () => store.close());
+  // The queue driver warns once per job per retry; an outage must not flood the log.
+  const queueLogger = limitRepeatedLogs(logger);
   const relay = new OutboxRelay(
     store,
-    () => createJobQueue(config.queue, { logger }),
+    () => createJobQueue(config.queue, { logger: queueLogger }),
     config.queue.driver,
     logger,
     {

@@ -62,6 +62,9 @@ class EchoDriver implements ProviderDriver {
   async deleteCertificate() {
     return { extra_info_json: '{}' };
   }
+  async listManaged() {
+    return [];
+  }
 }
 
 export function startEchoProvider(): Promise<RunningProviderAdapter> {

@@ -276,3 +276,25 @@ describe('CloudFrontDriver purge', () => {
     expect(error).toMatchObject({ retryable: false, errorClass: 'cloudfront.NoSuchDistribution' });
   });
 });
+
+describe('CloudFrontDriver listManaged', () => {
+  it.each([true, false])(
+    'lists the distributions it made by their Comment, and not the others (comments listed: %s)',
+    async (listsComments) => {
+      const api = new FakeCloudFront({ listsComments });
+      const driver = new CloudFrontDriver({ api });
+      const a = await driver.createService(create('svc-a'));
+      const b = await driver.createService(create('svc-b'));
+      await api.createDistribution({
+        CallerReference: 'someone-else',
+        Comment: 'not ours',
+      } as Parameters<typeof api.createDistribution>[0]);
+      expect(
+        (await driver.listManaged()).sort((x, y) => x.serviceId.localeCompare(y.serviceId)),
+      ).toEqual([
+        { serviceId: 'svc-a', providerServiceId: a.service!.provider_service_id, createdAtMs: 0 },
+        { serviceId: 'svc-b', providerServiceId: b.service!.provider_service_id, createdAtMs: 0 },
+      ]);
+    },
+  );
+});

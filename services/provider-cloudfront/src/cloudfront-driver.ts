@@ -19,7 +19,7 @@
  *   tracked and limited as invalidations.ts says.
  */
 import type { commonV1, providerV1 } from '@poppy/contracts';
-import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
+import { ProviderError, type ManagedObject, type ProviderDriver } from '@poppy/provider-kit';
 import { KNOWN_UNSUPPORTED, UNSUPPORTED_ERROR_CLASS } from './capabilities';
 import type {
   CloudFrontApi,
@@ -29,6 +29,7 @@ import type {
 } from './cloudfront-api';
 import {
   distributionComment,
+  serviceIdOfComment,
   distributionConfigFor,
   normalisePath,
   ownedParts,
@@ -251,6 +252,27 @@ export class CloudFrontDriver implements ProviderDriver {
     const found = id ? await this.getDistribution(id, 'create') : undefined;
     if (!found) throw fromVendorError(outcome.error, 'create');
     return found.value;
+  }
+
+  /**
+   * The distributions this adapter made: those whose Comment names a Poppy service
+   * (distributionComment). CloudFront's list gives no creation time, so it is 0 and the
+   * orphan sweep counts an object's age from when it first saw it.
+   */
+  async listManaged(): Promise<ManagedObject[]> {
+    const out: ManagedObject[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await withVendorErrors('list', () => this.api.listDistributions(marker));
+      for (const d of page.items) {
+        // A list without comments (as some answers are): the distribution's own config says.
+        const comment = d.comment || ((await this.getConfig(d.id, 'list'))?.value.Comment ?? '');
+        const serviceId = serviceIdOfComment(comment);
+        if (serviceId) out.push({ serviceId, providerServiceId: d.id, createdAtMs: 0 });
+      }
+      marker = page.nextMarker;
+    } while (marker);
+    return out;
   }
 
   /** The service's distribution: by Comment in the list (one call per page), else undefined. */

@@ -73,8 +73,17 @@ function bySpecificity(a: string, b: string): number {
 
 export const originId = (index: number) => `origin-${index}`;
 
+const COMMENT_PREFIX = 'poppy service ';
+
 export function distributionComment(serviceId: string): string {
-  return `poppy service ${serviceId}`.slice(0, 128);
+  return `${COMMENT_PREFIX}${serviceId}`.slice(0, 128);
+}
+
+/** The service id a distribution's Comment names (distributionComment), or undefined for one we did not make. */
+export function serviceIdOfComment(comment: string): string | undefined {
+  if (!comment.startsWith(COMMENT_PREFIX)) return undefined;
+  const serviceId = comment.slice(COMMENT_PREFIX.length).trim();
+  return serviceId === '' ? undefined : serviceId;
 }
 
 export function distributionConfigFor(

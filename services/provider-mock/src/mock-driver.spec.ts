@@ -30,6 +30,24 @@ async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError
 }
 
 describe('MockDriver', () => {
+  it('lists the objects it holds with their service, project and creation time; deleted ones no more', async () => {
+    let now = 1_000;
+    const driver = new MockDriver({ now: () => now });
+    await create(driver, 's1');
+    now = 2_000;
+    await create(driver, 's2');
+    await create(driver, 's1');
+    await driver.deleteService({ project_id: 'p', service_id: 's2', provider_service_id: '' });
+    expect(await driver.listManaged()).toEqual([
+      {
+        serviceId: 's1',
+        providerServiceId: mockProviderServiceId('Mock', 's1'),
+        createdAtMs: 1_000,
+        projectId: 'p',
+      },
+    ]);
+  });
+
   it('creates with the fixed link of reference §12.5 and a stable id', async () => {
     const driver = new MockDriver();
     const { service } = await create(driver);

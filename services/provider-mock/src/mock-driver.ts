@@ -8,11 +8,17 @@
  * - update → the same id and the same links as create (Decision 18); an update of an
  *   object the vendor does not have creates it;
  * - delete → gone (deleting what is gone succeeds); purge → echoes the URL;
- * - get → found while the object exists; metrics → no series; certificates → no details.
+ * - get → found while the object exists; metrics → no series; certificates → no details;
+ * - listManaged → every object it holds, with its service, project and creation time.
  */
 import { createHash } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
-import { ProviderError, type ProviderDriver, type ProviderOperation } from '@poppy/provider-kit';
+import {
+  ProviderError,
+  type ManagedObject,
+  type ProviderDriver,
+  type ProviderOperation,
+} from '@poppy/provider-kit';
 import { NO_FAULTS, type Faults } from './faults';
 import { NO_JOURNAL, type Journal, type JournalEntry } from './journal';
 
@@ -26,6 +32,7 @@ export const MOCK_FAILURE_MESSAGE = 'Mock provider failure';
 interface MockObject {
   providerServiceId: string;
   projectId: string;
+  createdAtMs: number;
   spec: providerV1.CreateServiceRequest['spec'];
 }
 
@@ -38,6 +45,8 @@ export interface MockDriverOptions {
   random?: () => number;
   /** @default setTimeout-based */
   sleep?: (ms: number) => Promise<void>;
+  /** @default Date.now (creation times of objects) */
+  now?: () => number;
 }
 
 /** A name-based UUID (version 5 layout over SHA-1) of the provider and service id. */
@@ -64,6 +73,7 @@ export class MockDriver implements ProviderDriver {
   private readonly journal: Journal;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
 
   constructor(options: MockDriverOptions = {}) {
     this.providerName = options.providerName ?? 'Mock';
@@ -71,6 +81,7 @@ export class MockDriver implements ProviderDriver {
     this.journal = options.journal ?? NO_JOURNAL;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? Date.now;
   }
 
   /** Replaces the faults (SIGUSR2 reload); calls already counted for failTimes stay counted. */
@@ -165,6 +176,16 @@ export class MockDriver implements ProviderDriver {
     }));
   }
 
+  /** The objects it holds. */
+  async listManaged(): Promise<ManagedObject[]> {
+    return [...this.objects].map(([serviceId, object]) => ({
+      serviceId,
+      providerServiceId: object.providerServiceId,
+      createdAtMs: object.createdAtMs,
+      projectId: object.projectId,
+    }));
+  }
+
   private idFor(serviceId: string): string {
     return (
       this.objects.get(serviceId)?.providerServiceId ??
@@ -188,6 +209,7 @@ export class MockDriver implements ProviderDriver {
     const object: MockObject = {
       providerServiceId: mockProviderServiceId(this.providerName, serviceId),
       projectId,
+      createdAtMs: this.now(),
       spec,
     };
     this.objects.set(serviceId, object);

@@ -29,7 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
-import { ProviderError, type ProviderDriver } from '@poppy/provider-kit';
+import { ProviderError, type ManagedObject, type ProviderDriver } from '@poppy/provider-kit';
 import {
   renderRouterVcl,
   renderServiceVcl,
@@ -127,10 +127,11 @@ export class VarnishDriver implements ProviderDriver {
     return this.change(req.service_id, (services) => {
       const existing = services.get(req.service_id);
       if (existing) return { result: { service: this.provisioned(existing) }, changed: false };
-      const service = {
+      const service: EdgeService = {
         serviceId: req.service_id,
         projectId: req.project_id,
         spec: this.requireSpec(req.spec),
+        createdAtMs: Date.now(),
       };
       services.set(req.service_id, service);
       return { result: { service: this.provisioned(service) }, changed: true };
@@ -140,10 +141,11 @@ export class VarnishDriver implements ProviderDriver {
   updateService(req: providerV1.UpdateServiceRequest): Promise<providerV1.UpdateServiceResponse> {
     return this.change(req.service_id, (services) => {
       const existing = services.get(req.service_id);
-      const service = {
+      const service: EdgeService = {
         serviceId: req.service_id,
         projectId: req.project_id,
         spec: this.requireSpec(req.spec),
+        createdAtMs: existing ? existing.createdAtMs : Date.now(),
       };
       const changed = !existing || JSON.stringify(existing.spec) !== JSON.stringify(service.spec);
       services.set(req.service_id, service);
@@ -230,6 +232,25 @@ export class VarnishDriver implements ProviderDriver {
         errorClass: 'varnish.InvalidRequest',
       });
     return spec;
+  }
+
+  /**
+   * The services behind our labels, read from the edge itself (the `# poppy-service` lines
+   * of the labelled VCLs), after the changes already queued.
+   */
+  listManaged(): Promise<ManagedObject[]> {
+    const read = async (): Promise<ManagedObject[]> =>
+      [...(await this.current(true)).values()].map((s) => ({
+        serviceId: s.serviceId,
+        providerServiceId: providerServiceIdFor(s.serviceId),
+        createdAtMs: s.createdAtMs ?? 0,
+        projectId: s.projectId,
+      }));
+    const listed = this.chain.then(read, read);
+    this.chain = listed.catch(() => undefined);
+    return listed.catch((error: unknown) => {
+      throw fromVendorError(error);
+    });
   }
 
   private provisioned(service: EdgeService): providerV1.ProvisionedService {

@@ -40,6 +40,12 @@ export interface ProvisioningConfig extends CommonConfig {
   reconcileIntervalMs: number;
   /** A service in *_in_progress at one generation this long gets its job again. @default 60000 (POPPY_RECONCILE_STUCK_AFTER_MS) */
   reconcileStuckAfterMs: number;
+  /** Orphan sweep period (orphan-sweep.ts); 0 turns it off. @default 3600000 (POPPY_ORPHAN_SWEEP_INTERVAL_MS) */
+  orphanSweepIntervalMs: number;
+  /** A vendor object without a service younger than this is kept. @default 3600000 (POPPY_ORPHAN_SWEEP_GRACE_MS) */
+  orphanSweepGraceMs: number;
+  /** Report the orphans, remove nothing. @default false (POPPY_ORPHAN_SWEEP_DRY_RUN) */
+  orphanSweepDryRun: boolean;
   /** DNS driver for operator CNAMEs (reference §13). @default 'default' (POPPY_DNS_DRIVER) */
   dnsDriver: 'default';
   /** services/dns (host:port); when set it replaces the DNS driver. @default none (POPPY_DNS_ADDRESS) */
@@ -93,6 +99,9 @@ export function loadProvisioningConfig(
     },
     reconcileIntervalMs: e.int('POPPY_RECONCILE_INTERVAL_MS', 10_000, { min: 0 }),
     reconcileStuckAfterMs: e.int('POPPY_RECONCILE_STUCK_AFTER_MS', 60_000, { min: 1 }),
+    orphanSweepIntervalMs: e.int('POPPY_ORPHAN_SWEEP_INTERVAL_MS', 3_600_000, { min: 0 }),
+    orphanSweepGraceMs: e.int('POPPY_ORPHAN_SWEEP_GRACE_MS', 3_600_000, { min: 0 }),
+    orphanSweepDryRun: e.bool('POPPY_ORPHAN_SWEEP_DRY_RUN', false),
     dnsDriver: e.oneOf('POPPY_DNS_DRIVER', ['default'] as const, 'default'),
     dnsAddress: e.optionalString('POPPY_DNS_ADDRESS'),
     certificates: readCertificateStepConfig(e),

@@ -9,24 +9,14 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { aggregateServiceStatus, type ProviderStatus } from '@poppy/domain';
+import { InvalidJobError, type Job, type JobDelivery, type JobOutcome } from '@poppy/jobs';
 import {
-  InvalidJobError,
-  type Job,
-  type JobDelivery,
-  type JobOutcome,
-  type ServiceJobKind,
-} from '@poppy/jobs';
-import {
-  failedDetail,
+  CatalogUnavailableError,
   FLOWS,
-  loadService,
   readServiceJob,
-  WriteBack,
   type FlowContext,
   type ServiceJob,
 } from './flows';
-import { fallbackProviderName } from './providers';
 
 /** The job as a ServiceJob, or what is wrong with it. */
 export function parseJob(job: Job, attempt: number, maxAttempts: number): ServiceJob | string {
@@ -81,6 +71,16 @@ export function createJobHandler(ctx: FlowContext): (delivery: JobDelivery) => P
           }
           return outcome;
         } catch (err) {
+          if (err instanceof CatalogUnavailableError) {
+            // Our infrastructure, not the vendor: the job is released and tried again later.
+            result = 'retry';
+            ctx.logger.warn(
+              { job: job.id, attempt, waitedMs: err.waitedMs },
+              'catalog unavailable for longer than a job waits, job released',
+            );
+            const released: JobOutcome = { type: 'retry', reason: err.message };
+            return released;
+          }
           span.recordException(err as Error);
           span.setStatus({ code: SpanStatusCode.ERROR });
           ctx.logger.warn(
@@ -99,52 +99,29 @@ export function createJobHandler(ctx: FlowContext): (delivery: JobDelivery) => P
   };
 }
 
-/** The provider status a flow of this kind leaves behind while it is not finished. */
-const IN_PROGRESS: Partial<Record<ServiceJobKind, ProviderStatus>> = {
-  create: 'deploy_in_progress',
-  update: 'update_in_progress',
-  purge: 'update_in_progress',
-  delete: 'delete_in_progress',
-};
-
 /**
- * The queue gave a job up (its last attempt's worker died, or the job failed): every
- * provider still in progress for the job's generation becomes `failed` with the reason,
- * so the service does not stay in progress silently. The other providers keep their result.
+ * The queue gave a job up: its last attempt's worker died, or the attempt threw (the
+ * catalog stayed unavailable, a bug) — a vendor's own answer never gets here, the flows
+ * record it themselves (provider-flow.ts settle). So the job's providers are not marked
+ * `failed`: what it left in progress stays in progress, and the reconciler publishes the
+ * job again once the service has been seen stuck for one period (reconciler.ts). An
+ * outage of the catalog, the store or a worker therefore never turns into `failed`
+ * (issue 14 item 1, docs/reliability.md "Chaos suite").
  */
 export function createTerminationHandler(
-  ctx: FlowContext,
+  ctx: Pick<FlowContext, 'logger'>,
 ): (job: Job, reason: string, attempts: number) => Promise<void> {
   return async (job, reason, attempts) => {
-    ctx.logger.warn({ job: job.id, kind: job.kind, reason, attempts }, 'job given up');
     const parsed = parseJob(job, attempts, attempts);
-    if (typeof parsed === 'string') return;
-    const status = IN_PROGRESS[parsed.kind];
-    if (!status) return;
-    const service = await loadService(ctx, parsed);
-    if (!service || service.generation !== parsed.generation) return;
-    const writeBack = new WriteBack(ctx, service);
-    const failure = {
-      message: `Failed after ${attempts} attempts: ${reason}`,
-      errorClass: 'poppy.JobGivenUp',
-    };
-    for (const [name, detail] of Object.entries(service.provider_details)) {
-      if (detail.status === status) writeBack.set(name, failedDetail(detail, failure));
-    }
-    if (Object.keys(service.provider_details).length === 0 && parsed.kind === 'create') {
-      // Nothing was recorded at all: one entry per provider of the flavor says why.
-      const flavor = await ctx.flavors.get(service.flavor_id);
-      for (const p of flavor.providers) {
-        const named = await ctx.providers.nameOf(p.provider);
-        const name = named.ok ? named.value : fallbackProviderName(p.provider);
-        writeBack.set(name, failedDetail(undefined, failure));
-      }
-    }
-    if (!writeBack.changed) return;
-    await writeBack.finish();
     ctx.logger.warn(
-      { job: job.id, status: aggregateServiceStatus(writeBack.details) },
-      'providers left in progress marked failed',
+      {
+        job: job.id,
+        kind: job.kind,
+        service_id: typeof parsed === 'string' ? undefined : parsed.service_id,
+        reason,
+        attempts,
+      },
+      'job given up; what it left in progress is published again by the reconciler',
     );
   };
 }

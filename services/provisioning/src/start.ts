@@ -1,14 +1,21 @@
 import { catalogV1, certificatesV1 } from '@poppy/contracts';
 import { createJobQueue, SERVICE_JOB_KINDS, watchQueueHealth, type JobQueue } from '@poppy/jobs';
-import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
+import {
+  createPromiseClient,
+  limitRepeatedLogs,
+  startGrpcServer,
+  type Logger,
+  type Shutdown,
+} from '@poppy/platform';
 import { createProviderClient } from '@poppy/provider-kit';
 import { CircuitBreakers } from '@poppy/resilience';
 import type { ProvisioningConfig } from './config';
 import { createDnsDriver } from './dns';
 import { FlavorCache } from './flavor-cache';
-import type { FlowContext } from './flows';
+import { patientCatalog, type FlowContext } from './flows';
 import { createJobHandler, createTerminationHandler } from './job-handler';
 import { ProviderRegistry, type ProviderApi } from './providers';
+import { OrphanSweep } from './orphan-sweep';
 import { Reconciler } from './reconciler';
 import { WriteBackBatcher } from './write-back-batcher';
 
@@ -17,9 +24,11 @@ const QUEUE_HEALTH_INTERVAL_MS = 5_000;
 
 /** Connects to the queue, retrying while it is unreachable (NATS starting): the worker waits, it does not crash. */
 async function connectQueue(config: ProvisioningConfig, logger: Logger): Promise<JobQueue> {
+  // The queue driver warns once per job per retry; an outage must not flood the log.
+  const queueLogger = limitRepeatedLogs(logger);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await createJobQueue(config.queue, { logger });
+      return await createJobQueue(config.queue, { logger: queueLogger });
     } catch (err) {
       if (attempt === 1 || attempt % 10 === 0)
         logger.warn({ err, attempt }, 'job queue unreachable, retrying');
@@ -57,10 +66,16 @@ export async function startProvisioning(
     : undefined;
   if (certificates) shutdown.add('certificates client', () => certificates.close());
   const writeBacks = new WriteBackBatcher(catalog);
+  // Reads go straight to the catalog; write-backs are batched per event-loop turn. Either
+  // waits out a catalog or store outage (flows/catalog-wait.ts) instead of using up the job's
+  // attempts, for at most one reconcile period.
+  const flowCatalog = patientCatalog(
+    { ...catalog, updateProvisioning: writeBacks.updateProvisioning },
+    { backoff: config.backoff, maxWaitMs: config.reconcileStuckAfterMs, logger },
+  );
   const ctx: FlowContext = {
-    // Reads go straight to the catalog; write-backs are batched per event-loop turn.
-    catalog: { ...catalog, updateProvisioning: writeBacks.updateProvisioning },
-    flavors: new FlavorCache(catalog),
+    catalog: flowCatalog,
+    flavors: new FlavorCache(flowCatalog),
     providers: new ProviderRegistry(clients, breakers),
     dns,
     certificates: certificates && { api: certificates, waitMs: config.certificates.waitMs },
@@ -85,6 +100,14 @@ export async function startProvisioning(
       stuckAfterMs: config.reconcileStuckAfterMs,
     }).start(config.reconcileIntervalMs);
     shutdown.add('reconciler', () => reconciler.stop());
+  }
+
+  if (config.orphanSweepIntervalMs > 0) {
+    const sweep = new OrphanSweep(ctx.providers, catalog, logger, {
+      graceMs: config.orphanSweepGraceMs,
+      dryRun: config.orphanSweepDryRun,
+    }).start(config.orphanSweepIntervalMs);
+    shutdown.add('orphan sweep', () => sweep.stop());
   }
 
   // gRPC for grpc.health.v1 only: provisioning takes its work from the queue.

@@ -256,6 +256,33 @@ export function describeProviderContract<T extends ProviderContractTarget>(
       timeout,
     );
 
+    it(
+      'lists a created object as managed, tagged with its service id, and no longer after delete',
+      async () => {
+        const { serviceId, spec } = fresh();
+        const before = Date.now();
+        const { provider_service_id } = await created(serviceId, spec);
+        const listed = (await target.client.listManagedServices()).services;
+        const mine = listed.filter((s) => s.service_id === serviceId);
+        expect(mine).toHaveLength(1);
+        expect(mine[0].provider_service_id).toBe(provider_service_id);
+        // 0 is allowed (the vendor cannot tell); a time it gives is the create's.
+        if (mine[0].created_at_ms !== 0) {
+          expect(mine[0].created_at_ms).toBeGreaterThanOrEqual(before - 60_000);
+          expect(mine[0].created_at_ms).toBeLessThanOrEqual(Date.now() + 60_000);
+        }
+        if (mine[0].project_id !== '') expect(mine[0].project_id).toBe(project);
+        await target.client.deleteService({
+          project_id: project,
+          service_id: serviceId,
+          provider_service_id,
+        });
+        const after = (await target.client.listManagedServices()).services;
+        expect(after.filter((s) => s.service_id === serviceId)).toEqual([]);
+      },
+      timeout,
+    );
+
     for (const errorCase of options.errorCases ?? []) {
       it(
         `reports ${errorCase.name} as a ProviderError with retryable=${errorCase.retryable}`,

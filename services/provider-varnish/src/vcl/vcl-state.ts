@@ -10,6 +10,8 @@ export interface EdgeService {
   serviceId: string;
   projectId: string;
   spec: commonV1.ServiceSpec;
+  /** When the adapter first put the service on the edge (ms since the epoch); absent in VCLs written before it was recorded. */
+  createdAtMs?: number;
 }
 
 const PREFIX = '# poppy-service ';
@@ -19,6 +21,7 @@ export function stateComment(service: EdgeService): string {
     serviceId: service.serviceId,
     projectId: service.projectId,
     spec: service.spec,
+    ...(service.createdAtMs !== undefined ? { createdAtMs: service.createdAtMs } : {}),
   });
   return `${PREFIX}${Buffer.from(json, 'utf8').toString('base64')}`;
 }

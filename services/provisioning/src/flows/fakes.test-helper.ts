@@ -83,6 +83,8 @@ type Behaviour = (req: { service_id: string }) => unknown;
 /** A provider adapter whose answers a test scripts per operation; records every call. */
 export class FakeProvider implements ProviderApi {
   readonly calls: Array<{ op: string; req: Record<string, unknown> }> = [];
+  /** What ListManagedServices answers; a delete removes its entry. */
+  managed: providerV1.ManagedService[] = [];
   private readonly behaviours = new Map<string, Behaviour[]>();
 
   constructor(readonly providerName: string) {}
@@ -130,7 +132,14 @@ export class FakeProvider implements ProviderApi {
   }
 
   deleteService(req: providerV1.DeleteServiceRequest): Promise<providerV1.DeleteServiceResponse> {
-    return this.run('deleteService', req, () => ({ provider_service_id: req.provider_service_id }));
+    return this.run('deleteService', req, () => {
+      this.managed = this.managed.filter((m) => m.service_id !== req.service_id);
+      return { provider_service_id: req.provider_service_id };
+    });
+  }
+
+  listManagedServices(): Promise<providerV1.ListManagedServicesResponse> {
+    return this.run('listManagedServices', {}, () => ({ services: structuredClone(this.managed) }));
   }
 
   purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse> {

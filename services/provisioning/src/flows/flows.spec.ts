@@ -1,5 +1,5 @@
 import { aggregateServiceStatus } from '@poppy/domain';
-import { createTerminationHandler, parseJob } from '../job-handler';
+import { parseJob } from '../job-handler';
 import { runCreate } from './create-flow';
 import { runDelete } from './delete-flow';
 import {
@@ -361,30 +361,7 @@ describe('purge flow', () => {
   });
 });
 
-describe('job termination', () => {
-  it('marks the providers still in progress failed with the reason, the others keep theirs', async () => {
-    const s = catalog.put(
-      newService({
-        provider_details: {
-          Mock: deployedDetail('Mock', 'x'),
-          Mock2: { access_urls: [], status: 'deploy_in_progress', domains_certificate_status: {} },
-        },
-      }),
-    );
-    const job = {
-      id: 'j',
-      kind: 'create',
-      payload: { project_id: 'p1', service_id: s.service_id, generation: 1 },
-    };
-    await createTerminationHandler(ctx())(job, 'worker died', 8);
-    const details = catalog.get(s.service_id)!.provider_details;
-    expect(details.Mock.status).toBe('deployed');
-    expect(details.Mock2).toMatchObject({
-      status: 'failed',
-      error_message: 'Failed after 8 attempts: worker died',
-    });
-  });
-
+describe('job parsing', () => {
   it('rejects a malformed payload with every problem listed', () => {
     expect(parseJob({ id: 'j', kind: 'explode', payload: { generation: 0 } }, 1, 1)).toBe(
       'invalid job "j": unknown kind explode; project_id must be a non-empty string; ' +

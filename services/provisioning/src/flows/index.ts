@@ -27,3 +27,10 @@ export { DONE, loadService, type CatalogApi, type FlowContext } from './flow-con
 export { cleared, failedDetail } from './provider-details';
 export { readServiceJob, type ServiceJob } from './service-job';
 export { WriteBack } from './write-back';
+export {
+  CatalogUnavailableError,
+  isCatalogUnavailable,
+  patientCatalog,
+  waitForCatalog,
+  type CatalogWaitOptions,
+} from './catalog-wait';

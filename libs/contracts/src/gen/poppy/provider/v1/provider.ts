@@ -177,6 +177,26 @@ export interface DeleteCertificateResponse {
   extra_info_json: string;
 }
 
+export interface ListManagedServicesRequest {
+}
+
+/** One vendor object an adapter manages. */
+export interface ManagedService {
+  service_id: string;
+  provider_service_id: string;
+  /**
+   * When the vendor object was made, ms since the epoch; 0 when the vendor cannot tell (the
+   * sweep then counts its age from when it first saw the object).
+   */
+  created_at_ms: number;
+  /** The Poppy project, when the adapter knows it; empty otherwise. */
+  project_id: string;
+}
+
+export interface ListManagedServicesResponse {
+  services: ManagedService[];
+}
+
 function createBaseDescribeProviderRequest(): DescribeProviderRequest {
   return {};
 }
@@ -2512,6 +2532,233 @@ export const DeleteCertificateResponse: MessageFns<DeleteCertificateResponse> = 
   },
 };
 
+function createBaseListManagedServicesRequest(): ListManagedServicesRequest {
+  return {};
+}
+
+export const ListManagedServicesRequest: MessageFns<ListManagedServicesRequest> = {
+  encode(_: ListManagedServicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListManagedServicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListManagedServicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListManagedServicesRequest {
+    return {};
+  },
+
+  toJSON(_: ListManagedServicesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseManagedService(): ManagedService {
+  return { service_id: "", provider_service_id: "", created_at_ms: 0, project_id: "" };
+}
+
+export const ManagedService: MessageFns<ManagedService> = {
+  encode(message: ManagedService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service_id !== "") {
+      writer.uint32(10).string(message.service_id);
+    }
+    if (message.provider_service_id !== "") {
+      writer.uint32(18).string(message.provider_service_id);
+    }
+    if (message.created_at_ms !== 0) {
+      writer.uint32(24).uint64(message.created_at_ms);
+    }
+    if (message.project_id !== "") {
+      writer.uint32(34).string(message.project_id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManagedService {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManagedService();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service_id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.provider_service_id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.created_at_ms = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.project_id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ManagedService {
+    return {
+      service_id: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      provider_service_id: isSet(object.providerServiceId)
+        ? globalThis.String(object.providerServiceId)
+        : isSet(object.provider_service_id)
+        ? globalThis.String(object.provider_service_id)
+        : "",
+      created_at_ms: isSet(object.createdAtMs)
+        ? globalThis.Number(object.createdAtMs)
+        : isSet(object.created_at_ms)
+        ? globalThis.Number(object.created_at_ms)
+        : 0,
+      project_id: isSet(object.projectId)
+        ? globalThis.String(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.String(object.project_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ManagedService): unknown {
+    const obj: any = {};
+    if (message.service_id !== "") {
+      obj.serviceId = message.service_id;
+    }
+    if (message.provider_service_id !== "") {
+      obj.providerServiceId = message.provider_service_id;
+    }
+    if (message.created_at_ms !== 0) {
+      obj.createdAtMs = Math.round(message.created_at_ms);
+    }
+    if (message.project_id !== "") {
+      obj.projectId = message.project_id;
+    }
+    return obj;
+  },
+};
+
+function createBaseListManagedServicesResponse(): ListManagedServicesResponse {
+  return { services: [] };
+}
+
+export const ListManagedServicesResponse: MessageFns<ListManagedServicesResponse> = {
+  encode(message: ListManagedServicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.services) {
+      ManagedService.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListManagedServicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListManagedServicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.services.push(ManagedService.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListManagedServicesResponse {
+    return {
+      services: globalThis.Array.isArray(object?.services)
+        ? object.services.map((e: any) => ManagedService.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListManagedServicesResponse): unknown {
+    const obj: any = {};
+    if (message.services?.length) {
+      obj.services = message.services.map((e) => ManagedService.toJSON(e));
+    }
+    return obj;
+  },
+};
+
 /**
  * One adapter process per CDN vendor (reference §12): a stateless translator between
  * Poppy's service model and the vendor's API. Built with libs/provider-kit.
@@ -2616,6 +2863,22 @@ export const ProviderServiceService = {
       Buffer.from(DeleteCertificateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteCertificateResponse => DeleteCertificateResponse.decode(value),
   },
+  /**
+   * Every vendor object this adapter manages, each tagged with the Poppy service it was
+   * made for. The reconciler's orphan sweep deletes those whose service no longer exists
+   * (docs/reliability.md, "Orphan sweep").
+   */
+  listManagedServices: {
+    path: "/poppy.provider.v1.ProviderService/ListManagedServices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListManagedServicesRequest): Buffer =>
+      Buffer.from(ListManagedServicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListManagedServicesRequest => ListManagedServicesRequest.decode(value),
+    responseSerialize: (value: ListManagedServicesResponse): Buffer =>
+      Buffer.from(ListManagedServicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListManagedServicesResponse => ListManagedServicesResponse.decode(value),
+  },
 } as const;
 
 export interface ProviderServiceServer extends UntypedServiceImplementation {
@@ -2628,6 +2891,12 @@ export interface ProviderServiceServer extends UntypedServiceImplementation {
   getMetrics: handleUnaryCall<GetMetricsRequest, GetMetricsResponse>;
   createCertificate: handleUnaryCall<CreateCertificateRequest, CreateCertificateResponse>;
   deleteCertificate: handleUnaryCall<DeleteCertificateRequest, DeleteCertificateResponse>;
+  /**
+   * Every vendor object this adapter manages, each tagged with the Poppy service it was
+   * made for. The reconciler's orphan sweep deletes those whose service no longer exists
+   * (docs/reliability.md, "Orphan sweep").
+   */
+  listManagedServices: handleUnaryCall<ListManagedServicesRequest, ListManagedServicesResponse>;
 }
 
 export interface ProviderServiceClient extends Client {
@@ -2766,6 +3035,26 @@ export interface ProviderServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteCertificateResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Every vendor object this adapter manages, each tagged with the Poppy service it was
+   * made for. The reconciler's orphan sweep deletes those whose service no longer exists
+   * (docs/reliability.md, "Orphan sweep").
+   */
+  listManagedServices(
+    request: ListManagedServicesRequest,
+    callback: (error: ServiceError | null, response: ListManagedServicesResponse) => void,
+  ): ClientUnaryCall;
+  listManagedServices(
+    request: ListManagedServicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListManagedServicesResponse) => void,
+  ): ClientUnaryCall;
+  listManagedServices(
+    request: ListManagedServicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListManagedServicesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ProviderServiceClient = makeGenericClientConstructor(
@@ -2779,6 +3068,17 @@ export const ProviderServiceClient = makeGenericClientConstructor(
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {
