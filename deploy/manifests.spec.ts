@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SERVICE_JOB_KINDS } from '@poppy/jobs';
 import {
   blockedCalls,
   consistencyProblems,
@@ -157,16 +158,8 @@ describe('the production overlay', () => {
       .map((t) => t.metadata.consumer)
       .sort();
     // Consumer names are <durable>_<kind> (libs/jobs/src/drivers/nats-job-queue.ts) for the
-    // kinds provisioning takes (services/provisioning/src/flows/flow-support.ts FLOW_KINDS).
-    const flowSupport = fs.readFileSync(
-      path.join(REPO_ROOT, 'services/provisioning/src/flows/flow-support.ts'),
-      'utf8',
-    );
-    const kinds = /FLOW_KINDS = \[([^\]]+)\]/
-      .exec(flowSupport)![1]!
-      .match(/'[^']+'/g)!
-      .map((k) => k.slice(1, -1));
-    expect(triggers).toEqual(kinds.map((k) => `poppy-provisioning_${k}`).sort());
+    // kinds provisioning takes (SERVICE_JOB_KINDS, libs/jobs/src/service-jobs.ts).
+    expect(triggers).toEqual(SERVICE_JOB_KINDS.map((k) => `poppy-provisioning_${k}`).sort());
     const hpa = prod().find(
       (o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'poppy-gateway',
     )!;
