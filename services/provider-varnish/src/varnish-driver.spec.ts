@@ -70,6 +70,7 @@ class FakeVarnish implements VarnishAdmin {
         ]);
       case 'vcl.show':
         return this.vcls.get(this.labels.get(args[0]) ?? args[0]) ?? '';
+      case 'param.set':
       case 'ban':
         return '';
       default:

@@ -101,6 +101,8 @@ export function parseVclList(json: string): VclListEntry[] {
   );
 }
 
+/** varnishd's cli_limit while reading shard VCLs back (its maximum is 99 999 999). */
+const CLI_LIMIT_BYTES = 16 * 1024 * 1024;
 const LABEL_PREFIX = 'poppy-';
 const SHARD_LABEL_PREFIX = 'poppy-shard-';
 const ROUTER_PREFIX = 'poppy_router_';
@@ -305,6 +307,8 @@ export class VarnishDriver implements ProviderDriver {
       const line = router.split('\n').find((l) => l.startsWith(ROUTER_SHARDS_COMMENT));
       routerShards = line ? Number(line.slice(ROUTER_SHARDS_COMMENT.length)) : 0;
     }
+    // Shard VCLs outgrow the default cli_limit (48 kB): vcl.show would answer truncated.
+    await this.admin.run('param.set', 'cli_limit', String(CLI_LIMIT_BYTES));
     const served: EdgeService[] = [];
     const records: EdgeRecord[] = [];
     const loaded = new Map<string, string>();
@@ -436,21 +440,31 @@ export class VarnishDriver implements ProviderDriver {
     }
     const { wanted, dirty, router } = this.plan(before, services);
     if (dirty.length > 0 || router) {
-      // Each VCL of this change records the state of every service it changes or repairs.
-      const touched = new Set(changed);
+      // A service whose change spans two shards or more is recorded in each of them, so
+      // one moved label is enough to finish the change (one label move is atomic anyway).
+      const spans = new Map<string, Set<string>>();
       for (const [label, content] of dirty) {
         const was = new Set((before.loaded.get(label) ?? '').split(' ').filter(Boolean));
         const now = new Set(fingerprint(content).split(' ').filter(Boolean));
-        for (const token of [...was, ...now])
-          if (!was.has(token) || !now.has(token))
-            touched.add(token.slice(0, token.lastIndexOf('@')));
+        for (const token of [...was, ...now]) {
+          if (was.has(token) && now.has(token)) continue;
+          const id = token.slice(0, token.lastIndexOf('@'));
+          spans.set(id, (spans.get(id) ?? new Set()).add(label));
+        }
       }
-      const records: EdgeRecord[] = [...touched].flatMap((id) => {
+      const records = new Map<string, EdgeRecord[]>();
+      for (const [id, labels] of spans) {
+        if (labels.size < 2) continue;
         const s = services.get(id);
-        if (s) return [{ serviceId: id, revision: s.revision ?? 0, service: s }];
         const gone = deleted.get(id);
-        return gone === undefined ? [] : [{ serviceId: id, revision: gone }];
-      });
+        const record: EdgeRecord | undefined = s
+          ? { serviceId: id, revision: s.revision ?? 0, service: s }
+          : gone === undefined
+            ? undefined
+            : { serviceId: id, revision: gone };
+        if (record)
+          for (const label of labels) records.set(label, [...(records.get(label) ?? []), record]);
+      }
       await this.load(dirty, records, router ? [...wanted.keys()] : undefined, before);
     }
     const loaded = new Map([...wanted.entries()].map(([l, c]) => [l, fingerprint(c)]));
@@ -467,7 +481,7 @@ export class VarnishDriver implements ProviderDriver {
    */
   private async load(
     dirty: Array<[string, EdgeService[]]>,
-    records: EdgeRecord[],
+    records: Map<string, EdgeRecord[]>,
     routerLabels: string[] | undefined,
     before: EdgeState,
   ): Promise<void> {
@@ -478,7 +492,12 @@ export class VarnishDriver implements ProviderDriver {
         this.loads += 1;
         const index = Number(label.slice(SHARD_LABEL_PREFIX.length));
         const name = uniqueName(`${VCL_NAME_PREFIX}shard${index}_`);
-        const vcl = renderShardVcl(index, this.shards, { services, records }, this.options);
+        const vcl = renderShardVcl(
+          index,
+          this.shards,
+          { services, records: records.get(label) ?? [] },
+          this.options,
+        );
         await this.admin.run('vcl.inline', name, vcl);
         const previous = listed.find((v) => v.name === label && v.state === 'label')?.label?.name;
         compiled.push({ label, name, previous });
