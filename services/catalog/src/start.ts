@@ -4,7 +4,6 @@ import { createJobQueue } from '@poppy/jobs';
 import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { Catalog } from './catalog';
 import type { CatalogConfig } from './config';
-import { CassandraCatalogStore } from './drivers/cassandra/cassandra-catalog-store';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { notifyingStore, OutboxRelay } from './outbox-relay';
 import { catalogGrpcService } from './server';
@@ -16,10 +15,13 @@ export async function openStore(config: CatalogConfig, logger?: Logger): Promise
     case 'sqlite':
       fs.mkdirSync(config.dataDir, { recursive: true });
       return new SqliteCatalogStore(path.join(config.dataDir, 'catalog.sqlite'));
-    case 'cassandra':
+    case 'cassandra': {
+      // Loaded only when configured: cassandra-driver is ~10 MB of memory the SQLite store does not need.
+      const { CassandraCatalogStore } = await import('./drivers/cassandra/cassandra-catalog-store');
       return CassandraCatalogStore.open(config.cassandra, (msg) =>
         logger?.info({ keyspace: config.cassandra.keyspace }, msg),
       );
+    }
   }
 }
 
