@@ -2,21 +2,26 @@
  * The service model → VCL 4.1 (pure; no I/O). Two kinds of program:
  *
  * - the router (`renderRouterVcl`), the active VCL: normalises the Host (lower case, no
- *   port) and hands each request to the label of the service answering for that host
- *   (`return (vcl(poppy-<key>))`), 404 for other hosts;
- * - one program per service (`renderServiceVcl`), reached through its label:
+ *   port), hashes it to one of N router shards (`routerShardOf`, the same hash varnishd's
+ *   shard director computes) and hands the request to that shard's label
+ *   (`return (vcl(poppy-shard-<i>))`); 404 for a shard that holds nothing yet;
+ * - one program per shard (`renderShardVcl`), reached through its label, with every service
+ *   that has a host in the shard:
  *   - one `backend` per origin, named `<key>_o<i>` (key = hash of the service id); TLS
  *     origins are refused (Varnish Cache has no backend TLS);
- *   - `vcl_recv`: the refresh (soft purge) token, restrictions (403), origin choice by the
+ *   - `<key>_recv`: the refresh (soft purge) token, restrictions (403), origin choice by the
  *     origins' `rules` (most specific pattern first), the host header the origin will see
- *     (`hostheadertype`), and `pass` for URLs whose caching rule has ttl 0;
+ *     (`hostheadertype`), and `pass` for URLs whose caching rule has ttl 0; `vcl_recv`
+ *     calls the one of the service answering for the Host (404 for another host);
  *   - `vcl_backend_fetch` sets the origin's Host; `vcl_backend_response` sets `beresp.ttl`
- *     from the caching rule (a fixed TTL overriding the origin's Cache-Control, except
- *     responses with Set-Cookie; 5xx never cached);
- *   - the service itself as a comment line (vcl-state.ts), read back after a restart.
+ *     from the caching rule of the backend's service (a fixed TTL overriding the origin's
+ *     Cache-Control, except responses with Set-Cookie; 5xx never cached);
+ *   - the services (and the records of the change) as comment lines (vcl-state.ts), read
+ *     back after a restart.
  *
- * A change of one service compiles that service's program only (and the small router when
- * the hosts changed), so its cost does not grow with the number of services on the edge.
+ * A change compiles the shards of the hosts it touches (and the small router when a shard
+ * is used for the first time), so its cost does not grow with the number of services on
+ * the edge beyond services / N per shard.
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
