@@ -1,7 +1,7 @@
 import type { commonV1 } from '@poppy/contracts';
 import { ProviderError } from '@poppy/provider-kit';
 import { VarnishCliError, VarnishUnreachableError } from './admin/varnish-cli';
-import { VarnishDriver, type VarnishAdmin } from './varnish-driver';
+import { DEFAULT_ROUTER_SHARDS, VarnishDriver, type VarnishAdmin } from './varnish-driver';
 import { routerShardOf, shardLabel } from './vcl/render-vcl';
 
 /**
@@ -94,7 +94,7 @@ const OPTIONS = {
   geoHeader: 'X-Country-Code',
   refreshToken: 'tok-12345678',
 };
-const SHARDS = 256; // the driver's default
+const SHARDS = DEFAULT_ROUTER_SHARDS;
 
 /** Whether the edge answers `host`: the active router routes its shard, whose VCL calls a service for it. */
 function routes(varnish: FakeVarnish, host: string): boolean {

@@ -74,12 +74,12 @@ export interface VarnishDriverOptions extends RenderOptions {
   /**
    * Router shards the hosts are spread over (fixed for an edge: another count loads every
    * shard again at the next change). A change compiles the shards of its hosts, each about
-   * services × domains / routerShards services (docs/performance.md). @default 256
+   * services × domains / routerShards services (docs/performance.md). @default 512
    */
   routerShards?: number;
 }
 
-export const DEFAULT_ROUTER_SHARDS = 256;
+export const DEFAULT_ROUTER_SHARDS = 512;
 
 export const VCL_NAME_PREFIX = 'poppy_';
 

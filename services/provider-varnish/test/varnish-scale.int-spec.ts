@@ -1,7 +1,7 @@
 /**
  * The Varnish edge at scale (issue 19): a real varnishd holding POPPY_VARNISH_SCALE_SERVICES
  * services (default 2 000) through the driver, spread over POPPY_VARNISH_SCALE_SHARDS router
- * shards (default 32: fewer, larger shards load the edge faster; the product default of 256
+ * shards (default 32: fewer, larger shards load the edge faster; the product default of 512
  * is measured by `npm run bench:varnish`, docs/performance.md). A random sample of services
  * must serve their own origin through the edge (real HTTP, Host header), another host gets
  * a 404, and a fresh driver reads every service back from varnishd. The router's host

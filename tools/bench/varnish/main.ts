@@ -9,7 +9,7 @@
  * the same changes on an empty edge, in the same run; the ratio is printed.
  *
  *   npm run bench:varnish
- *   BENCH_SIZES=0,2000 BENCH_CHANGES=5 BENCH_SHARDS=256
+ *   BENCH_SIZES=0,2000 BENCH_CHANGES=5 BENCH_SHARDS=512
  */
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
