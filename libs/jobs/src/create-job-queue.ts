@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { NatsJobQueue, type NatsJobQueueOptions } from './drivers/nats-job-queue';
+import type { NatsJobQueueOptions } from './drivers/nats-job-queue';
 import { SqliteJobQueue, type SqliteJobQueueOptions } from './drivers/sqlite-job-queue';
 import type { JobQueue } from './job-queue';
 
@@ -15,8 +15,11 @@ export async function createJobQueue(
   switch (config.driver) {
     case 'sqlite':
       return new SqliteJobQueue({ ...config, logger: deps.logger });
-    case 'nats':
+    case 'nats': {
+      // Loaded only when configured: the NATS client is memory the SQLite queue does not need.
+      const { NatsJobQueue } = await import('./drivers/nats-job-queue');
       return NatsJobQueue.connect({ ...config, logger: deps.logger });
+    }
     default:
       throw new RangeError(
         `unknown job queue driver ${JSON.stringify((config as { driver: unknown }).driver)} (expected 'sqlite' or 'nats')`,

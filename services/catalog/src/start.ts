@@ -4,7 +4,6 @@ import { createJobQueue } from '@poppy/jobs';
 import { limitRepeatedLogs, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { Catalog } from './catalog';
 import type { CatalogConfig } from './config';
-import { CassandraCatalogStore } from './drivers/cassandra/cassandra-catalog-store';
 import { KeyspaceHistory } from './drivers/cassandra/keyspace-history';
 import { SqliteCatalogStore } from './drivers/sqlite/sqlite-catalog-store';
 import { notifyingStore, OutboxRelay } from './outbox-relay';
@@ -28,7 +27,9 @@ export async function openStore(
     case 'sqlite':
       fs.mkdirSync(config.dataDir, { recursive: true });
       return new SqliteCatalogStore(path.join(config.dataDir, 'catalog.sqlite'));
-    case 'cassandra':
+    case 'cassandra': {
+      // Loaded only when configured: cassandra-driver is ~10 MB of memory the SQLite store does not need.
+      const { CassandraCatalogStore } = await import('./drivers/cassandra/cassandra-catalog-store');
       return CassandraCatalogStore.open(
         config.cassandra,
         (msg) => logger?.info({ keyspace: config.cassandra.keyspace }, msg),
@@ -38,6 +39,7 @@ export async function openStore(
           history: new KeyspaceHistory(path.join(config.dataDir, 'cassandra-keyspaces.json')),
         },
       );
+    }
   }
 }
 

@@ -4,12 +4,14 @@ import type { DnsServiceConfig } from './config';
 import type { DnsDriver } from './drivers/dns-driver';
 import { ManualDnsDriver } from './drivers/manual-driver';
 import { PowerDnsDriver } from './drivers/powerdns-driver';
-import { Route53Driver } from './drivers/route53-driver';
 import { OperatorDns } from './operator-dns';
 import { dnsGrpcService } from './server';
 
 /** Selecting a backend is configuration, nothing else. */
-export function createDnsDriver(config: DnsServiceConfig, shutdown?: Shutdown): DnsDriver {
+export async function createDnsDriver(
+  config: DnsServiceConfig,
+  shutdown?: Shutdown,
+): Promise<DnsDriver> {
   switch (config.backend) {
     case 'manual':
       return new ManualDnsDriver();
@@ -19,6 +21,8 @@ export function createDnsDriver(config: DnsServiceConfig, shutdown?: Shutdown): 
         timeoutMs: config.breaker.timeoutMs || undefined,
       });
     case 'route53': {
+      // Loaded only when configured: the AWS SDK is memory the other backends do not need.
+      const { Route53Driver } = await import('./drivers/route53-driver');
       const driver = new Route53Driver({
         ...config.route53,
         timeoutMs: config.breaker.timeoutMs || undefined,
@@ -36,7 +40,7 @@ export async function startDns(
 ): Promise<void> {
   const breakers = new CircuitBreakers(config.breaker, logger);
   shutdown.add('circuit breakers', () => breakers.shutdown());
-  const driver = createDnsDriver(config, shutdown);
+  const driver = await createDnsDriver(config, shutdown);
   const dns = new OperatorDns(driver, config.operator, breakers, logger);
   const server = await startGrpcServer({
     host: config.host,

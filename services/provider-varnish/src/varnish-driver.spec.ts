@@ -1,7 +1,8 @@
 import type { commonV1 } from '@poppy/contracts';
 import { ProviderError } from '@poppy/provider-kit';
 import { VarnishCliError, VarnishUnreachableError } from './admin/varnish-cli';
-import { VarnishDriver, type VarnishAdmin } from './varnish-driver';
+import { DEFAULT_ROUTER_SHARDS, VarnishDriver, type VarnishAdmin } from './varnish-driver';
+import { routerShardOf, shardLabel } from './vcl/render-vcl';
 
 /**
  * A varnishd stand-in: VCLs by name, labels, the active VCL, the commands seen; rejects a
@@ -69,6 +70,7 @@ class FakeVarnish implements VarnishAdmin {
         ]);
       case 'vcl.show':
         return this.vcls.get(this.labels.get(args[0]) ?? args[0]) ?? '';
+      case 'param.set':
       case 'ban':
         return '';
       default:
@@ -92,6 +94,17 @@ const OPTIONS = {
   geoHeader: 'X-Country-Code',
   refreshToken: 'tok-12345678',
 };
+const SHARDS = DEFAULT_ROUTER_SHARDS;
+
+/** Whether the edge answers `host`: the active router routes its shard, whose VCL calls a service for it. */
+function routes(varnish: FakeVarnish, host: string): boolean {
+  const label = shardLabel(routerShardOf(host, SHARDS));
+  const router = varnish.vcls.get(varnish.active) ?? '';
+  const shard = varnish.vcls.get(varnish.labels.get(label) ?? '') ?? '';
+  return (
+    router.includes(`return (vcl(${label}));`) && shard.includes(`req.http.host == {"${host}"}`)
+  );
+}
 
 function spec(domain: string, origin = '127.0.0.1'): commonV1.ServiceSpec {
   return {
@@ -129,10 +142,11 @@ describe('VarnishDriver', () => {
       domains_certificate_status: {},
     });
     expect(varnish.active).toMatch(/^poppy_router_/);
-    expect(varnish.vcls.get(varnish.active)).toContain(
-      'if (req.http.host == {"a.example.com"}) {\n    return (vcl(poppy-s',
-    );
-    expect(varnish.labels.size).toBe(1);
+    expect(routes(varnish, 'a.example.com')).toBe(true);
+    expect(routes(varnish, 'b.example.com')).toBe(false);
+    expect([...varnish.labels.keys()]).toEqual([
+      shardLabel(routerShardOf('a.example.com', SHARDS)),
+    ]);
     // a replayed create changes nothing
     const loads = varnish.verbs().filter((v) => v === 'vcl.inline').length;
     await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
@@ -189,8 +203,19 @@ describe('VarnishDriver', () => {
       provider_service_id: 'varnish-s1',
     });
     expect(varnish.served()).not.toContain('a.example.com');
-    expect(varnish.labels.size).toBe(0);
-    expect([...varnish.vcls.keys()]).toEqual(['boot', varnish.active]); // older generated VCLs discarded
+    expect(routes(varnish, 'a.example.com')).toBe(false);
+    expect(varnish.labels.size).toBe(1); // the shard stays routed, empty
+    // older generated VCLs discarded: boot, the router, the emptied shard
+    expect([...varnish.vcls.keys()]).toEqual(['boot', varnish.active, ...varnish.labels.values()]);
+    expect(
+      (
+        await new VarnishDriver(varnish, jest.fn(), OPTIONS).getService({
+          project_id: 'p',
+          service_id: 's1',
+          provider_service_id: '',
+        })
+      ).found,
+    ).toBe(false);
   });
 
   it('purges hard with a ban on the service hosts, soft by refreshing each domain', async () => {
@@ -261,7 +286,7 @@ describe('VarnishDriver', () => {
     expect(varnish.served()).toContain('b.example.com');
   });
 
-  it('updates a service by re-pointing its label, without a new router when the hosts stay', async () => {
+  it('updates a service by re-pointing its shard label, without a new router when its shards stay', async () => {
     const varnish = new FakeVarnish();
     const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
     await driver.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
@@ -278,16 +303,18 @@ describe('VarnishDriver', () => {
     });
     expect(varnish.active).toBe(router);
     expect(varnish.served()).toContain('set beresp.ttl = 77s;');
-    expect([...varnish.vcls.keys()]).toHaveLength(3); // boot, router, the new service VCL (the old one discarded)
+    expect([...varnish.vcls.keys()]).toHaveLength(3); // boot, router, the new shard VCL (the old one discarded)
     await driver.updateService({
       project_id: 'p',
       service_id: 's1',
       provider_service_id: 'varnish-s1',
       spec: { ...changed, domains: [{ domain: 'z.example.com', protocol: 'http' }] },
     });
-    expect(varnish.active).not.toBe(router);
-    expect(varnish.vcls.get(varnish.active)).toContain('z.example.com');
-    expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
+    expect(routerShardOf('z.example.com', SHARDS)).not.toBe(routerShardOf('a.example.com', SHARDS));
+    expect(varnish.active).not.toBe(router); // z's shard is used for the first time
+    expect(routes(varnish, 'z.example.com')).toBe(true);
+    expect(routes(varnish, 'a.example.com')).toBe(false);
+    expect(varnish.served()).not.toContain('a.example.com');
   });
 });
 
@@ -317,8 +344,9 @@ describe('VarnishDriver and other VCLs', () => {
         first.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') }),
       ),
     ).toMatchObject({ retryable: true });
-    expect(varnish.labels.size).toBe(2); // s1 labelled, never routed
-    expect(varnish.vcls.get(varnish.active)).not.toContain('a.example.com');
+    expect(routerShardOf('a.example.com', SHARDS)).not.toBe(routerShardOf('z.example.com', SHARDS));
+    expect(varnish.labels.size).toBe(2); // a's shard labelled, never routed
+    expect(routes(varnish, 'a.example.com')).toBe(false);
     const restarted = new VarnishDriver(varnish, jest.fn(), OPTIONS);
     expect(
       (await restarted.getService({ project_id: 'p', service_id: 's1', provider_service_id: '' }))
@@ -329,8 +357,8 @@ describe('VarnishDriver and other VCLs', () => {
       service_id: 's1',
       spec: spec('a.example.com'),
     });
-    expect(varnish.vcls.get(varnish.active)).toContain('a.example.com');
-    expect(varnish.vcls.get(varnish.active)).toContain('z.example.com');
+    expect(routes(varnish, 'a.example.com')).toBe(true);
+    expect(routes(varnish, 'z.example.com')).toBe(true);
     expect(varnish.labels.size).toBe(2);
   });
 
@@ -341,8 +369,91 @@ describe('VarnishDriver and other VCLs', () => {
     await one.createService({ project_id: 'p', service_id: 's1', spec: spec('a.example.com') });
     await two.createService({ project_id: 'p', service_id: 's2', spec: spec('b.example.com') });
     await one.createService({ project_id: 'p', service_id: 's3', spec: spec('c.example.com') });
-    const vcl = varnish.vcls.get(varnish.active)!;
-    for (const d of ['a', 'b', 'c']) expect(vcl).toContain(`${d}.example.com`);
-    expect(varnish.labels.size).toBe(3);
+    for (const d of ['a', 'b', 'c']) expect(routes(varnish, `${d}.example.com`)).toBe(true);
+    const hosts = ['a', 'b', 'c'].map((d) => routerShardOf(`${d}.example.com`, SHARDS));
+    expect(varnish.labels.size).toBe(new Set(hosts).size);
+  });
+
+  it('loads the changes that wait together, and a service the compiler rejects fails alone', async () => {
+    const varnish = new FakeVarnish();
+    const driver = new VarnishDriver(varnish, jest.fn(), { ...OPTIONS, routerShards: 1 });
+    await driver.createService({ project_id: 'p', service_id: 's0', spec: spec('z.example.com') });
+    const inlines = () => varnish.verbs().filter((v) => v === 'vcl.inline').length;
+    const before = inlines();
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c'].map((d, i) =>
+        driver.createService({
+          project_id: 'p',
+          service_id: `s${i + 1}`,
+          spec: spec(`${d}.example.com`, d === 'b' ? 'reject.invalid' : '127.0.0.1'),
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // s1 alone; then s2+s3 in one load (rejected), then each alone: 4 shard loads, no router
+    expect(inlines() - before).toBe(4);
+    for (const d of ['z', 'a', 'c']) expect(routes1(varnish, `${d}.example.com`)).toBe(true);
+    expect(varnish.served()).not.toContain('b.example.com');
+  });
+
+  it('finishes a change that stopped between two label moves (adapter died), before answering', async () => {
+    const varnish = new FakeVarnish();
+    const twoShards = { project_id: 'p', service_id: 's1', provider_service_id: '' };
+    const domains = ['a.example.com', 'z.example.com'];
+    expect(routerShardOf(domains[0], SHARDS)).not.toBe(routerShardOf(domains[1], SHARDS));
+    const original = {
+      ...spec(domains[0]),
+      domains: domains.map((domain) => ({ domain, protocol: 'http' })),
+    };
+    await new VarnishDriver(varnish, jest.fn(), OPTIONS).createService({
+      ...twoShards,
+      spec: original,
+    });
+    const dyingAfterOneLabel = (): VarnishAdmin => {
+      let labelled = 0;
+      return {
+        run: async (verb, ...args) => {
+          if (verb === 'vcl.label' && ++labelled > 1)
+            throw new VarnishUnreachableError('adapter died');
+          return varnish.run(verb, ...args);
+        },
+      };
+    };
+    const updated = {
+      ...original,
+      caching: [{ name: 'd', ttl: 77, rules: [{ name: 'd', request_url: '/*' }] }],
+    };
+    await errorOf(
+      new VarnishDriver(dyingAfterOneLabel(), jest.fn(), OPTIONS).updateService({
+        ...twoShards,
+        spec: updated,
+      }),
+    );
+    const shardVcls = () =>
+      domains.map((d) =>
+        varnish.vcls.get(varnish.labels.get(shardLabel(routerShardOf(d, SHARDS)))!)!,
+      );
+    expect(shardVcls().filter((v) => v.includes('set beresp.ttl = 77s;'))).toHaveLength(1); // half-way
+    const restarted = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+    expect((await restarted.getService(twoShards)).spec).toEqual(updated);
+    for (const v of shardVcls()) expect(v).toContain('set beresp.ttl = 77s;');
+    // the same for a delete
+    await errorOf(
+      new VarnishDriver(dyingAfterOneLabel(), jest.fn(), OPTIONS).deleteService(twoShards),
+    );
+    expect(shardVcls().filter((v) => v.includes('set beresp.ttl = 77s;'))).toHaveLength(1);
+    expect((await new VarnishDriver(varnish, jest.fn(), OPTIONS).getService(twoShards)).found).toBe(
+      false,
+    );
+    for (const d of domains) expect(routes(varnish, d)).toBe(false);
   });
 });
+
+/** routes() for a driver with one shard. */
+function routes1(varnish: FakeVarnish, host: string): boolean {
+  const shard = varnish.vcls.get(varnish.labels.get(shardLabel(0)) ?? '') ?? '';
+  return (
+    (varnish.vcls.get(varnish.active) ?? '').includes(`return (vcl(${shardLabel(0)}));`) &&
+    shard.includes(`req.http.host == {"${host}"}`)
+  );
+}

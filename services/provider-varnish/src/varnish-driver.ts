@@ -1,25 +1,29 @@
 /**
- * The self-hosted Varnish edge as a Poppy provider (issue 6).
+ * The self-hosted Varnish edge as a Poppy provider (issue 6; routing by shards: issue 19).
  *
- * One VCL per service, reached through a label (`poppy-<key>`), and a small router VCL,
- * the active one, that hands each Host to its service's label (vcl/render-vcl.ts):
- * - create: load the service VCL (`vcl.inline` under a fresh name), label it, load and
- *   `vcl.use` a router that includes its hosts;
- * - update: load the new service VCL and re-point the label (atomic); the router is
- *   reloaded only when the hosts changed;
- * - delete: load and use a router without it, then discard its label and VCLs.
- * If the compiler rejects a VCL nothing was switched and the previous configuration keeps
- * serving. Unused `poppy_*` VCLs are discarded after each change.
+ * Hosts are spread over a fixed number of router shards (`routerShards`; a hash of the
+ * host that varnishd computes as well, vcl/render-vcl.ts routerShardOf). Each shard is one
+ * VCL behind a label (`poppy-shard-<i>`) with the programs of the services that have a
+ * host in it; the router, the active VCL, hashes the Host and hands the request to the
+ * shard's label. A change compiles only the shards of the hosts it touches (a service with
+ * two domains is in at most two), so its cost is that of a few services whatever the edge
+ * holds; the router lists shards, not hosts, and is reloaded only when a shard is used for
+ * the first time. The changes waiting when the edge is free are loaded together (a burst
+ * of creates compiles each touched shard once); a batch the compiler rejects is retried
+ * one change at a time, so a bad service fails alone. If the compiler rejects a VCL nothing
+ * was switched and the previous configuration keeps serving. Unused `poppy_*` VCLs are
+ * discarded after each change.
  *
- * The services are written into their VCLs as comments (vcl/vcl-state.ts) and read back
- * from the labels (`vcl.list -j`, `vcl.show <label>`) on the first call, and again before
- * a change when the labels or the active VCL changed meanwhile, so the adapter keeps no
- * state of its own and survives restarts. One adapter per varnishd: two adapters changing
- * the same varnishd at the same moment could each build a router without the other's
- * service.
+ * The services are written into the shard VCLs as comments (vcl/vcl-state.ts) and read
+ * back from the labels the active router routes (`vcl.list -j`, `vcl.show <label>`) on the
+ * first call, and again before a change when the labels or the active VCL changed
+ * meanwhile, so the adapter keeps no state of its own and survives restarts. A change
+ * interrupted between two label moves is finished by the next call: each VCL a change loads
+ * records what the change did, the highest revision of a service wins, and shards that
+ * disagree with it are loaded again before anything is answered. One adapter per varnishd.
  *
- * Changes are serialised (one at a time); when more than `maxQueuedChanges` wait, the call
- * fails retryable with a retry hint (the edge's "throttling").
+ * When more than `maxQueuedChanges` wait, the call fails retryable with a retry hint (the
+ * edge's "throttling").
  *
  * Purge: hard = a `ban` on the service's hosts and the URL (or all its URLs); soft of one
  * URL = a refresh request to the edge (`X-Poppy-Refresh` with the adapter's token sets
@@ -31,14 +35,23 @@ import { randomBytes } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
 import { ProviderError, type ManagedObject, type ProviderDriver } from '@poppy/provider-kit';
 import {
+  checkServiceRenders,
   renderRouterVcl,
-  renderServiceVcl,
+  renderShardVcl,
+  ROUTER_SHARDS_COMMENT,
+  routerShardOf,
   serviceHosts,
-  serviceLabel,
+  shardLabel,
   urlRegex,
   type RenderOptions,
 } from './vcl/render-vcl';
-import { readVclState, type EdgeService } from './vcl/vcl-state';
+import {
+  mergeEdgeState,
+  readVclRecords,
+  readVclState,
+  type EdgeRecord,
+  type EdgeService,
+} from './vcl/vcl-state';
 import { EdgeBusyError, fromVendorError } from './varnish-errors';
 
 /** The management interface (VarnishCli in production, a fake in unit tests). */
@@ -58,7 +71,15 @@ export interface VarnishDriverOptions extends RenderOptions {
   maxQueuedChanges?: number;
   /** Retry hint when too many changes are queued. @default 2000 */
   busyRetryAfterMs?: number;
+  /**
+   * Router shards the hosts are spread over (fixed for an edge: another count loads every
+   * shard again at the next change). A change compiles the shards of its hosts, each about
+   * services × domains / routerShards services (docs/performance.md). @default 512
+   */
+  routerShards?: number;
 }
+
+export const DEFAULT_ROUTER_SHARDS = 512;
 
 export const VCL_NAME_PREFIX = 'poppy_';
 
@@ -80,7 +101,10 @@ export function parseVclList(json: string): VclListEntry[] {
   );
 }
 
+/** varnishd's cli_limit while reading shard VCLs back (its maximum is 99 999 999). */
+const CLI_LIMIT_BYTES = 16 * 1024 * 1024;
 const LABEL_PREFIX = 'poppy-';
+const SHARD_LABEL_PREFIX = 'poppy-shard-';
 const ROUTER_PREFIX = 'poppy_router_';
 
 /** What identifies the edge's configuration: the active VCL and where each of our labels points. */
@@ -99,10 +123,12 @@ export function providerServiceIdFor(serviceId: string): string {
 export class VarnishDriver implements ProviderDriver {
   readonly providerName: string;
   readonly regions: string[] = [];
-  private services?: Map<string, EdgeService>;
-  /** signatureOf() the configuration `services` was read from or made. */
+  private readonly shards: number;
+  private state?: EdgeState;
+  /** signatureOf() the configuration `state` was read from or made. */
   private signature?: string;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly pending: QueuedChange[] = [];
+  private running = false;
   private queued = 0;
   private loads = 0;
 
@@ -112,6 +138,9 @@ export class VarnishDriver implements ProviderDriver {
     private readonly options: VarnishDriverOptions,
   ) {
     this.providerName = options.providerName ?? 'Varnish';
+    this.shards = options.routerShards ?? DEFAULT_ROUTER_SHARDS;
+    if (!Number.isInteger(this.shards) || this.shards < 1 || this.shards > 4096)
+      throw new Error(`routerShards must be an integer in 1..4096, got ${this.shards}`);
   }
 
   async isAlive(): Promise<boolean> {
@@ -167,7 +196,7 @@ export class VarnishDriver implements ProviderDriver {
 
   async getService(req: providerV1.GetServiceRequest): Promise<providerV1.GetServiceResponse> {
     try {
-      const service = (await this.current()).get(req.service_id);
+      const service = (await this.served()).get(req.service_id);
       if (!service) return { found: false, spec: undefined, links: [] };
       return { found: true, spec: service.spec, links: this.links(service) };
     } catch (error) {
@@ -179,7 +208,7 @@ export class VarnishDriver implements ProviderDriver {
     req: providerV1.PurgeServiceRequest,
   ): Promise<providerV1.PurgeServiceResponse> {
     try {
-      const held = (await this.current()).get(req.service_id);
+      const held = (await this.served()).get(req.service_id);
       const domains =
         (held?.spec ?? req.spec)?.domains.map((d) => d.domain.trim().toLowerCase()) ?? [];
       const url = req.purge_url.trim() || '/*';
@@ -235,22 +264,20 @@ export class VarnishDriver implements ProviderDriver {
   }
 
   /**
-   * The services behind our labels, read from the edge itself (the `# poppy-service` lines
-   * of the labelled VCLs), after the changes already queued.
+   * The services the edge serves, read from the edge itself (the `# poppy-service` lines of
+   * the routed shard VCLs), for the orphan sweep.
    */
-  listManaged(): Promise<ManagedObject[]> {
-    const read = async (): Promise<ManagedObject[]> =>
-      [...(await this.current(true)).values()].map((s) => ({
+  async listManaged(): Promise<ManagedObject[]> {
+    try {
+      return [...(await this.served()).values()].map((s) => ({
         serviceId: s.serviceId,
         providerServiceId: providerServiceIdFor(s.serviceId),
         createdAtMs: s.createdAtMs ?? 0,
         projectId: s.projectId,
       }));
-    const listed = this.chain.then(read, read);
-    this.chain = listed.catch(() => undefined);
-    return listed.catch((error: unknown) => {
+    } catch (error) {
       throw fromVendorError(error);
-    });
+    }
   }
 
   private provisioned(service: EdgeService): providerV1.ProvisionedService {
@@ -269,117 +296,254 @@ export class VarnishDriver implements ProviderDriver {
     }));
   }
 
+  /** The services the edge serves; a change left half-way is finished first. */
+  private async served(): Promise<Map<string, EdgeService>> {
+    const state = await this.current();
+    if (state.needsRepair) await this.enqueue('', () => ({ result: undefined, changed: false }));
+    return (this.state ?? state).services;
+  }
+
   /**
-   * The services behind our labels: read once, then kept in step with every change; with
-   * `recheck`, read again when the active VCL or a label changed meanwhile (an operator,
-   * another adapter).
+   * What the edge serves: read once, then kept in step with every change; with `recheck`,
+   * read again when the active VCL or a label changed meanwhile (an operator, another
+   * adapter, a restart of this one).
    */
-  private async current(recheck = false): Promise<Map<string, EdgeService>> {
-    if (this.services && !recheck) return this.services;
+  private async current(recheck = false): Promise<EdgeState> {
+    if (this.state && !recheck) return this.state;
     const list = await this.list();
     const signature = signatureOf(list);
-    if (this.services && signature === this.signature) return this.services;
+    if (this.state && signature === this.signature) return this.state;
     // A label the active router does not route is a change that did not finish (the
     // adapter died between labelling and switching the router): not served, so not held.
     const active = list.find((v) => v.status === 'active');
     let routed: Set<string> | undefined;
+    let routerShards = 0;
     if (active?.name.startsWith(ROUTER_PREFIX)) {
       const router = await this.admin.run('vcl.show', active.name);
       routed = new Set(
         [...router.matchAll(/return \(vcl\(([A-Za-z0-9_-]+)\)\)/g)].map((m) => m[1]),
       );
+      const line = router.split('\n').find((l) => l.startsWith(ROUTER_SHARDS_COMMENT));
+      routerShards = line ? Number(line.slice(ROUTER_SHARDS_COMMENT.length)) : 0;
     }
-    const services = new Map<string, EdgeService>();
+    // Shard VCLs outgrow the default cli_limit (48 kB): vcl.show would answer truncated.
+    await this.admin.run('param.set', 'cli_limit', String(CLI_LIMIT_BYTES));
+    const served: EdgeService[] = [];
+    const records: EdgeRecord[] = [];
+    const loaded = new Map<string, string>();
     for (const entry of list) {
       if (entry.state !== 'label' || !entry.name.startsWith(LABEL_PREFIX)) continue;
       if (routed && !routed.has(entry.name)) continue;
-      for (const s of readVclState(await this.admin.run('vcl.show', entry.name)))
-        services.set(s.serviceId, s);
+      const vcl = await this.admin.run('vcl.show', entry.name);
+      const inside = readVclState(vcl);
+      served.push(...inside);
+      records.push(...readVclRecords(vcl));
+      loaded.set(entry.name, fingerprint(inside));
     }
-    this.services = services;
+    const { services, deleted } = mergeEdgeState(served, records);
+    const state: EdgeState = { services, deleted, loaded, routerShards, needsRepair: false };
+    state.needsRepair = this.plan(state, services).dirty.length > 0;
+    this.state = state;
     this.signature = signature;
-    return services;
+    return state;
   }
 
   private async list(): Promise<VclListEntry[]> {
     return parseVclList(await this.admin.run('vcl.list', '-j'));
   }
 
-  /** Runs one change after the previous ones; loads what it changed. */
-  private change<R>(
-    serviceId: string,
-    apply: (services: Map<string, EdgeService>) => { result: R; changed: boolean },
-  ): Promise<R> {
+  /** Queues one change of one service (refused, retryable, when too many wait). */
+  private change<R>(serviceId: string, apply: Mutation<R>): Promise<R> {
     if (!serviceId) return Promise.reject(unsupported('a request without service_id'));
     const max = this.options.maxQueuedChanges ?? 32;
     if (this.queued >= max)
       return Promise.reject(
         fromVendorError(new EdgeBusyError(this.queued, this.options.busyRetryAfterMs ?? 2000)),
       );
+    return this.enqueue(serviceId, apply);
+  }
+
+  private enqueue<R>(serviceId: string, apply: Mutation<R>): Promise<R> {
     this.queued += 1;
-    const run = async (): Promise<R> => {
-      try {
-        const before = await this.current(true);
-        const next = new Map(before);
-        const { result, changed } = apply(next);
-        if (changed) {
-          await this.apply(serviceId, before, next);
-          this.services = next;
-          this.signature = signatureOf(await this.list());
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({
+        serviceId,
+        apply: apply as Mutation<unknown>,
+        resolve: resolve as (r: unknown) => void,
+        reject,
+      });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Runs the queued changes, all that wait at once (a batch that fails: one at a time). */
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.pending.length);
+        try {
+          const results = await this.applyBatch(batch);
+          batch.forEach((c, i) => c.resolve(results[i]));
+        } catch (error) {
+          if (batch.length === 1) batch[0].reject(fromVendorError(error));
+          else {
+            for (const c of batch) {
+              try {
+                c.resolve((await this.applyBatch([c]))[0]);
+              } catch (single) {
+                c.reject(fromVendorError(single));
+              }
+            }
+          }
+        } finally {
+          this.queued -= batch.length;
         }
-        return result;
-      } catch (error) {
-        throw fromVendorError(error);
-      } finally {
-        this.queued -= 1;
       }
-    };
-    const promise = this.chain.then(run, run);
-    this.chain = promise.catch(() => undefined);
-    return promise;
+    } finally {
+      this.running = false;
+    }
   }
 
-  /** Makes the edge serve `next` where it served `before`, for one changed service. */
-  private async apply(
-    serviceId: string,
-    before: Map<string, EdgeService>,
-    next: Map<string, EdgeService>,
+  /**
+   * The shards to load for `services` over what `state` serves: each shard whose services
+   * (at their revisions) differ, and whether the router must change (a shard used for the
+   * first time, or another shard count). A shard once used stays routed, even empty.
+   */
+  private plan(
+    state: EdgeState,
+    services: Map<string, EdgeService>,
+  ): {
+    wanted: Map<string, EdgeService[]>;
+    dirty: Array<[string, EdgeService[]]>;
+    router: boolean;
+  } {
+    const sameCount = state.routerShards === this.shards;
+    const wanted = layout(services, this.shards);
+    if (sameCount)
+      for (const label of state.loaded.keys()) if (!wanted.has(label)) wanted.set(label, []);
+    const dirty = [...wanted.entries()].filter(
+      ([label, content]) => state.loaded.get(label) !== fingerprint(content),
+    );
+    const router = !sameCount || [...wanted.keys()].some((label) => !state.loaded.has(label));
+    return { wanted, dirty, router };
+  }
+
+  /**
+   * Applies the changes to the services read back, then makes the edge serve the result:
+   * loads every shard whose content differs (the changed services' shards, and any shard
+   * an interrupted change left behind), moves their labels, and switches to a new router
+   * when needed.
+   */
+  private async applyBatch(batch: QueuedChange[]): Promise<unknown[]> {
+    const before = await this.current(true);
+    const services = new Map(before.services);
+    const deleted = new Map(before.deleted);
+    const changed = new Set<string>();
+    const results = batch.map((c) => {
+      const { result, changed: did } = c.apply(services);
+      if (did) changed.add(c.serviceId);
+      return result;
+    });
+    const revision = Math.max(
+      Date.now(),
+      1 + Math.max(0, ...[...services.values()].map((s) => s.revision ?? 0), ...deleted.values()),
+    );
+    for (const id of changed) {
+      const s = services.get(id);
+      if (s) {
+        checkServiceRenders(s, this.options); // the tenant's problems, before any compile
+        services.set(id, { ...s, revision });
+        deleted.delete(id);
+      } else deleted.set(id, revision);
+    }
+    const { wanted, dirty, router } = this.plan(before, services);
+    if (dirty.length > 0 || router) {
+      // A service whose change spans two shards or more is recorded in each of them, so
+      // one moved label is enough to finish the change (one label move is atomic anyway).
+      const spans = new Map<string, Set<string>>();
+      for (const [label, content] of dirty) {
+        const was = new Set((before.loaded.get(label) ?? '').split(' ').filter(Boolean));
+        const now = new Set(fingerprint(content).split(' ').filter(Boolean));
+        for (const token of [...was, ...now]) {
+          if (was.has(token) && now.has(token)) continue;
+          const id = token.slice(0, token.lastIndexOf('@'));
+          spans.set(id, (spans.get(id) ?? new Set()).add(label));
+        }
+      }
+      const records = new Map<string, EdgeRecord[]>();
+      for (const [id, labels] of spans) {
+        if (labels.size < 2) continue;
+        const s = services.get(id);
+        const gone = deleted.get(id);
+        const record: EdgeRecord | undefined = s
+          ? { serviceId: id, revision: s.revision ?? 0, service: s }
+          : gone === undefined
+            ? undefined
+            : { serviceId: id, revision: gone };
+        if (record)
+          for (const label of labels) records.set(label, [...(records.get(label) ?? []), record]);
+      }
+      await this.load(dirty, records, router ? [...wanted.keys()] : undefined, before);
+    }
+    const loaded = new Map([...wanted.entries()].map(([l, c]) => [l, fingerprint(c)]));
+    this.state = { services, deleted, loaded, routerShards: this.shards, needsRepair: false };
+    this.signature = signatureOf(await this.list());
+    if (dirty.length > 0 || router) await this.discardUnused(new Set(loaded.keys()));
+    return results;
+  }
+
+  /**
+   * Compiles the dirty shards (nothing switched if one is rejected), moves their labels,
+   * then switches to a new router routing `routerLabels` if given; a failed router switch
+   * moves the labels back.
+   */
+  private async load(
+    dirty: Array<[string, EdgeService[]]>,
+    records: Map<string, EdgeRecord[]>,
+    routerLabels: string[] | undefined,
+    before: EdgeState,
   ): Promise<void> {
-    const label = serviceLabel(serviceId);
-    const old = before.get(serviceId);
-    const wanted = next.get(serviceId);
     const listed = await this.list();
-    const previousTarget = listed.find((v) => v.name === label && v.state === 'label')?.label?.name;
-    if (wanted) {
-      this.loads += 1;
-      const name = uniqueName(`${VCL_NAME_PREFIX}${label.slice(LABEL_PREFIX.length)}_`);
-      await this.admin.run('vcl.inline', name, renderServiceVcl(wanted, this.options));
-      await this.admin.run('vcl.label', label, name);
-    }
-    const hostsChanged =
-      !old || !wanted || JSON.stringify(serviceHosts(old)) !== JSON.stringify(serviceHosts(wanted));
-    if (hostsChanged) {
-      try {
-        await this.useRouter(next);
-      } catch (error) {
-        // Undo the label move: the previous configuration keeps serving as it was.
-        if (wanted && previousTarget)
-          await this.admin.run('vcl.label', label, previousTarget).catch(() => undefined);
-        await this.discardUnused(before);
-        throw error;
+    const compiled: Array<{ label: string; name: string; previous?: string }> = [];
+    try {
+      for (const [label, services] of dirty) {
+        this.loads += 1;
+        const index = Number(label.slice(SHARD_LABEL_PREFIX.length));
+        const name = uniqueName(`${VCL_NAME_PREFIX}shard${index}_`);
+        const vcl = renderShardVcl(
+          index,
+          this.shards,
+          { services, records: records.get(label) ?? [] },
+          this.options,
+        );
+        await this.admin.run('vcl.inline', name, vcl);
+        const previous = listed.find((v) => v.name === label && v.state === 'label')?.label?.name;
+        compiled.push({ label, name, previous });
       }
+    } catch (error) {
+      for (const c of compiled) await this.admin.run('vcl.discard', c.name).catch(() => undefined);
+      throw error;
     }
-    await this.discardUnused(next);
+    for (const c of compiled) await this.admin.run('vcl.label', c.label, c.name);
+    if (!routerLabels) return;
+    try {
+      await this.useRouter(routerLabels);
+    } catch (error) {
+      // Undo the label moves: the previous configuration keeps serving as it was.
+      for (const c of compiled)
+        if (c.previous)
+          await this.admin.run('vcl.label', c.label, c.previous).catch(() => undefined);
+      await this.discardUnused(new Set(before.loaded.keys()));
+      throw error;
+    }
   }
 
-  private async useRouter(services: Map<string, EdgeService>): Promise<void> {
+  private async useRouter(labels: string[]): Promise<void> {
     this.loads += 1;
     const name = uniqueName(ROUTER_PREFIX);
-    const routes = [...services.values()].map((s) => ({
-      label: serviceLabel(s.serviceId),
-      hosts: serviceHosts(s),
-    }));
-    await this.admin.run('vcl.inline', name, renderRouterVcl(routes));
+    const indexes = labels.map((l) => Number(l.slice(SHARD_LABEL_PREFIX.length)));
+    await this.admin.run('vcl.inline', name, renderRouterVcl(this.shards, indexes));
     try {
       await this.admin.run('vcl.use', name);
     } catch (error) {
@@ -389,11 +553,11 @@ export class VarnishDriver implements ProviderDriver {
   }
 
   /**
-   * Discards our labels of services not held and the VCLs nothing uses any more (old
-   * routers, replaced service VCLs); one still busy goes at a later change.
+   * Discards our labels not in `keep` (shards of another shard count, the per-service
+   * labels of the design before shards) and the VCLs nothing uses any more (old routers,
+   * replaced shard VCLs); one still busy goes at a later change.
    */
-  private async discardUnused(held: Map<string, EdgeService>): Promise<void> {
-    const keep = new Set([...held.keys()].map(serviceLabel));
+  private async discardUnused(keep: Set<string>): Promise<void> {
     for (const v of await this.list()) {
       if (v.state === 'label' && v.name.startsWith(LABEL_PREFIX) && !keep.has(v.name)) {
         await this.admin.run('vcl.discard', v.name).catch(() => undefined);
@@ -410,6 +574,51 @@ export class VarnishDriver implements ProviderDriver {
       await this.admin.run('vcl.discard', v.name).catch(() => undefined);
     }
   }
+}
+
+type Mutation<R> = (services: Map<string, EdgeService>) => { result: R; changed: boolean };
+
+interface QueuedChange {
+  serviceId: string;
+  apply: Mutation<unknown>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What the edge serves, as read back or made by the last change. */
+interface EdgeState {
+  services: Map<string, EdgeService>;
+  /** Deleted services, by the revision of the delete (see mergeEdgeState). */
+  deleted: Map<string, number>;
+  /** Routed shard label → fingerprint() of the services its VCL serves. */
+  loaded: Map<string, string>;
+  /** The shard count the active router hashes with (0: no router of ours). */
+  routerShards: number;
+  /** A change was left half-way: some shard disagrees with the merged state. */
+  needsRepair: boolean;
+}
+
+/** Identifies a shard's content: its services at their revisions. */
+function fingerprint(services: EdgeService[]): string {
+  return services
+    .map((s) => `${s.serviceId}@${s.revision ?? 0}`)
+    .sort()
+    .join(' ');
+}
+
+/** Shard label → the services with a host in that shard (in service id order). */
+function layout(services: Map<string, EdgeService>, shards: number): Map<string, EdgeService[]> {
+  const out = new Map<string, EdgeService[]>();
+  for (const id of [...services.keys()].sort()) {
+    const service = services.get(id)!;
+    for (const index of new Set(serviceHosts(service).map((h) => routerShardOf(h, shards)))) {
+      const label = shardLabel(index);
+      const held = out.get(label);
+      if (held) held.push(service);
+      else out.set(label, [service]);
+    }
+  }
+  return out;
 }
 
 /** Unique across adapters and restarts (vcl.inline refuses a name in use). */

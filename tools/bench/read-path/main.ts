@@ -8,40 +8,14 @@
  *
  * Targets (docs/performance.md): GET one ≥ 0.40 × hello-world req/s, p99 ≤ 10 ms.
  */
-import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { startSuite, REPO_ROOT } from '@poppy/testing';
+import { load } from './load';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const RUN = { connections: CONNECTIONS, duration: DURATION };
 const PROJECT = 'bench-project';
-
-interface Figures {
-  scenario: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(
-  scenario: string,
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<Figures> {
-  // A short warm-up so the JIT and connection pools settle before measuring.
-  await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
-  return {
-    scenario,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.timeouts,
-    non2xx: r.non2xx,
-  };
-}
 
 async function startHelloWorld(): Promise<{ url: string; stop: () => void }> {
   const code = `
@@ -87,16 +61,18 @@ async function main(): Promise<void> {
       if (!firstId) firstId = res.headers.get('location')!.split('/').pop()!;
     }
     const headers = { 'x-project-id': PROJECT };
-    const baseline = await load('hello-world (bare fastify)', hello.url);
+    const baseline = await load('hello-world (bare fastify)', hello.url, {}, RUN);
     const getOne = await load(
       'GET /v1.0/services/{id}',
       `${suite.baseUrl}/v1.0/services/${firstId}`,
       headers,
+      RUN,
     );
     const list = await load(
       'GET /v1.0/services?limit=20',
       `${suite.baseUrl}/v1.0/services?limit=20`,
       headers,
+      RUN,
     );
 
     const rows = [baseline, getOne, list].map((f) => ({

@@ -1,32 +1,36 @@
 /**
  * Varnish edge benchmark (not a test): what one configuration change costs as the edge
  * holds more services. Every change compiles VCL (vcl.inline runs the VCL compiler and the
- * C compiler): provider-varnish compiles one VCL per service plus a small router of
- * host → label, so a create (service VCL + router) should cost about the same whatever the
- * number of services, and an update that keeps the hosts compiles the service VCL only.
- * For each size N an edge is seeded with N services (labels + one router, outside the
- * measurement), a fresh driver reads them back, then BENCH_CHANGES creates and as many
- * updates run one at a time. Baseline: the same changes on an empty edge, in the same run.
+ * C compiler): provider-varnish spreads hosts over router shards and compiles only the
+ * shards a change touches (services/provider-varnish/README.md), so a create should cost
+ * about the same whatever the number of services. For each size N an edge is seeded with N
+ * services through the driver in one batch (outside the measurement), a fresh driver reads
+ * them back, then BENCH_CHANGES creates and as many updates run one at a time. Baseline:
+ * the same changes on an empty edge, in the same run; the ratio is printed.
  *
- *   node tools/build.js && node dist/bench-varnish/main.js
- *   BENCH_SIZES=0,25,100 BENCH_CHANGES=3
+ *   npm run bench:varnish
+ *   BENCH_SIZES=0,2000 BENCH_CHANGES=5 BENCH_SHARDS=512
  */
 import { performance } from 'node:perf_hooks';
+import os from 'node:os';
 import type { commonV1 } from '@poppy/contracts';
 import { startVarnish } from '@poppy/testing';
 import { VarnishCli } from '../../../services/provider-varnish/src/admin/varnish-cli';
-import { VarnishDriver } from '../../../services/provider-varnish/src/varnish-driver';
 import {
-  renderRouterVcl,
-  renderServiceVcl,
-  serviceHosts,
-  serviceLabel,
-} from '../../../services/provider-varnish/src/vcl/render-vcl';
-import type { EdgeService } from '../../../services/provider-varnish/src/vcl/vcl-state';
+  DEFAULT_ROUTER_SHARDS,
+  VarnishDriver,
+} from '../../../services/provider-varnish/src/varnish-driver';
 
-const SIZES = (process.env.BENCH_SIZES ?? '0,25,100').split(',').map(Number);
-const CHANGES = Number(process.env.BENCH_CHANGES ?? 3);
-const OPTIONS = { geoHeader: 'X-Country-Code', refreshToken: 'bench-token-1234' };
+const SIZES = (process.env.BENCH_SIZES ?? '0,2000').split(',').map(Number);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 5);
+const SHARDS = Number(process.env.BENCH_SHARDS ?? DEFAULT_ROUTER_SHARDS);
+const OPTIONS = {
+  geoHeader: 'X-Country-Code',
+  refreshToken: 'bench-token-1234',
+  edgeHostname: 'edge.bench',
+  routerShards: SHARDS,
+  maxQueuedChanges: 100_000,
+};
 
 /** A realistic service: two domains, two origins chosen by path, two caching rules, a referrer and an IP restriction. */
 function spec(i: number): commonV1.ServiceSpec {
@@ -77,9 +81,15 @@ function spec(i: number): commonV1.ServiceSpec {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const rows: Array<{ n: number; routerMs: number; createMs: number; updateMs: number }> = [];
+  const rows: Array<{ n: number; seedMs: number; createMs: number; updateMs: number }> = [];
+  process.stdout.write(
+    `bench-varnish: ${SHARDS} router shards; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   for (const n of SIZES) {
-    const varnish = await startVarnish({ memoryMb: 32 });
+    const varnish = await startVarnish({ memoryMb: 64 });
     const cli = new VarnishCli({
       host: '127.0.0.1',
       port: varnish.adminPort,
@@ -87,35 +97,21 @@ async function main(): Promise<void> {
       timeoutMs: 300_000,
     });
     try {
-      const seeded: EdgeService[] = Array.from({ length: n }, (_, i) => ({
-        serviceId: `seed-${i}`,
-        projectId: 'bench',
-        spec: spec(i),
-      }));
-      for (const s of seeded) {
-        const name = `poppy_seed_${s.serviceId.replace(/-/g, '_')}`;
-        await cli.run('vcl.inline', name, renderServiceVcl(s, OPTIONS));
-        await cli.run('vcl.label', serviceLabel(s.serviceId), name);
-      }
+      const seeder = new VarnishDriver(cli, async () => 200, OPTIONS);
       const t0 = performance.now();
-      await cli.run(
-        'vcl.inline',
-        'poppy_router_seed',
-        renderRouterVcl(
-          seeded.map((s) => ({ label: serviceLabel(s.serviceId), hosts: serviceHosts(s) })),
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          seeder.createService({ project_id: 'bench', service_id: `seed-${i}`, spec: spec(i) }),
         ),
       );
-      await cli.run('vcl.use', 'poppy_router_seed');
-      const routerMs = performance.now() - t0;
-      const driver = new VarnishDriver(cli, async () => 200, {
-        ...OPTIONS,
-        edgeHostname: 'edge.bench',
-      });
-      await driver.getService({
+      const seedMs = performance.now() - t0;
+      const driver = new VarnishDriver(cli, async () => 200, OPTIONS);
+      const held = await driver.getService({
         project_id: 'bench',
-        service_id: 'seed-0',
+        service_id: `seed-${Math.max(0, n - 1)}`,
         provider_service_id: '',
       }); // reads the edge back
+      if (n > 0 && !held.found) throw new Error('the seeded services were not read back');
       const creates: number[] = [];
       const updates: number[] = [];
       for (let c = 0; c < CHANGES; c++) {
@@ -135,9 +131,9 @@ async function main(): Promise<void> {
         });
         updates.push(performance.now() - t);
       }
-      rows.push({ n, routerMs, createMs: median(creates), updateMs: median(updates) });
+      rows.push({ n, seedMs, createMs: median(creates), updateMs: median(updates) });
       process.stdout.write(
-        `N=${n}: router load ${routerMs.toFixed(0)} ms; create median ${median(creates).toFixed(0)} ms; update median ${median(updates).toFixed(0)} ms\n`,
+        `N=${n}: seeded in ${(seedMs / 1000).toFixed(1)} s; create median ${median(creates).toFixed(0)} ms; update median ${median(updates).toFixed(0)} ms; load average ${os.loadavg()[0].toFixed(2)}\n`,
       );
     } finally {
       cli.close();
@@ -146,11 +142,11 @@ async function main(): Promise<void> {
   }
   const base = rows.find((r) => r.n === 0) ?? rows[0];
   process.stdout.write(
-    `\nservices held | router load ms | create median ms | update median ms | create × baseline | update × baseline (N=${base.n})\n`,
+    `\n| services held | seed s | create median ms | update median ms | create × empty | update × empty |\n|---:|---:|---:|---:|---:|---:|\n`,
   );
   for (const r of rows) {
     process.stdout.write(
-      `${r.n} | ${r.routerMs.toFixed(0)} | ${r.createMs.toFixed(0)} | ${r.updateMs.toFixed(0)} | ${(r.createMs / base.createMs).toFixed(2)} | ${(r.updateMs / base.updateMs).toFixed(2)}\n`,
+      `| ${r.n} | ${(r.seedMs / 1000).toFixed(1)} | ${r.createMs.toFixed(0)} | ${r.updateMs.toFixed(0)} | ${(r.createMs / base.createMs).toFixed(2)} | ${(r.updateMs / base.updateMs).toFixed(2)} |\n`,
     );
   }
 }

@@ -1,14 +1,16 @@
 import type { commonV1 } from '@poppy/contracts';
+import { createHash } from 'node:crypto';
 import {
   renderRouterVcl,
-  renderServiceVcl,
-  serviceHosts,
+  renderShardVcl,
+  routerShardOf,
   serviceKey,
-  serviceLabel,
+  shardLabel,
   urlRegex,
   VclRenderError,
+  type RenderOptions,
 } from './render-vcl';
-import { readVclState, type EdgeService } from './vcl-state';
+import { mergeEdgeState, readVclRecords, readVclState, type EdgeService } from './vcl-state';
 
 const OPTIONS = { geoHeader: 'X-Country-Code', refreshToken: 'token-123456' };
 
@@ -30,6 +32,9 @@ const service = (s: commonV1.ServiceSpec, id = 'svc-1'): EdgeService => ({
   projectId: 'p1',
   spec: s,
 });
+/** One service alone in a single shard (every host hashes to shard 0 of 1). */
+const renderServiceVcl = (svc: EdgeService, options: RenderOptions) =>
+  renderShardVcl(0, 1, { services: [svc], records: [] }, options);
 const matches = (pattern: string, url: string) => new RegExp(urlRegex(pattern)).test(url);
 
 describe('urlRegex', () => {
@@ -70,14 +75,21 @@ describe('renderVcl', () => {
     const key = serviceKey('svc-1');
     expect(vcl).toContain(`backend ${key}_o0 {\n  .host = "127.0.0.1";\n  .port = "8080";`);
     expect(vcl).toContain(`backend ${key}_o1 {\n  .host = "127.0.0.2";\n  .port = "9090";`);
-    const router = renderRouterVcl([{ label: serviceLabel('svc-1'), hosts: serviceHosts(svc) }]);
-    expect(router).toContain(
-      `if (req.http.host == {"www.example.com"} || req.http.host == {"static.example.com"}) {\n    return (vcl(poppy-${key}));`,
+    expect(vcl).toContain(
+      `if (req.http.host == {"www.example.com"} || req.http.host == {"static.example.com"}) {\n    call ${key}_recv;`,
     );
-    expect(router).toContain('return (synth(404, "Unknown host"));');
+    expect(vcl).toContain('return (synth(404, "Unknown host"));');
+    const router = renderRouterVcl(4, [2, 0]);
     expect(router).toContain(
       'set req.http.host = std.tolower(regsub(req.http.host, ":[0-9]+$", ""));',
     );
+    expect(router).toContain('set req.http.X-Poppy-Shard = poppy_hash.key(req.http.host) % 4;');
+    expect(router).toContain(
+      `if (req.http.X-Poppy-Shard == "0") {\n    unset req.http.X-Poppy-Shard;\n    return (vcl(${shardLabel(0)}));`,
+    );
+    expect(router).toContain(`return (vcl(${shardLabel(2)}));`);
+    expect(router).not.toContain(`return (vcl(${shardLabel(1)}));`);
+    expect(router).toContain('return (synth(404, "Unknown host"));');
   });
 
   it('chooses the origin by the most specific rule, the rule-less origin being the fallback', () => {
@@ -257,33 +269,72 @@ describe('renderVcl', () => {
     ]);
   });
 
-  it('routes a domain two services name to the one the edge had first', () => {
-    const routes = ['b', 'a'].map((id) => ({
-      label: serviceLabel(id),
-      hosts: serviceHosts(service(spec(), id)),
-    }));
-    const vcl = renderRouterVcl(routes);
+  it('hashes a host to a shard as varnishd does (last 4 bytes of SHA-256, little-endian)', () => {
+    // 67432381 is what varnishd 7.1's directors.shard().key("www.example.com") answered.
+    expect(createHash('sha256').update('www.example.com').digest().readUInt32LE(28)).toBe(67432381);
+    expect(routerShardOf('www.example.com', 256)).toBe(67432381 % 256);
+    const counts = new Array<number>(8).fill(0);
+    for (let i = 0; i < 8000; i++) counts[routerShardOf(`www.s${i}.example.com`, 8)] += 1;
+    for (const c of counts) expect(c).toBeGreaterThan(800); // about 1000 each
+  });
+
+  it('puts in a shard only the hosts of that shard, and routes a domain two services name to the first', () => {
+    const a = service(
+      spec({
+        domains: [
+          { domain: 'www.example.com', protocol: 'http' },
+          { domain: 'other.example.org', protocol: 'http' },
+        ],
+      }),
+      'a',
+    );
+    const b = service(spec(), 'b');
+    const shards = 64;
+    const index = routerShardOf('www.example.com', shards);
+    expect(routerShardOf('other.example.org', shards)).not.toBe(index); // else pick another name
+    const vcl = renderShardVcl(index, shards, { services: [a, b], records: [] }, OPTIONS);
+    expect(vcl).not.toContain('other.example.org"}');
     const first = vcl.indexOf(
-      `if (req.http.host == {"www.example.com"}) {\n    return (vcl(${serviceLabel('b')}));`,
+      `  if (req.http.host == {"www.example.com"}) {\n    call ${serviceKey('a')}_recv;`,
     );
     const second = vcl.indexOf(
-      `} elsif (req.http.host == {"www.example.com"}) {\n    return (vcl(${serviceLabel('a')}));`,
+      `  } elsif (req.http.host == {"www.example.com"}) {\n    call ${serviceKey('b')}_recv;`,
     );
     expect(first).toBeGreaterThan(0);
     expect(second).toBeGreaterThan(first);
   });
 
-  it('records the service in its VCL for an adapter restart', () => {
-    const a = service(spec(), 'a');
-    expect(readVclState(renderServiceVcl(a, OPTIONS))).toEqual([a]);
-    expect(
-      readVclState(renderRouterVcl([{ label: serviceLabel('a'), hosts: ['x.example.com'] }])),
-    ).toEqual([]);
+  it('records the services and the records of the change in the shard VCL for an adapter restart', () => {
+    const a = { ...service(spec(), 'a'), revision: 5 };
+    const vcl = renderShardVcl(
+      0,
+      1,
+      { services: [a], records: [{ serviceId: 'gone', revision: 7 }] },
+      OPTIONS,
+    );
+    expect(readVclState(vcl)).toEqual([a]);
+    expect(readVclRecords(vcl)).toEqual([{ serviceId: 'gone', revision: 7 }]);
+    expect(readVclState(renderRouterVcl(4, [1]))).toEqual([]);
     expect(readVclState('vcl 4.1;\nbackend default none;\n')).toEqual([]);
   });
 
-  it('answers 404 for every host when the edge holds no service', () => {
-    const vcl = renderRouterVcl([]);
+  it('merges what the shards hold: the highest revision wins, a winning record without a service is a delete', () => {
+    const old = { ...service(spec(), 'a'), revision: 1 };
+    const renamed = { ...service(spec({ name: 'renamed' }), 'a'), revision: 2 };
+    const b = { ...service(spec(), 'b'), revision: 1 };
+    const merged = mergeEdgeState(
+      [old, b],
+      [
+        { serviceId: 'a', revision: 2, service: renamed },
+        { serviceId: 'b', revision: 3 },
+      ],
+    );
+    expect([...merged.services.values()]).toEqual([renamed]);
+    expect([...merged.deleted.entries()]).toEqual([['b', 3]]);
+  });
+
+  it('answers 404 for every host when the edge holds no shard', () => {
+    const vcl = renderRouterVcl(256, []);
     expect(vcl).not.toContain('return (vcl(');
     expect(vcl).toContain('return (synth(404, "Unknown host"));');
   });

@@ -2,27 +2,32 @@
  * The service model → VCL 4.1 (pure; no I/O). Two kinds of program:
  *
  * - the router (`renderRouterVcl`), the active VCL: normalises the Host (lower case, no
- *   port) and hands each request to the label of the service answering for that host
- *   (`return (vcl(poppy-<key>))`), 404 for other hosts;
- * - one program per service (`renderServiceVcl`), reached through its label:
+ *   port), hashes it to one of N router shards (`routerShardOf`, the same hash varnishd's
+ *   shard director computes) and hands the request to that shard's label
+ *   (`return (vcl(poppy-shard-<i>))`); 404 for a shard that holds nothing yet;
+ * - one program per shard (`renderShardVcl`), reached through its label, with every service
+ *   that has a host in the shard:
  *   - one `backend` per origin, named `<key>_o<i>` (key = hash of the service id); TLS
  *     origins are refused (Varnish Cache has no backend TLS);
- *   - `vcl_recv`: the refresh (soft purge) token, restrictions (403), origin choice by the
+ *   - `<key>_recv`: the refresh (soft purge) token, restrictions (403), origin choice by the
  *     origins' `rules` (most specific pattern first), the host header the origin will see
- *     (`hostheadertype`), and `pass` for URLs whose caching rule has ttl 0;
+ *     (`hostheadertype`), and `pass` for URLs whose caching rule has ttl 0; `vcl_recv`
+ *     calls the one of the service answering for the Host (404 for another host);
  *   - `vcl_backend_fetch` sets the origin's Host; `vcl_backend_response` sets `beresp.ttl`
- *     from the caching rule (a fixed TTL overriding the origin's Cache-Control, except
- *     responses with Set-Cookie; 5xx never cached);
- *   - the service itself as a comment line (vcl-state.ts), read back after a restart.
+ *     from the caching rule of the backend's service (a fixed TTL overriding the origin's
+ *     Cache-Control, except responses with Set-Cookie; 5xx never cached);
+ *   - the services (and the records of the change) as comment lines (vcl-state.ts), read
+ *     back after a restart.
  *
- * A change of one service compiles that service's program only (and the small router when
- * the hosts changed), so its cost does not grow with the number of services on the edge.
+ * A change compiles the shards of the hosts it touches (and the small router when a shard
+ * is used for the first time), so its cost does not grow with the number of services on
+ * the edge beyond services / N per shard.
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { commonV1 } from '@poppy/contracts';
 import { geographyToCountryCodes } from '@poppy/domain';
-import { stateComment, type EdgeService } from './vcl-state';
+import { recordComment, stateComment, type EdgeRecord, type EdgeService } from './vcl-state';
 
 export interface RenderOptions {
   /** Request header with the client's ISO country code (set by a GeoIP-aware load balancer). */
@@ -291,42 +296,86 @@ function checkOptions(options: RenderOptions): void {
   if (!/^[A-Za-z0-9_-]{8,}$/.test(options.refreshToken)) throw new Error('invalid refresh token');
 }
 
-/** The label through which the router reaches a service's VCL. */
-export function serviceLabel(serviceId: string): string {
-  return `poppy-${serviceKey(serviceId)}`;
-}
-
 /** The host names a service answers for, as the router compares them. */
 export function serviceHosts(service: EdgeService): string[] {
   return service.spec.domains.map((d) => d.domain.trim().toLowerCase().replace(/\.$/, ''));
 }
 
 /**
- * One service's program, reached through its label from the router: its backends and
- * ACLs, restrictions / origin choice / pass in `vcl_recv`, the origin host header in
- * `vcl_backend_fetch`, TTLs in `vcl_backend_response`, and the service itself as a comment
- * (read back after an adapter restart). The Host was normalised by the router.
+ * The router shard of a host: varnishd's `directors.shard().key(host)` (SHA-256 of the
+ * string, its last four bytes as a little-endian unsigned 32-bit integer; checked against
+ * a real varnishd in test/varnish-scale.int-spec.ts) modulo the number of shards.
  */
-export function renderServiceVcl(service: EdgeService, options: RenderOptions): string {
+export function routerShardOf(host: string, shards: number): number {
+  return createHash('sha256').update(host, 'utf8').digest().readUInt32LE(28) % shards;
+}
+
+/** The label through which the router reaches shard `index`. */
+export function shardLabel(index: number): string {
+  return `poppy-shard-${index}`;
+}
+
+/** Checks that every service renders (the tenant-readable problems of the first that does not). */
+export function checkServiceRenders(service: EdgeService, options: RenderOptions): void {
   checkOptions(options);
-  const key = serviceKey(service.serviceId);
-  const out = renderService(service, options);
+  renderService(service, options);
+}
+
+export interface ShardContent {
+  /** Services answering for at least one host of this shard, in a stable order. */
+  services: EdgeService[];
+  /**
+   * The last state of every service a change touched (kept in each VCL the change loads,
+   * read back to finish a change interrupted between two labels; see vcl-state.ts).
+   */
+  records: EdgeRecord[];
+}
+
+/**
+ * One router shard: the programs of the services with a host in it (backends, ACLs,
+ * `<key>_recv` / `<key>_response`), the host → service dispatch in `vcl_recv` (404 for
+ * another host of the shard), the origin host header in `vcl_backend_fetch`, TTLs in
+ * `vcl_backend_response`, and the services as comments (read back after a restart). The
+ * Host is normalised again (lower case, no port) as in the router. A change compiles only the shards of the hosts it
+ * touches, whose size is the number of services / the number of shards.
+ */
+export function renderShardVcl(
+  index: number,
+  shards: number,
+  content: ShardContent,
+  options: RenderOptions,
+): string {
+  checkOptions(options);
+  const rendered = content.services.map((s) => ({
+    key: serviceKey(s.serviceId),
+    out: renderService(s, options),
+    hosts: serviceHosts(s).filter((h) => routerShardOf(h, shards) === index),
+  }));
   return [
     'vcl 4.1;',
-    '# Generated by poppy provider-varnish: do not edit (each change loads a new one).',
-    stateComment(service),
+    `# Generated by poppy provider-varnish: router shard ${index} of ${shards} (each change loads a new one).`,
+    ...content.services.map(stateComment),
+    ...content.records.map(recordComment),
+    'import std;',
     '',
-    ...out.declarations,
+    'backend poppy_none none;',
     '',
-    `sub ${key}_recv {`,
-    ...out.recv.map((l) => `  ${l}`),
-    '}',
-    '',
-    `sub ${key}_response {`,
-    ...out.response.map((l) => `  ${l}`),
-    '}',
-    '',
+    ...rendered.flatMap(({ key, out }) => [
+      ...out.declarations,
+      '',
+      `sub ${key}_recv {`,
+      ...out.recv.map((l) => `  ${l}`),
+      '}',
+      '',
+      `sub ${key}_response {`,
+      ...out.response.map((l) => `  ${l}`),
+      '}',
+      '',
+    ]),
     'sub vcl_recv {',
+    '  set req.backend_hint = poppy_none;',
+    '  # The router hashed the normalised Host; a label starts from the request as received.',
+    '  set req.http.host = std.tolower(regsub(req.http.host, ":[0-9]+$", ""));',
     '  unset req.http.X-Poppy-Origin-Host;',
     '  unset req.http.X-Poppy-Service;',
     '  if (req.http.X-Poppy-Refresh) {',
@@ -335,7 +384,18 @@ export function renderServiceVcl(service: EdgeService, options: RenderOptions): 
     '    }',
     '    unset req.http.X-Poppy-Refresh;',
     '  }',
-    `  call ${key}_recv;`,
+    ...ifChain(
+      rendered
+        .filter((r) => r.hosts.length > 0)
+        .map((r) => ({
+          cond: r.hosts.map((h) => `req.http.host == ${str(h)}`).join(' || '),
+          body: [`call ${r.key}_recv;`],
+        })),
+      '  ',
+    ),
+    '  if (!req.http.X-Poppy-Service) {',
+    '    return (synth(404, "Unknown host"));',
+    '  }',
     '}',
     '',
     'sub vcl_backend_fetch {',
@@ -352,42 +412,51 @@ export function renderServiceVcl(service: EdgeService, options: RenderOptions): 
     '    set beresp.ttl = 0s;',
     '    return (deliver);',
     '  }',
-    `  if (${out.backends.map((b) => `bereq.backend == ${b}`).join(' || ')}) {`,
-    `    call ${key}_response;`,
-    '  }',
+    ...ifChain(
+      rendered.map((r) => ({
+        cond: r.out.backends.map((b) => `bereq.backend == ${b}`).join(' || '),
+        body: [`call ${r.key}_response;`],
+      })),
+      '  ',
+    ),
     '}',
     '',
   ].join('\n');
 }
 
-export interface Route {
-  label: string;
-  hosts: string[];
-}
+/** `# poppy-router shards=<n>` in the router: how hosts were hashed when it was made. */
+export const ROUTER_SHARDS_COMMENT = '# poppy-router shards=';
 
 /**
- * The active program: normalises the Host (lower case, no port) and hands the request to
- * the label of the service that answers for it (`return (vcl(label))`); 404 for any other
- * host. Two services naming one domain (the catalog prevents it): the first route wins.
+ * The active program: normalises the Host (lower case, no port), hashes it to a router
+ * shard (`directors.shard().key()`, see routerShardOf) and hands the request to that
+ * shard's label (`return (vcl(poppy-shard-<i>))`); 404 for a shard that holds nothing yet.
+ * It lists shards, never hosts, so it changes only when a shard is used for the first time.
  */
-export function renderRouterVcl(routes: Route[]): string {
+export function renderRouterVcl(shards: number, routed: number[]): string {
+  const indexes = [...new Set(routed)].sort((a, b) => a - b);
   return [
     'vcl 4.1;',
-    '# Generated by poppy provider-varnish: the router (host → service label).',
+    '# Generated by poppy provider-varnish: the router (host → shard label).',
+    `${ROUTER_SHARDS_COMMENT}${shards}`,
     'import std;',
+    'import directors;',
     '',
     'backend poppy_none none;',
+    '',
+    'sub vcl_init {',
+    '  new poppy_hash = directors.shard();',
+    '}',
     '',
     'sub vcl_recv {',
     '  set req.backend_hint = poppy_none;',
     '  set req.http.host = std.tolower(regsub(req.http.host, ":[0-9]+$", ""));',
+    `  set req.http.X-Poppy-Shard = poppy_hash.key(req.http.host) % ${shards};`,
     ...ifChain(
-      routes
-        .filter((r) => r.hosts.length > 0)
-        .map((r) => ({
-          cond: r.hosts.map((h) => `req.http.host == ${str(h)}`).join(' || '),
-          body: [`return (vcl(${r.label}));`],
-        })),
+      indexes.map((i) => ({
+        cond: `req.http.X-Poppy-Shard == "${i}"`,
+        body: ['unset req.http.X-Poppy-Shard;', `return (vcl(${shardLabel(i)}));`],
+      })),
       '  ',
     ),
     '  return (synth(404, "Unknown host"));',
