@@ -14,7 +14,11 @@ export interface AkamaiAdminSettings {
   sanCertNames: string[];
   sniCertNames: string[];
   httpsSuffix: string;
-  /** The properties that carry the mod-SAN / mod-SNI hostnames (by name). */
+  /**
+   * The operator's properties that carry the mod-SAN / mod-SNI hostnames (by name; the
+   * reference's `akamai_https_san_config_numbers`): they exist with their rules, this only
+   * adds hostnames.
+   */
   sanPropertyName: string;
   sniPropertyName: string;
 }
@@ -28,7 +32,7 @@ export class AkamaiAdminOperations {
   /**
    * §10.11 update-papi: a new version of the mod-SAN / mod-SNI property holding its current
    * hostnames plus `hostnames` (one per cnameFrom: a newer mapping replaces an older), then
-   * its activation on staging and production. The property is created when missing.
+   * its activation on staging and production.
    */
   async updatePropertyHostnames(
     certType: CertType,
@@ -94,15 +98,11 @@ export class AkamaiAdminOperations {
   private async modProperty(certType: CertType): Promise<PropertySummary> {
     const name = certType === 'san' ? this.settings.sanPropertyName : this.settings.sniPropertyName;
     const found = (await this.api.listProperties()).find((p) => p.propertyName === name);
-    if (found) return found;
-    const propertyId = await this.api.createProperty(name);
-    return {
-      propertyId,
-      propertyName: name,
-      latestVersion: 1,
-      stagingVersion: null,
-      productionVersion: null,
-    };
+    if (!found)
+      throw notFound(
+        `No Akamai property ${name} for mod-${certType.toUpperCase()} hostnames (POPPY_AKAMAI_${certType.toUpperCase()}_PROPERTY)`,
+      );
+    return found;
   }
 }
 

@@ -7,7 +7,7 @@ import { CAPABILITIES, KNOWN_UNSUPPORTED } from './capabilities';
 import type { ProviderAkamaiConfig } from './config';
 import { HttpAkamaiApi } from './http-akamai-api';
 
-function createAkamaiApi(config: ProviderAkamaiConfig): HttpAkamaiApi {
+export function createAkamaiApi(config: ProviderAkamaiConfig): HttpAkamaiApi {
   return new HttpAkamaiApi({
     baseUrl: config.baseUrl,
     credentials: config.credentials,
