@@ -9,4 +9,5 @@ export * as commonV1 from './gen/poppy/common/v1/service';
 export * as certificatesV1 from './gen/poppy/certificates/v1/certificates';
 export * as dnsV1 from './gen/poppy/dns/v1/dns';
 export * as jobsV1 from './gen/poppy/jobs/v1/jobs';
+export * as akamaiV1 from './gen/poppy/akamai/v1/akamai';
 export * from './model-mapping';

@@ -99,6 +99,8 @@ export interface ProviderAdapterOptions {
   logger: Logger;
   /** @default the global OpenTelemetry meter */
   meter?: Meter;
+  /** Vendor services served on the same port (e.g. Akamai's admin service). */
+  extraServices?: GrpcServiceBinding[];
 }
 
 export interface RunningProviderAdapter {
@@ -120,6 +122,7 @@ export async function startProviderAdapter(
         logger,
         createProviderMetrics(driver.providerName, options.meter),
       ),
+      ...(options.extraServices ?? []),
     ],
     logger,
   });

@@ -4,7 +4,7 @@
  * bound port — the line test harnesses (libs/testing processes.ts) wait for. Each start.ts
  * builds its driver and calls this; see docs/adding-a-provider.md.
  */
-import type { Logger, Shutdown } from '@poppy/platform';
+import type { GrpcServiceBinding, Logger, Shutdown } from '@poppy/platform';
 import { startProviderAdapter, type RunningProviderAdapter } from './provider-adapter';
 import type { ProviderDriver } from './provider-driver';
 
@@ -18,6 +18,8 @@ export interface ProviderProcessOptions {
   shutdown: Shutdown;
   /** What else the ready line tells an operator (endpoint, capabilities, …). */
   readyFields?: Record<string, unknown>;
+  /** Vendor services served beside the provider service, on the same port. */
+  extraServices?: GrpcServiceBinding[];
 }
 
 export async function serveProviderProcess(
@@ -25,7 +27,12 @@ export async function serveProviderProcess(
   options: ProviderProcessOptions,
 ): Promise<RunningProviderAdapter> {
   const { name, host, port, logger, shutdown } = options;
-  const adapter = await startProviderAdapter(driver, { host, port, logger });
+  const adapter = await startProviderAdapter(driver, {
+    host,
+    port,
+    logger,
+    extraServices: options.extraServices,
+  });
   shutdown.add('grpc server', () => adapter.close());
   logger.info(
     { ...options.readyFields, port: adapter.port, provider: driver.providerName },

@@ -31,6 +31,10 @@ export interface CatalogConfig extends CommonConfig {
   dnsAddress?: string;
   /** Deadline of one dns call. @default 10000 (POPPY_DNS_DEADLINE_MS) */
   dnsDeadlineMs: number;
+  /** The Akamai adapter (its AkamaiAdminService), for the Akamai operator routes; unset: Akamai is not configured. (POPPY_AKAMAI_ADMIN_ADDRESS) */
+  akamaiAdminAddress?: string;
+  /** Deadline of one Akamai adapter call. @default 30000 (POPPY_AKAMAI_ADMIN_DEADLINE_MS) */
+  akamaiAdminDeadlineMs: number;
   /** How often an idle outbox relay looks for jobs written by other processes. @default 50 (POPPY_OUTBOX_POLL_MS) */
   outboxPollMs: number;
 }
@@ -61,6 +65,14 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Readonl
         ? undefined
         : e.address('POPPY_DNS_ADDRESS', ''),
     dnsDeadlineMs: e.int('POPPY_DNS_DEADLINE_MS', 10_000, { min: 100, max: 120_000 }),
+    akamaiAdminAddress:
+      e.optionalString('POPPY_AKAMAI_ADMIN_ADDRESS') === undefined
+        ? undefined
+        : e.address('POPPY_AKAMAI_ADMIN_ADDRESS', ''),
+    akamaiAdminDeadlineMs: e.int('POPPY_AKAMAI_ADMIN_DEADLINE_MS', 30_000, {
+      min: 100,
+      max: 120_000,
+    }),
     outboxPollMs: e.int('POPPY_OUTBOX_POLL_MS', 50, { min: 1, max: 60_000 }),
   };
   if (config.providers.length === 0)

@@ -10,6 +10,7 @@ import { notifyingStore, OutboxRelay } from './outbox-relay';
 import { catalogGrpcService } from './server';
 import { AdminOperations } from './admin-operations';
 import { AkamaiAdmin } from './akamai/akamai-admin';
+import { GrpcAkamaiDriver } from './akamai/akamai-admin-client';
 import { DnsServiceOperatorDns, PassThroughOperatorDns } from './operator-dns';
 import type { CatalogStore } from './store/catalog-store';
 
@@ -78,10 +79,16 @@ export async function startCatalog(
     ? new DnsServiceOperatorDns(config.dnsAddress, { deadlineMs: config.dnsDeadlineMs })
     : new PassThroughOperatorDns();
   shutdown.add('dns client', async () => dns.close());
-  // No Akamai adapter exists yet: the Akamai routes answer the Akamai-less way.
+  // The Akamai routes drive the Akamai adapter when configured, else answer the Akamai-less way.
+  const akamaiDriver = config.akamaiAdminAddress
+    ? new GrpcAkamaiDriver(config.akamaiAdminAddress, {
+        deadlineMs: config.akamaiAdminDeadlineMs,
+      })
+    : undefined;
+  if (akamaiDriver) shutdown.add('akamai admin client', async () => akamaiDriver.close());
   const admin = {
     operations: new AdminOperations(store, dns),
-    akamai: new AkamaiAdmin(store.akamai),
+    akamai: new AkamaiAdmin(store.akamai, akamaiDriver),
   };
   const server = await startGrpcServer({
     host: config.host,

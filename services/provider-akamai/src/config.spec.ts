@@ -44,4 +44,22 @@ describe('loadProviderAkamaiConfig', () => {
     ])
       expect(text).toContain(name);
   });
+
+  it('reads the operator-route settings; a mod-SAN/SNI property may not look like a service property', () => {
+    expect(
+      loadProviderAkamaiConfig({
+        ...REQUIRED,
+        POPPY_AKAMAI_SAN_CERT_NAMES: 'secure1.san1.example.com,secure2.san1.example.com',
+      }),
+    ).toMatchObject({
+      sanCertNames: ['secure1.san1.example.com', 'secure2.san1.example.com'],
+      sniCertNames: [],
+      httpsSuffix: 'edgekey.net',
+      sanPropertyName: 'mod-san-hostnames',
+      sniPropertyName: 'mod-sni-hostnames',
+    });
+    expect(() =>
+      loadProviderAkamaiConfig({ ...REQUIRED, POPPY_AKAMAI_SNI_PROPERTY: 'poppy-sni' }),
+    ).toThrow(/POPPY_AKAMAI_SNI_PROPERTY/);
+  });
 });

@@ -40,6 +40,16 @@ export interface ProviderAkamaiConfig extends CommonConfig {
   defaultCacheTtl: number;
   /** Contact fields of CPS enrollments (POPPY_AKAMAI_CERT_ORG, POPPY_AKAMAI_CERT_EMAIL, POPPY_AKAMAI_CERT_COUNTRY) */
   certificateContact: { organization: string; email: string; country: string };
+  /** SAN certificate names the operator routes accept (reference `san_cert_cnames`). @default [] (POPPY_AKAMAI_SAN_CERT_NAMES) */
+  sanCertNames: string[];
+  /** SNI certificate names the operator routes accept (reference `sni_cert_cnames`). @default [] (POPPY_AKAMAI_SNI_CERT_NAMES) */
+  sniCertNames: string[];
+  /** Edge-hostname suffix of certificates, `<cert>.<suffix>`. @default 'edgekey.net' (POPPY_AKAMAI_HTTPS_SUFFIX) */
+  httpsSuffix: string;
+  /** The property carrying the mod-SAN hostnames. @default 'mod-san-hostnames' (POPPY_AKAMAI_SAN_PROPERTY) */
+  sanPropertyName: string;
+  /** The property carrying the mod-SNI hostnames. @default 'mod-sni-hostnames' (POPPY_AKAMAI_SNI_PROPERTY) */
+  sniPropertyName: string;
 }
 
 const PURGE_NETWORKS = ['staging', 'production'] as const;
@@ -96,6 +106,18 @@ export function loadProviderAkamaiConfig(
       email: e.string('POPPY_AKAMAI_CERT_EMAIL', 'cdn-ops@example.com'),
       country: e.string('POPPY_AKAMAI_CERT_COUNTRY', 'US'),
     },
+    sanCertNames: e.list('POPPY_AKAMAI_SAN_CERT_NAMES', []),
+    sniCertNames: e.list('POPPY_AKAMAI_SNI_CERT_NAMES', []),
+    httpsSuffix: e.string('POPPY_AKAMAI_HTTPS_SUFFIX', 'edgekey.net'),
+    sanPropertyName: e.string('POPPY_AKAMAI_SAN_PROPERTY', 'mod-san-hostnames'),
+    sniPropertyName: e.string('POPPY_AKAMAI_SNI_PROPERTY', 'mod-sni-hostnames'),
   };
+  // The orphan sweep owns every poppy-* property (rule-tree.ts): these must not look like one.
+  for (const [name, value] of [
+    ['POPPY_AKAMAI_SAN_PROPERTY', config.sanPropertyName],
+    ['POPPY_AKAMAI_SNI_PROPERTY', config.sniPropertyName],
+  ] as const)
+    if (value.startsWith('poppy-'))
+      e.problem(`${name}: '${value}' starts with poppy-, the prefix of service properties`);
   return e.done(config);
 }

@@ -1,12 +1,14 @@
 import { LocalRateBudget, serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
+import { AkamaiAdminOperations } from './akamai-admin';
 import { AkamaiDriver } from './akamai-driver';
+import { akamaiAdminGrpcService } from './admin-server';
 import { CAPABILITIES, KNOWN_UNSUPPORTED } from './capabilities';
 import type { ProviderAkamaiConfig } from './config';
 import { HttpAkamaiApi } from './http-akamai-api';
 
-export function createAkamaiDriver(config: ProviderAkamaiConfig): AkamaiDriver {
-  const api = new HttpAkamaiApi({
+export function createAkamaiApi(config: ProviderAkamaiConfig): HttpAkamaiApi {
+  return new HttpAkamaiApi({
     baseUrl: config.baseUrl,
     credentials: config.credentials,
     contractId: config.contractId,
@@ -20,6 +22,12 @@ export function createAkamaiDriver(config: ProviderAkamaiConfig): AkamaiDriver {
     certificateContact: config.certificateContact,
     budget: new LocalRateBudget({ ratePerSecond: config.ratePerSecond, burst: config.rateBurst }),
   });
+}
+
+export function createAkamaiDriver(
+  config: ProviderAkamaiConfig,
+  api: HttpAkamaiApi = createAkamaiApi(config),
+): AkamaiDriver {
   return new AkamaiDriver({
     api,
     settings: {
@@ -37,8 +45,18 @@ export async function startProviderAkamai(
   logger: Logger,
   shutdown: Shutdown,
 ): Promise<void> {
-  await serveProviderProcess(createAkamaiDriver(config), {
+  // One API client (and so one rate budget) for the provider and the operator routes.
+  const api = createAkamaiApi(config);
+  const admin = new AkamaiAdminOperations(api, {
+    sanCertNames: config.sanCertNames,
+    sniCertNames: config.sniCertNames,
+    httpsSuffix: config.httpsSuffix,
+    sanPropertyName: config.sanPropertyName,
+    sniPropertyName: config.sniPropertyName,
+  });
+  await serveProviderProcess(createAkamaiDriver(config, api), {
     name: 'provider-akamai',
+    extraServices: [akamaiAdminGrpcService(admin, logger)],
     host: config.host,
     port: config.port,
     logger,

@@ -25,13 +25,22 @@ export const HOSTNAME_LIMIT_SETTING = 'san_cert_hostname_limit';
 /** The reference's seeded hostname limit of a SAN certificate when Akamai runs (§11.1). */
 const AKAMAI_DEFAULT_HOSTNAME_LIMIT = 80;
 
-/** What the Akamai adapter does for these routes (the vendor calls). */
-export interface AkamaiDriverPort {
+/** The Akamai adapter's certificate settings. */
+export interface AkamaiCertificateSettings {
   /** Configured SAN / SNI certificate names (`san_cert_cnames`, `sni_cert_cnames`). */
   readonly sanCertNames: readonly string[];
   readonly sniCertNames: readonly string[];
   /** The edge-hostname suffix of certificates (`<cert>.<suffix>`). */
   readonly httpsSuffix: string;
+}
+
+/**
+ * What the Akamai adapter does for these routes (the vendor calls). Implemented over gRPC
+ * by akamai-admin-client.ts (POPPY_AKAMAI_ADMIN_ADDRESS).
+ */
+export interface AkamaiDriverPort {
+  /** Read per request: the adapter owns these settings and may restart with others. */
+  settings(): Promise<AkamaiCertificateSettings>;
   /** Starts the status check of a SAN-mapping item whose property is activated. */
   checkCertificateStatus(item: JsonObject): Promise<void>;
   /** Posts one property update adding the hostnames. */
@@ -86,7 +95,8 @@ export class AkamaiAdmin {
       return { sent, ignored };
     }
     const certType = jobType.endsWith('_san') ? 'san' : 'sni';
-    const names = certType === 'san' ? driver.sanCertNames : driver.sniCertNames;
+    const settings = await driver.settings();
+    const names = certType === 'san' ? settings.sanCertNames : settings.sniCertNames;
     const sent: JsonObject[] = [];
     const ignored: JsonObject[] = [];
     const hostnames: JsonObject[] = [];
@@ -105,7 +115,7 @@ export class AkamaiAdmin {
       sent.push(item);
       hostnames.push({
         cnameFrom: item.domain_name,
-        cnameTo: `${cert}.${driver.httpsSuffix}`,
+        cnameTo: `${cert}.${settings.httpsSuffix}`,
         cnameType: 'EDGE_HOSTNAME',
       });
     }
@@ -133,7 +143,7 @@ export class AkamaiAdmin {
       return { [name]: stored?.[name] ?? fallback };
     }
     if (!this.driver) return {};
-    this.requireConfigured(kind, name);
+    await this.requireConfigured(this.driver, kind, name);
     return (await this.state.getConfig(kind, name)) ?? this.defaults(kind, name);
   }
 
@@ -152,7 +162,7 @@ export class AkamaiAdmin {
     }
     const driver = this.driver;
     if (!driver) throw invalid(`Akamai is not configured: no ${kind} certificate ${name}`);
-    this.requireConfigured(kind, name);
+    await this.requireConfigured(driver, kind, name);
     const current = (await this.state.getConfig(kind, name)) ?? this.defaults(kind, name);
     const next: JsonObject = { ...current, ...changes };
     if (kind === 'san' && typeof changes.spsId === 'number') {
@@ -163,8 +173,13 @@ export class AkamaiAdmin {
     return next;
   }
 
-  private requireConfigured(kind: 'san' | 'sni', name: string): void {
-    const names = kind === 'san' ? this.driver!.sanCertNames : this.driver!.sniCertNames;
+  private async requireConfigured(
+    driver: AkamaiDriverPort,
+    kind: 'san' | 'sni',
+    name: string,
+  ): Promise<void> {
+    const settings = await driver.settings();
+    const names = kind === 'san' ? settings.sanCertNames : settings.sniCertNames;
     if (!names.includes(name))
       throw invalid(`${name} is not a configured ${kind.toUpperCase()} certificate`);
   }
