@@ -316,6 +316,51 @@ describe('VarnishDriver', () => {
     expect(routes(varnish, 'a.example.com')).toBe(false);
     expect(varnish.served()).not.toContain('a.example.com');
   });
+  it('loads a change of a service made in the same millisecond as the change that wrote it', async () => {
+    // Revisions are milliseconds (vcl/vcl-state.ts); a clock that has not moved on (or moved
+    // back) must still give the new change a higher revision than the one it replaces.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    try {
+      const varnish = new FakeVarnish();
+      const driver = new VarnishDriver(varnish, jest.fn(), OPTIONS);
+      const twoShards = { project_id: 'p', service_id: 's1', provider_service_id: '' };
+      const domains = ['a.example.com', 'z.example.com'];
+      const original = {
+        ...spec(domains[0]),
+        domains: domains.map((domain) => ({ domain, protocol: 'http' })),
+      };
+      await driver.createService({ ...twoShards, spec: original });
+      const updated = {
+        ...original,
+        caching: [{ name: 'd', ttl: 77, rules: [{ name: 'd', request_url: '/*' }] }],
+      };
+      await driver.updateService({ ...twoShards, spec: updated });
+      const shardVcls = () =>
+        domains.map((d) =>
+          varnish.vcls.get(varnish.labels.get(shardLabel(routerShardOf(d, SHARDS)))!)!,
+        );
+      for (const v of shardVcls()) expect(v).toContain('set beresp.ttl = 77s;');
+      now.mockReturnValue(1_600_000_000_000); // the clock stepped back
+      await driver.updateService({ ...twoShards, spec: original });
+      for (const v of shardVcls()) expect(v).not.toContain('set beresp.ttl = 77s;');
+      // a delete half-way (one label moved) still wins over the copy the other shard serves
+      let labelled = 0;
+      const dying: VarnishAdmin = {
+        run: async (verb, ...args) => {
+          if (verb === 'vcl.label' && ++labelled > 1)
+            throw new VarnishUnreachableError('adapter died');
+          return varnish.run(verb, ...args);
+        },
+      };
+      await errorOf(new VarnishDriver(dying, jest.fn(), OPTIONS).deleteService(twoShards));
+      expect(
+        (await new VarnishDriver(varnish, jest.fn(), OPTIONS).getService(twoShards)).found,
+      ).toBe(false);
+      for (const d of domains) expect(routes(varnish, d)).toBe(false);
+    } finally {
+      now.mockRestore();
+    }
+  });
 });
 
 describe('VarnishDriver and other VCLs', () => {

@@ -437,6 +437,20 @@ export class VarnishDriver implements ProviderDriver {
    */
   private async applyBatch(batch: QueuedChange[]): Promise<unknown[]> {
     const before = await this.current(true);
+    // Above every revision the edge holds, taken before the mutations replace or remove
+    // the services they change: a change in the same millisecond as the one that wrote a
+    // service (or after the clock stepped back) must still outrank it, or its shards would
+    // look unchanged (same fingerprint) and a record of it would lose to the served copy
+    // when read back (mergeEdgeState, vcl/vcl-state.ts).
+    const revision = Math.max(
+      Date.now(),
+      1 +
+        Math.max(
+          0,
+          ...[...before.services.values()].map((s) => s.revision ?? 0),
+          ...before.deleted.values(),
+        ),
+    );
     const services = new Map(before.services);
     const deleted = new Map(before.deleted);
     const changed = new Set<string>();
@@ -445,10 +459,6 @@ export class VarnishDriver implements ProviderDriver {
       if (did) changed.add(c.serviceId);
       return result;
     });
-    const revision = Math.max(
-      Date.now(),
-      1 + Math.max(0, ...[...services.values()].map((s) => s.revision ?? 0), ...deleted.values()),
-    );
     for (const id of changed) {
       const s = services.get(id);
       if (s) {
