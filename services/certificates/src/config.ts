@@ -24,6 +24,8 @@ export interface CertificatesConfig extends CommonConfig {
   port: number;
   /** Directory of the SQLite file certificates.sqlite. @default './.data' (POPPY_DATA_DIR) */
   dataDir: string;
+  /** Where managed certificates come from: `acme` (the directory below; production) or `local` (an internal CA made in the data directory at first start; one machine, no validation). @default 'acme' (POPPY_CERTIFICATES_ISSUER) */
+  issuer: 'acme' | 'local';
   acme: AcmeConfig;
   /** Renew certificates expiring within this many days. @default 30 (POPPY_CERT_RENEW_WITHIN_DAYS) */
   renewWithinDays: number;
@@ -46,6 +48,7 @@ export function loadCertificatesConfig(
     host: e.string('POPPY_CERTIFICATES_HOST', '127.0.0.1'),
     port: e.int('POPPY_CERTIFICATES_PORT', 50081, { min: 0, max: 65535 }),
     dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
+    issuer: e.oneOf('POPPY_CERTIFICATES_ISSUER', ['acme', 'local'] as const, 'acme'),
     acme: {
       directoryUrl,
       caFile: caFile === undefined ? undefined : path.resolve(caFile),

@@ -13,6 +13,7 @@ import type { Issuer } from './acme/issuer';
 import { Certificates } from './certificates';
 import type { CertificatesConfig } from './config';
 import { SqliteCertificateStore } from './drivers/sqlite/sqlite-certificate-store';
+import { LocalIssuer } from './local/local-issuer';
 import { renewDue } from './renewal';
 import { certificatesGrpcService } from './server';
 
@@ -26,7 +27,9 @@ export async function startCertificates(
   shutdown.add('storage', () => store.close());
   let issuer: Issuer | undefined;
   let challengePort: number | undefined;
-  if (config.acme.directoryUrl) {
+  if (config.issuer === 'local') {
+    issuer = new LocalIssuer({ dataDir: config.dataDir, logger });
+  } else if (config.acme.directoryUrl) {
     let responder: ChallengeResponder;
     if (config.acme.challenge === 'dns-01') {
       const dns = createPromiseClient(dnsV1.DnsServiceService, config.acme.dnsAddress!, {
@@ -72,6 +75,7 @@ export async function startCertificates(
   logger.info(
     {
       port: server.port,
+      issuer: config.issuer,
       acme: config.acme.directoryUrl || 'off',
       challenge: config.acme.challenge,
       challengePort,
