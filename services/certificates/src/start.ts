@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { dnsV1 } from '@poppy/contracts';
+import { createJobQueue } from '@poppy/jobs';
 import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { AcmeIssuer } from './acme/acme-issuer';
 import {
@@ -13,6 +14,7 @@ import type { Issuer } from './acme/issuer';
 import { Certificates } from './certificates';
 import type { CertificatesConfig } from './config';
 import { SqliteCertificateStore } from './drivers/sqlite/sqlite-certificate-store';
+import { publishCertificateJobs } from './install-jobs';
 import { LocalIssuer } from './local/local-issuer';
 import { renewDue } from './renewal';
 import { certificatesGrpcService } from './server';
@@ -53,7 +55,14 @@ export async function startCertificates(
       logger,
     });
   }
-  const certificates = new Certificates({ store, issuer, logger });
+  const queue = await createJobQueue(config.queue, { logger });
+  shutdown.add('job queue', () => queue.close());
+  const certificates = new Certificates({
+    store,
+    issuer,
+    logger,
+    onReplaced: publishCertificateJobs(queue),
+  });
   shutdown.add('issuance in flight', () => certificates.idle());
   if (config.renewIntervalMs > 0) {
     const timer = setInterval(() => {

@@ -12,6 +12,9 @@ export interface ProviderApi {
   updateService(req: providerV1.UpdateServiceRequest): Promise<providerV1.UpdateServiceResponse>;
   deleteService(req: providerV1.DeleteServiceRequest): Promise<providerV1.DeleteServiceResponse>;
   purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse>;
+  createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse>;
 }
 
 /** `@poppy/resilience`'s CircuitBreakers, as far as the flows need it. */
