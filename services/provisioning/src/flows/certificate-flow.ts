@@ -10,7 +10,13 @@ import type { JobOutcome } from '@poppy/jobs';
 import { installableDomains, installCertificates } from '../certificates';
 import { DONE, loadService, type FlowContext } from './flow-context';
 import { cleared, failedDetail } from './provider-details';
-import { recordFailure, runProviderFlow, settle, type PendingPart } from './provider-flow';
+import {
+  doesNotTerminateTls,
+  recordFailure,
+  runProviderFlow,
+  settle,
+  type PendingPart,
+} from './provider-flow';
 import type { ServiceJob } from './service-job';
 import type { CallOutcome } from '../providers';
 import { WriteBack } from './write-back';
@@ -63,6 +69,7 @@ export function runCertificate(ctx: FlowContext, job: ServiceJob): Promise<JobOu
       for (const [name, outcome] of results) {
         const current = fresh.provider_details[name];
         if (!current) continue;
+        if (!outcome.ok && doesNotTerminateTls(outcome)) continue;
         if (outcome.ok) {
           ctx.logger.info(
             { job: job.id, provider: name, domains: outcome.value },

@@ -265,6 +265,47 @@ describe('update flow', () => {
     expect(mock.calls.filter((c) => c.op === 'createCertificate')).toHaveLength(2);
   });
 
+  it('a provider that does not terminate TLS is skipped; one that refuses the certificate is failed', async () => {
+    const s = catalog.put(
+      newService({
+        generation: 3,
+        domains: [{ domain: 'tls.site.com', protocol: 'https', certificate: 'san' }],
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' },
+          Mock2: { ...deployedDetail('Mock2', 'x'), status: 'update_in_progress' },
+        },
+      }),
+    );
+    mock.script(
+      'createCertificate',
+      Object.assign(new Error('certificates not supported by the edge'), {
+        retryable: false,
+        errorClass: 'edge.Unsupported',
+      }),
+    );
+    mock2.script('createCertificate', refused('the certificate does not match its key'));
+    const certificates = {
+      api: {
+        ensureCertificates: async () => ({ statuses: { 'tls.site.com': 'deployed' }, errors: {} }),
+        deleteCertificate: async () => ({}),
+        getCertificateKeyPair: async () => ({
+          certificate_pem: 'CERT',
+          private_key_pem: 'KEY',
+          not_after: '2027-01-01T00:00:00.000Z',
+          cert_type: 'san',
+        }),
+      },
+      waitMs: 0,
+    };
+    expect(await runUpdate({ ...ctx(), certificates }, jobFor(s, 'update'))).toEqual({
+      type: 'done',
+    });
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2.status).toBe('failed');
+    expect(details.Mock2.error_message).toContain('the certificate does not match its key');
+  });
+
   it('updates every provider with its previous vendor id and ends deployed', async () => {
     const s = updating();
     expect(await runUpdate(ctx(), jobFor(s, 'update'))).toEqual({ type: 'done' });

@@ -135,6 +135,15 @@ export async function recordProvisioned(
 }
 
 /**
+ * A provider that does not terminate TLS refuses CreateCertificate as unsupported
+ * (errorClass `<vendor>.Unsupported` or `<vendor>.UnsupportedCapability`,
+ * docs/adding-a-provider.md): it is skipped, not failed.
+ */
+export function doesNotTerminateTls(outcome: Failed): boolean {
+  return !outcome.retryable && /\.Unsupported(Capability)?$/.test(outcome.failure.errorClass ?? '');
+}
+
+/**
  * After a provider created or updated the service: the certificates of its https domains
  * are installed there (certificates/certificate-step.ts). A failed install is the
  * provider's failure, retried or reported like the create's own.
@@ -160,7 +169,14 @@ export async function withCertificatesInstalled<
       (req) => client.createCertificate(req),
     ),
   );
-  if (!installed.ok) return installed;
+  if (!installed.ok) {
+    if (!doesNotTerminateTls(installed)) return installed;
+    ctx.logger.info(
+      { service_id: service.service_id, provider: id, reason: installed.failure.message },
+      'provider installs no certificates (it does not terminate TLS through the contract)',
+    );
+    return outcome;
+  }
   if (installed.value.length > 0)
     ctx.logger.info(
       { service_id: service.service_id, provider: id, domains: installed.value },
