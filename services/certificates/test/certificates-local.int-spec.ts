@@ -155,6 +155,9 @@ describe('certificates on embedded defaults (local issuer)', () => {
         installed(domain).some((e) => e.certificate_sha256 === current) ? true : undefined,
       );
       expect(fs.readFileSync(journalFile, 'utf8')).not.toMatch(/PRIVATE KEY/);
+      // The key is never logged on its way to the provider.
+      for (const proc of [suite.provisioning!, suite.providers.mock, suite.certificates!])
+        expect(proc.output()).not.toMatch(/PRIVATE KEY/);
     } finally {
       client.close();
     }
