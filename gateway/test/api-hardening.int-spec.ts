@@ -1,6 +1,6 @@
 /**
  * The gateway against hostile and unusual requests (docs/api-hardening.md), on a real
- * catalog without a certificates service (the embedded defaults), and every route's
+ * catalog without a certificates service (a gateway without POPPY_CERTIFICATES_ADDRESS), and every route's
  * answers held against the served OpenAPI document: a status or body it does not declare
  * fails the test.
  */
@@ -225,7 +225,7 @@ describe('item 6: slow clients are cut off', () => {
   });
 });
 
-describe('item 8: certificates on embedded defaults', () => {
+describe('item 8: certificates without a certificates service', () => {
   const cert = (extra: Record<string, unknown> = {}) => ({
     flavor_id: 'hardening',
     cert_type: 'san',

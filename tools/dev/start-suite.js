@@ -2,18 +2,23 @@
 // `npm start`: runs the whole suite on embedded defaults from dist/ (built just before):
 // catalog (SQLite under ./.data, outbox relayed to the SQLite job queue ./.data/jobs.sqlite),
 // the mock provider on :50061, the dns service on :50091 (manual driver: records nothing and
-// reports the CNAMEs the operator must create), provisioning (takes the jobs, calls the
-// provider and the dns service, writes provider details back) and the gateway on :8888. Ctrl-C / SIGTERM stops them
+// reports the CNAMEs the operator must create), certificates on :50081 (local issuer: an
+// internal CA kept in ./.data, see README "Configuration"), provisioning (takes the jobs, calls
+// the provider, the dns and certificates services, writes provider details back) and the
+// gateway on :8888. Ctrl-C / SIGTERM stops them
 // in reverse order; if one process dies the others are stopped and the exit code is kept.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
 // Order matters: each process starts once the previous one is ready.
-const PROCESSES = ['catalog', 'provider-mock', 'dns', 'provisioning', 'gateway'];
-// Provisioning maps operator CNAMEs through the dns service (unless told otherwise).
+const PROCESSES = ['catalog', 'provider-mock', 'dns', 'certificates', 'provisioning', 'gateway'];
+// Provisioning maps operator CNAMEs through the dns service, and provisioning and the gateway
+// reach the certificates service (unless told otherwise).
 const ENV = {
   POPPY_DNS_ADDRESS: `127.0.0.1:${process.env.POPPY_DNS_PORT || 50091}`,
+  POPPY_CERTIFICATES_ADDRESS: `127.0.0.1:${process.env.POPPY_CERTIFICATES_PORT || 50081}`,
+  POPPY_CERTIFICATES_ISSUER: 'local',
   ...process.env,
 };
 

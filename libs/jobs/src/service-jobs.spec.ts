@@ -161,7 +161,7 @@ describe('service jobs on the queue', () => {
 
   it('lists every case of the oneof once', () => {
     expect([...SERVICE_JOB_KINDS].sort()).toEqual(
-      ['create', 'delete', 'disable', 'enable', 'purge', 'update'].sort(),
+      ['certificate', 'create', 'delete', 'disable', 'enable', 'purge', 'update'].sort(),
     );
   });
 });

@@ -21,6 +21,7 @@ const KINDS: Record<ServiceJobKind, true> = {
   purge: true,
   enable: true,
   disable: true,
+  certificate: true,
 };
 
 /** Every kind of service job: the queue kinds provisioning consumes. */

@@ -101,6 +101,8 @@ export interface Suite {
   providers: Record<string, RunningProcess>;
   /** services/dns, when started with `dns`. */
   dns?: RunningProcess;
+  /** services/certificates, when started with `certificates`. */
+  certificates?: RunningProcess;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   dataDir: string;
@@ -140,6 +142,11 @@ export interface SuiteOptions {
   };
   /** Also start services/dns (POPPY_DNS_BACKEND etc. in `env`); provisioning then uses it (POPPY_DNS_ADDRESS). */
   dns?: { env?: Record<string, string> };
+  /**
+   * Also start services/certificates (local issuer unless `env` says otherwise, as `npm start`
+   * runs it); the gateway and provisioning then use it (POPPY_CERTIFICATES_ADDRESS).
+   */
+  certificates?: { env?: Record<string, string> };
 }
 
 /**
@@ -164,6 +171,18 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   const dns = options.dns
     ? await startProcess('dns', { POPPY_DNS_PORT: '0', ...env, ...(options.dns.env ?? {}) })
     : undefined;
+  const certificates = options.certificates
+    ? await startProcess('certificates', {
+        POPPY_CERTIFICATES_PORT: '0',
+        POPPY_DATA_DIR: dataDir,
+        POPPY_CERTIFICATES_ISSUER: 'local',
+        ...env,
+        ...(options.certificates.env ?? {}),
+      })
+    : undefined;
+  const certificatesEnv: Record<string, string> = certificates
+    ? { POPPY_CERTIFICATES_ADDRESS: `127.0.0.1:${certificates.port}` }
+    : {};
   const catalog = await startProcess('catalog', {
     POPPY_CATALOG_PORT: '0',
     POPPY_DATA_DIR: dataDir,
@@ -189,6 +208,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
         POPPY_CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,
         POPPY_DATA_DIR: dataDir,
         ...(dns ? { POPPY_DNS_ADDRESS: `127.0.0.1:${dns.port}` } : {}),
+        ...certificatesEnv,
         POPPY_PROVIDER_ADDRESSES: Object.entries(providers)
           .map(([id, proc]) => `${id}=127.0.0.1:${proc.port}`)
           .join(','),
@@ -200,6 +220,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
   const gateway = await startProcess('gateway', {
     POPPY_GATEWAY_PORT: '0',
     POPPY_CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,
+    ...certificatesEnv,
     ...env,
   });
   const suite: Suite = {
@@ -208,6 +229,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     provisioning,
     providers,
     dns,
+    certificates,
     baseUrl: `http://127.0.0.1:${gateway.port}`,
     dataDir,
     stop: async () => {
@@ -215,6 +237,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
       if (suite.provisioning) await suite.provisioning.stop();
       for (const p of Object.values(providers)) await p.stop();
       if (dns) await dns.stop();
+      if (certificates) await certificates.stop();
       await catalog.stop();
     },
     restart: async () => {

@@ -231,6 +231,50 @@ describe('Certificates', () => {
       });
     });
 
+    it('asks for a renewed certificate to be installed at the service it was ensured for (not for a first issuance, nor an unlinked one)', async () => {
+      const replaced: Array<{ domain: string; service: string; generation: number }> = [];
+      const onReplaced = async (r: {
+        domain_name: string;
+        service_id?: string;
+        service_generation?: number;
+      }) => {
+        replaced.push({
+          domain: r.domain_name,
+          service: r.service_id!,
+          generation: r.service_generation!,
+        });
+      };
+      issuer = new FakeIssuer(ca, 10);
+      certs = new Certificates({ store, issuer, logger, onReplaced });
+      await certs.ensure({
+        project_id: 'p',
+        flavor_id: 'cdn',
+        service_id: 'svc-1',
+        generation: 4,
+        domains: [{ domain_name: 'linked.example.com', cert_type: 'san' }],
+        waitMs: 5_000,
+      });
+      await certs.create({
+        domain_name: 'alone.example.com',
+        cert_type: 'san',
+        flavor_id: 'cdn',
+        project_id: 'p',
+      });
+      await certs.idle();
+      expect(replaced).toEqual([]);
+      const pair = await certs.keyPair('linked.example.com');
+      expect(pair.private_key_pem).toMatch(/PRIVATE KEY/);
+
+      certs = new Certificates({ store, issuer: new FakeIssuer(ca, 90), logger, onReplaced });
+      const result = await renewDue(certs, store, { withinDays: 30, logger });
+      expect(result.renewed.sort()).toEqual(['alone.example.com', 'linked.example.com']);
+      expect(replaced).toEqual([{ domain: 'linked.example.com', service: 'svc-1', generation: 4 }]);
+      expect((await certs.keyPair('linked.example.com')).certificate_pem).not.toBe(
+        pair.certificate_pem,
+      );
+      expect(await kindOf(certs.keyPair('nothing.example.com'))).toMatch(/^not_found/);
+    });
+
     it('reports what it could not renew, keeping a still-valid certificate deployed with the error', async () => {
       issuer = new FakeIssuer(ca, 10);
       certs = new Certificates({ store, issuer, logger });

@@ -36,6 +36,9 @@ export interface CreateCertificateInput {
 export interface EnsureInput {
   project_id: string;
   flavor_id: string;
+  /** The service the domains belong to ('' / 0 when unknown): remembered for renewals. */
+  service_id?: string;
+  generation?: number;
   domains: Array<{ domain_name: string; cert_type: string }>;
   waitMs: number;
 }
@@ -47,6 +50,20 @@ export interface EnsureResult {
 
 /** A record without its private key: the only shape that leaves this module's callers. */
 export type PublicCertificate = Omit<CertificateRecord, 'private_key_pem'>;
+
+/** A deployed certificate with its key: only for installing it at the providers. */
+export interface CertificateKeyPair {
+  certificate_pem: string;
+  private_key_pem: string;
+  not_after: number;
+  cert_type: StoredCertType;
+}
+
+/**
+ * Told when a deployed certificate of a domain linked to a service was replaced (a
+ * renewal, a new custom upload): the new one must reach the service's providers.
+ */
+export type CertificateReplaced = (record: PublicCertificate) => Promise<void>;
 
 export function publicView(record: CertificateRecord): PublicCertificate {
   const { private_key_pem: _secret, ...rest } = record;
@@ -69,6 +86,8 @@ export interface CertificatesOptions {
   issuer?: Issuer;
   logger: Logger;
   now?: () => Date;
+  /** Absent: nobody is told (tests, a service without a job queue). */
+  onReplaced?: CertificateReplaced;
 }
 
 export class Certificates {
@@ -120,6 +139,8 @@ export class Certificates {
       );
       const record: CertificateRecord = {
         ...base,
+        service_id: existing?.service_id,
+        service_generation: existing?.service_generation,
         status: 'deployed',
         certificate_pem: valid.certificatePem,
         private_key_pem: input.private_key_pem!,
@@ -140,11 +161,25 @@ export class Certificates {
         { domain, notAfter: valid.notAfter.toISOString() },
         'custom certificate stored',
       );
+      if (existing?.certificate_pem) await this.replaced(record);
       return publicView(record);
     }
     await this.options.store.put(base);
     this.startIssuance(domain);
     return publicView(base);
+  }
+
+  /** The deployed certificate of a domain with its key (provisioning installs it at the providers). */
+  async keyPair(domainName: string): Promise<CertificateKeyPair> {
+    const record = await this.options.store.get((domainName ?? '').trim().toLowerCase());
+    if (!record || record.status !== 'deployed' || !record.certificate_pem)
+      throw notFound(`no deployed certificate for domain : ${domainName}`);
+    return {
+      certificate_pem: record.certificate_pem,
+      private_key_pem: record.private_key_pem,
+      not_after: record.not_after,
+      cert_type: record.cert_type,
+    };
   }
 
   async get(domainName: string): Promise<PublicCertificate> {
@@ -198,7 +233,7 @@ export class Certificates {
     for (const { domain_name, cert_type } of input.domains) {
       if (cert_type === 'shared') continue;
       const domain = domain_name.trim().toLowerCase();
-      const record = await this.options.store.get(domain);
+      const record = await this.linkToService(domain, input);
       if (cert_type === 'custom') continue;
       if (
         !record ||
@@ -219,6 +254,8 @@ export class Certificates {
           not_after: 0,
           error_message: '',
           updated_at: this.now().getTime(),
+          service_id: input.service_id,
+          service_generation: input.generation,
         });
         this.startIssuance(domain);
       } else if (record.status === 'create_in_progress') {
@@ -255,6 +292,41 @@ export class Certificates {
     return result;
   }
 
+  /** The domain's record, linked to the ensuring service (written only when the link changed). */
+  private async linkToService(
+    domain: string,
+    input: EnsureInput,
+  ): Promise<CertificateRecord | undefined> {
+    const record = await this.options.store.get(domain);
+    if (
+      !record ||
+      !input.service_id ||
+      (record.service_id === input.service_id &&
+        record.service_generation === (input.generation ?? 0))
+    )
+      return record;
+    const linked = {
+      ...record,
+      service_id: input.service_id,
+      service_generation: input.generation ?? 0,
+    };
+    await this.options.store.put(linked);
+    return linked;
+  }
+
+  /** Tells onReplaced, when the domain is linked to a service; a failure is logged, not thrown (the next sweep or upload tries again). */
+  private async replaced(record: CertificateRecord): Promise<void> {
+    if (!this.options.onReplaced || !record.service_id) return;
+    try {
+      await this.options.onReplaced(publicView(record));
+    } catch (err) {
+      this.options.logger.warn(
+        { domain: record.domain_name, err },
+        'could not ask for the replaced certificate to be installed',
+      );
+    }
+  }
+
   /** Issues (or re-issues) a managed certificate in the background, once per domain at a time. */
   startIssuance(domain: string): Promise<void> {
     const running = this.inflight.get(domain);
@@ -286,7 +358,7 @@ export class Certificates {
     const nowMs = this.now().getTime();
     if (issued) {
       const notAfter = new x509.X509Certificate(issued.certificatePem).notAfter;
-      await this.options.store.put({
+      const renewed: CertificateRecord = {
         ...current,
         status: 'deployed',
         certificate_pem: issued.certificatePem,
@@ -300,7 +372,10 @@ export class Certificates {
             extra_info: { status: 'deployed', not_after: notAfter.toISOString(), action: 'issued' },
           },
         },
-      });
+      };
+      await this.options.store.put(renewed);
+      // A first issuance is installed by the flow that ensured it; a renewal by a job of its own.
+      if (current.certificate_pem) await this.replaced(renewed);
       return;
     }
     this.options.logger.warn({ domain, error: failure }, 'certificate issuance failed');

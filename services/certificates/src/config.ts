@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readJobQueueConfig, type JobQueueConfig } from '@poppy/jobs';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 
 export interface AcmeConfig {
@@ -24,6 +25,8 @@ export interface CertificatesConfig extends CommonConfig {
   port: number;
   /** Directory of the SQLite file certificates.sqlite. @default './.data' (POPPY_DATA_DIR) */
   dataDir: string;
+  /** Where managed certificates come from: `acme` (the directory below; production) or `local` (an internal CA made in the data directory at first start; one machine, no validation). @default 'acme' (POPPY_CERTIFICATES_ISSUER) */
+  issuer: 'acme' | 'local';
   acme: AcmeConfig;
   /** Renew certificates expiring within this many days. @default 30 (POPPY_CERT_RENEW_WITHIN_DAYS) */
   renewWithinDays: number;
@@ -31,6 +34,8 @@ export interface CertificatesConfig extends CommonConfig {
   renewIntervalMs: number;
   /** Longest wait EnsureCertificates may ask for. @default 30000 (POPPY_CERT_MAX_WAIT_MS) */
   maxWaitMs: number;
+  /** Where a renewed certificate's install job goes (POPPY_QUEUE, POPPY_QUEUE_FILE, POPPY_NATS_URL; see readJobQueueConfig in libs/jobs). */
+  queue: JobQueueConfig;
 }
 
 export function loadCertificatesConfig(
@@ -41,11 +46,13 @@ export function loadCertificatesConfig(
   if (directoryUrl && !/^https?:\/\/\S+$/.test(directoryUrl))
     e.problem(`POPPY_ACME_DIRECTORY_URL: expected an http(s) URL, got '${directoryUrl}'`);
   const caFile = e.optionalString('POPPY_ACME_CA_FILE');
+  const dataDir = path.resolve(e.string('POPPY_DATA_DIR', './.data'));
   const config: CertificatesConfig = {
     ...readCommonConfig(e),
     host: e.string('POPPY_CERTIFICATES_HOST', '127.0.0.1'),
     port: e.int('POPPY_CERTIFICATES_PORT', 50081, { min: 0, max: 65535 }),
-    dataDir: path.resolve(e.string('POPPY_DATA_DIR', './.data')),
+    dataDir,
+    issuer: e.oneOf('POPPY_CERTIFICATES_ISSUER', ['acme', 'local'] as const, 'acme'),
     acme: {
       directoryUrl,
       caFile: caFile === undefined ? undefined : path.resolve(caFile),
@@ -61,6 +68,7 @@ export function loadCertificatesConfig(
     renewWithinDays: e.int('POPPY_CERT_RENEW_WITHIN_DAYS', 30, { min: 0, max: 3650 }),
     renewIntervalMs: e.int('POPPY_CERT_RENEW_INTERVAL_MS', 3_600_000, { min: 0 }),
     maxWaitMs: e.int('POPPY_CERT_MAX_WAIT_MS', 30_000, { min: 0, max: 600_000 }),
+    queue: readJobQueueConfig(e, { dataDir, connectionName: 'certificates' }),
   };
   if (config.acme.challenge === 'dns-01' && !config.acme.dnsAddress)
     e.problem('POPPY_DNS_ADDRESS is required when POPPY_ACME_CHALLENGE=dns-01');

@@ -43,10 +43,21 @@ export function certificatesGrpcService(
           await certificates.updateStatus(req.domain_name, req.status),
         ),
       }),
+      getCertificateKeyPair: async (req) => {
+        const pair = await certificates.keyPair(req.domain_name);
+        return {
+          certificate_pem: pair.certificate_pem,
+          private_key_pem: pair.private_key_pem,
+          not_after: new Date(pair.not_after).toISOString(),
+          cert_type: pair.cert_type,
+        };
+      },
       ensureCertificates: async (req) =>
         certificates.ensure({
           project_id: req.project_id,
           flavor_id: req.flavor_id,
+          service_id: req.service_id,
+          generation: req.generation,
           domains: req.domains,
           waitMs: Math.min(req.wait_ms, maxWaitMs),
         }),

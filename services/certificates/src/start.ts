@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { dnsV1 } from '@poppy/contracts';
+import { createJobQueue } from '@poppy/jobs';
 import { createPromiseClient, startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { AcmeIssuer } from './acme/acme-issuer';
 import {
@@ -13,6 +14,8 @@ import type { Issuer } from './acme/issuer';
 import { Certificates } from './certificates';
 import type { CertificatesConfig } from './config';
 import { SqliteCertificateStore } from './drivers/sqlite/sqlite-certificate-store';
+import { publishCertificateJobs } from './install-jobs';
+import { LocalIssuer } from './local/local-issuer';
 import { renewDue } from './renewal';
 import { certificatesGrpcService } from './server';
 
@@ -26,7 +29,9 @@ export async function startCertificates(
   shutdown.add('storage', () => store.close());
   let issuer: Issuer | undefined;
   let challengePort: number | undefined;
-  if (config.acme.directoryUrl) {
+  if (config.issuer === 'local') {
+    issuer = new LocalIssuer({ dataDir: config.dataDir, logger });
+  } else if (config.acme.directoryUrl) {
     let responder: ChallengeResponder;
     if (config.acme.challenge === 'dns-01') {
       const dns = createPromiseClient(dnsV1.DnsServiceService, config.acme.dnsAddress!, {
@@ -50,7 +55,14 @@ export async function startCertificates(
       logger,
     });
   }
-  const certificates = new Certificates({ store, issuer, logger });
+  const queue = await createJobQueue(config.queue, { logger });
+  shutdown.add('job queue', () => queue.close());
+  const certificates = new Certificates({
+    store,
+    issuer,
+    logger,
+    onReplaced: publishCertificateJobs(queue),
+  });
   shutdown.add('issuance in flight', () => certificates.idle());
   if (config.renewIntervalMs > 0) {
     const timer = setInterval(() => {
@@ -72,6 +84,7 @@ export async function startCertificates(
   logger.info(
     {
       port: server.port,
+      issuer: config.issuer,
       acme: config.acme.directoryUrl || 'off',
       challenge: config.acme.challenge,
       challengePort,

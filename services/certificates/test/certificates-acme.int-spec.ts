@@ -96,6 +96,7 @@ describe('certificates service against pebble', () => {
       project_id: 'p1',
       service_id: 's1',
       flavor_id: 'cdn',
+      generation: 1,
       wait_ms: 15_000,
       domains: [
         { domain_name: a, cert_type: 'san' },

@@ -65,6 +65,7 @@ describe('certificates with DNS-01 through the dns service and PowerDNS', () => 
       project_id: 'p1',
       service_id: 's1',
       flavor_id: 'cdn',
+      generation: 1,
       wait_ms: 25_000,
       domains: [{ domain_name: domain, cert_type: 'san' }],
     });

@@ -253,6 +253,8 @@ describe('provider-akamai against the fake: Akamai specifics', () => {
             certificate,
             enqueue: true,
             https_upgrade: false,
+            service_id: '',
+            provider_service_id: '',
           })
         ).extra_info_json,
       ) as Record<string, unknown>;

@@ -317,6 +317,8 @@ describe('provider-cloudflare against the fake', () => {
       },
       enqueue: false,
       https_upgrade: false,
+      service_id: '',
+      provider_service_id: '',
     });
     expect(JSON.parse(created.extra_info_json)).toMatchObject({ custom_certificate: true });
     expect(
@@ -338,6 +340,8 @@ describe('provider-cloudflare against the fake', () => {
         },
         enqueue: false,
         https_upgrade: false,
+        service_id: '',
+        provider_service_id: '',
       }),
     );
     expect(refused).toMatchObject({ retryable: false, errorClass: 'cloudflare.1429' });

@@ -17,8 +17,10 @@ import {
   UpdateDistributionCommand,
   type Distribution,
 } from '@aws-sdk/client-cloudfront';
+import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { ProviderError } from '@poppy/provider-kit';
 import type {
+  CertificateImport,
   CloudFrontApi,
   CreateDistributionOutcome,
   DistributionConfig,
@@ -28,6 +30,16 @@ import type {
   Versioned,
 } from './cloudfront-api';
 import type { ProviderCloudFrontConfig } from './config';
+
+/** ACM, with the same endpoint and credentials as CloudFront (moto serves both). */
+export function createAcmClient(config: ProviderCloudFrontConfig): ACMClient {
+  return new ACMClient({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    maxAttempts: config.maxAttempts,
+  });
+}
 
 export function createCloudFrontClient(config: ProviderCloudFrontConfig): CloudFrontClient {
   return new CloudFrontClient({
@@ -67,7 +79,24 @@ function stateOf(distribution: Distribution): DistributionState {
 }
 
 export class AwsCloudFrontApi implements CloudFrontApi {
-  constructor(private readonly client: CloudFrontClient) {}
+  constructor(
+    private readonly client: CloudFrontClient,
+    private readonly acm: ACMClient,
+  ) {}
+
+  async importCertificate(input: CertificateImport): Promise<string> {
+    const encode = (pem: string) => new TextEncoder().encode(pem);
+    const answer = await this.acm.send(
+      new ImportCertificateCommand({
+        Certificate: encode(input.certificatePem),
+        PrivateKey: encode(input.privateKeyPem),
+        ...(input.chainPem ? { CertificateChain: encode(input.chainPem) } : {}),
+        ...(input.arn ? { CertificateArn: input.arn } : {}),
+      }),
+    );
+    if (!answer.CertificateArn) throw new Error('ACM ImportCertificate answered without an ARN');
+    return answer.CertificateArn;
+  }
 
   async ping(): Promise<void> {
     await this.client.send(new ListDistributionsCommand({ MaxItems: 1 }));

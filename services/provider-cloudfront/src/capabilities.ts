@@ -20,6 +20,8 @@ export const CAPABILITIES = {
     'InProgress → deploy_in_progress (update_in_progress after an update), Deployed → deployed',
   delete: 'disable → wait until deployed (retryable "not yet") → delete with If-Match',
   idempotency: 'CallerReference = service_id; updates with If-Match ETag',
+  certificates:
+    'CreateCertificate with a PEM pair → ACM ImportCertificate (re-imported to the same ARN on renewal) → the distribution ViewerCertificate (sni-only); one certificate per distribution',
 } as const;
 
 /** Feature key (as in UnsupportedFeature.feature) → why CloudFront cannot do it. */
@@ -40,7 +42,7 @@ export const KNOWN_UNSUPPORTED: Readonly<Record<string, string>> = {
   'soft-purge':
     'CloudFront has no soft invalidation: a soft purge is an invalidation like a hard one (accepted, not refused)',
   certificates:
-    'CreateCertificate/DeleteCertificate: certificates come from ACM (POPPY_CLOUDFRONT_ACM_CERTIFICATE_ARN), not from this adapter',
+    'CreateCertificate without a PEM pair, and DeleteCertificate: ACM-managed certificates are not requested by this adapter (POPPY_CLOUDFRONT_ACM_CERTIFICATE_ARN names a shared one)',
   metrics: 'GetMetrics returns no series (CloudWatch is not queried)',
 };
 

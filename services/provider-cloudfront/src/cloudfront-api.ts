@@ -49,7 +49,18 @@ export type CreateDistributionOutcome =
    */
   | { alreadyExists: true; id?: string; error: unknown };
 
+/** A PEM certificate for ACM: the leaf, its chain, its key (secret). */
+export interface CertificateImport {
+  certificatePem: string;
+  chainPem?: string;
+  privateKeyPem: string;
+  /** Re-import into this ACM certificate (a renewal keeps the ARN the distribution uses). */
+  arn?: string;
+}
+
 export interface CloudFrontApi {
+  /** ACM ImportCertificate (CloudFront reads viewer certificates from ACM); its ARN. */
+  importCertificate(input: CertificateImport): Promise<string>;
   /** One cheap authenticated call; throws when CloudFront cannot be reached. */
   ping(): Promise<void>;
   /** One page of distribution summaries; `nextMarker` when there are more. */

@@ -298,3 +298,70 @@ describe('CloudFrontDriver listManaged', () => {
     },
   );
 });
+
+describe('CloudFrontDriver certificates', () => {
+  const install = (pem: string, key = 'KEY', provider_service_id = 'D1') => ({
+    certificate: {
+      domain_name: 'www.example.com',
+      project_id: 'p',
+      flavor_id: 'cdn',
+      cert_type: 'san',
+      cert_details: { certificate_pem: pem, private_key_pem: key },
+    },
+    enqueue: false,
+    https_upgrade: false,
+    service_id: 's1',
+    provider_service_id,
+  });
+  const LEAF = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----';
+  const CA = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----';
+
+  it('imports the PEM pair to ACM and sets it as the viewer certificate; a renewal re-imports into the same ARN', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    await driver.createService(create());
+    const first = await driver.createCertificate(install(`${LEAF}\n${CA}\n`));
+    const arn = JSON.parse(first.extra_info_json).acm_certificate_arn as string;
+    expect(arn).toMatch(/^arn:aws:acm:/);
+    expect(api.acm.get(arn)).toBe(`${LEAF}\n`);
+    expect(api.distributions.get('D1')?.config.ViewerCertificate).toEqual({
+      ACMCertificateArn: arn,
+      SSLSupportMethod: 'sni-only',
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+    });
+    const updates = api.count('updateDistribution');
+
+    const renewed = '-----BEGIN CERTIFICATE-----\nCCCC\n-----END CERTIFICATE-----';
+    const second = await driver.createCertificate(install(`${renewed}\n${CA}\n`));
+    expect(JSON.parse(second.extra_info_json).acm_certificate_arn).toBe(arn);
+    expect(api.acm.get(arn)).toBe(`${renewed}\n`);
+    expect(api.acm.size).toBe(1);
+    // Same ARN: the distribution is not touched again.
+    expect(api.count('updateDistribution')).toBe(updates);
+
+    // A later update of the service keeps the installed certificate.
+    await driver.updateService({ ...create(), provider_service_id: 'D1' });
+    expect(api.distributions.get('D1')?.config.ViewerCertificate?.ACMCertificateArn).toBe(arn);
+  });
+
+  it("never re-imports into the operator's shared certificate", async () => {
+    const shared = 'arn:aws:acm:us-east-1:123456789012:certificate/shared';
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api, settings: { acmCertificateArn: shared } });
+    await driver.createService(create());
+    const reply = await driver.createCertificate(install(LEAF));
+    const arn = JSON.parse(reply.extra_info_json).acm_certificate_arn as string;
+    expect(arn).not.toBe(shared);
+    expect(api.acm.has(shared)).toBe(false);
+  });
+
+  it('waits (retryable) for a distribution that does not exist yet, and refuses a request without a PEM pair', async () => {
+    const api = new FakeCloudFront();
+    const driver = new CloudFrontDriver({ api });
+    const early = await rejection(driver.createCertificate(install(LEAF, 'KEY', '')));
+    expect(early.retryable).toBe(true);
+    const managed = await rejection(driver.createCertificate(install('', '')));
+    expect(managed.retryable).toBe(false);
+    expect(managed.errorClass).toBe('cloudfront.UnsupportedCapability');
+  });
+});

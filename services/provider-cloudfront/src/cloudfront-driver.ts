@@ -34,6 +34,7 @@ import {
   normalisePath,
   ownedParts,
   type DistributionSettings,
+  viewerCertificate,
 } from './distribution-config';
 import { Invalidations } from './invalidations';
 import { fromVendorError, withVendorErrors } from './vendor-errors';
@@ -112,6 +113,10 @@ export class CloudFrontDriver implements ProviderDriver {
       ...desired,
       CallerReference: current.value.CallerReference ?? req.service_id,
       Enabled: current.value.Enabled ?? true,
+      // A certificate installed through createCertificate stays until another replaces it.
+      ...(!this.settings.acmCertificateArn && current.value.ViewerCertificate?.ACMCertificateArn
+        ? { ViewerCertificate: current.value.ViewerCertificate }
+        : {}),
     };
     // An unchanged config is not written: a re-check must not restart a deployment.
     const distribution =
@@ -189,13 +194,65 @@ export class CloudFrontDriver implements ProviderDriver {
     return { series: [] };
   }
 
+  /**
+   * A PEM pair (cert_details certificate_pem / private_key_pem, docs/adding-a-provider.md)
+   * is imported to ACM and set as the distribution's viewer certificate. A renewal
+   * re-imports into the ARN the distribution already uses, so the distribution never goes
+   * without one; the operator's shared certificate (settings.acmCertificateArn) is never
+   * overwritten: a new ARN is imported instead. The key is passed on, never logged.
+   */
   async createCertificate(
     req: providerV1.CreateCertificateRequest,
   ): Promise<providerV1.CreateCertificateResponse> {
-    void req;
-    throw new ProviderError(`CloudFront: ${KNOWN_UNSUPPORTED.certificates}`, {
-      errorClass: UNSUPPORTED_ERROR_CLASS,
-    });
+    const details = req.certificate?.cert_details ?? {};
+    const pem = details.certificate_pem;
+    const key = details.private_key_pem;
+    if (!pem || !key) {
+      throw new ProviderError(`CloudFront: ${KNOWN_UNSUPPORTED.certificates}`, {
+        errorClass: UNSUPPORTED_ERROR_CLASS,
+      });
+    }
+    const domain = req.certificate?.domain_name ?? '';
+    const id = req.provider_service_id || (await this.findDistributionId(req.service_id));
+    const current = id ? await this.getConfig(id, 'certificate') : undefined;
+    if (!id || !current) {
+      throw new ProviderError(
+        `CloudFront has no distribution for service ${req.service_id} yet: the certificate of ${domain} waits for it`,
+        {
+          retryable: true,
+          retryAfterMs: this.pollHintMs,
+          errorClass: 'cloudfront.NoSuchDistribution',
+        },
+      );
+    }
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0)
+      throw new ProviderError(`certificate_pem of ${domain} holds no certificate`, {
+        errorClass: 'cloudfront.InvalidCertificate',
+      });
+    const attached = current.value.ViewerCertificate?.ACMCertificateArn;
+    const reuse = attached && attached !== this.settings.acmCertificateArn ? attached : undefined;
+    const arn = await withVendorErrors('certificate', () =>
+      this.api.importCertificate({
+        certificatePem: `${blocks[0]}\n`,
+        chainPem: blocks.length > 1 ? `${blocks.slice(1).join('\n')}\n` : undefined,
+        privateKeyPem: key,
+        arn: reuse,
+      }),
+    );
+    if (attached !== arn) {
+      await withVendorErrors('certificate', () =>
+        this.api.updateDistribution(
+          id,
+          { ...current.value, ViewerCertificate: viewerCertificate(arn) },
+          current.etag,
+        ),
+      );
+    }
+    return {
+      cert_domain: domain,
+      extra_info_json: JSON.stringify({ status: 'deployed', acm_certificate_arn: arn }),
+    };
   }
 
   async deleteCertificate(

@@ -241,11 +241,7 @@ export function distributionConfigFor(
     CacheBehaviors: { Quantity: cacheBehaviours.length, Items: cacheBehaviours },
     PriceClass: (settings.priceClass ?? 'PriceClass_All') as DistributionConfig['PriceClass'],
     ViewerCertificate: settings.acmCertificateArn
-      ? {
-          ACMCertificateArn: settings.acmCertificateArn,
-          SSLSupportMethod: 'sni-only',
-          MinimumProtocolVersion: 'TLSv1.2_2021',
-        }
+      ? viewerCertificate(settings.acmCertificateArn)
       : { CloudFrontDefaultCertificate: true },
     Restrictions: {
       GeoRestriction:
@@ -305,4 +301,15 @@ export function ownedParts(config: DistributionConfig | undefined): string {
     config.PriceClass,
     config.ViewerCertificate?.ACMCertificateArn ?? '',
   ]);
+}
+
+/** The viewer certificate of a distribution served with an ACM certificate (SNI only: no dedicated IPs). */
+export function viewerCertificate(
+  arn: string,
+): NonNullable<DistributionConfig['ViewerCertificate']> {
+  return {
+    ACMCertificateArn: arn,
+    SSLSupportMethod: 'sni-only',
+    MinimumProtocolVersion: 'TLSv1.2_2021',
+  };
 }

@@ -5,6 +5,7 @@
  * set by the test; the real SDK path is covered against moto (test/*.int-spec.ts).
  */
 import type {
+  CertificateImport,
   CloudFrontApi,
   CreateDistributionOutcome,
   DistributionConfig,
@@ -57,6 +58,16 @@ export class FakeCloudFront implements CloudFrontApi {
 
   async ping(): Promise<void> {
     this.record('ping', []);
+  }
+
+  /** ACM certificates by ARN: the leaf PEM last imported into each. */
+  readonly acm = new Map<string, string>();
+
+  async importCertificate(input: CertificateImport): Promise<string> {
+    this.record('importCertificate', [{ arn: input.arn }]);
+    const arn = input.arn ?? `arn:aws:acm:us-east-1:123456789012:certificate/${this.acm.size + 1}`;
+    this.acm.set(arn, input.certificatePem);
+    return arn;
   }
 
   async listDistributions(

@@ -1,6 +1,6 @@
 import { serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
-import { AwsCloudFrontApi, createCloudFrontClient } from './aws-cloudfront-api';
+import { AwsCloudFrontApi, createAcmClient, createCloudFrontClient } from './aws-cloudfront-api';
 import { CAPABILITIES, KNOWN_UNSUPPORTED } from './capabilities';
 import { CloudFrontDriver } from './cloudfront-driver';
 import type { ProviderCloudFrontConfig } from './config';
@@ -12,8 +12,10 @@ export async function startProviderCloudFront(
 ): Promise<void> {
   const client = createCloudFrontClient(config);
   shutdown.add('cloudfront client', () => client.destroy());
+  const acm = createAcmClient(config);
+  shutdown.add('acm client', async () => acm.destroy());
   const driver = new CloudFrontDriver({
-    api: new AwsCloudFrontApi(client),
+    api: new AwsCloudFrontApi(client, acm),
     settings: {
       priceClass: config.priceClass,
       acmCertificateArn: config.acmCertificateArn,

@@ -4,6 +4,8 @@
  * proxy → a real moto server. moto reports a new distribution `InProgress` until it is
  * read once, so a create is first `deploy_in_progress` and becomes `deployed` when
  * provisioning checks again (its reconciler re-runs the create; nothing blocks meanwhile).
+ * The certificates service runs with its local issuer: an https domain's certificate is
+ * imported to ACM (on moto) and attached to the distribution.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -13,6 +15,7 @@ import {
   ListInvalidationsCommand,
   GetInvalidationCommand,
 } from '@aws-sdk/client-cloudfront';
+import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import { createPromiseClient } from '@poppy/platform';
@@ -89,6 +92,7 @@ describe('CloudFront end to end through the REST API (moto)', () => {
     aws = new CloudFrontClient(motoClientConfig(moto.endpoint));
     suite = await startSuite({
       env: { POPPY_MAX_SERVICES_PER_PROJECT: '100' },
+      certificates: {},
       provisioning: {
         providers: [
           { id: 'mock' },
@@ -177,6 +181,36 @@ describe('CloudFront end to end through the REST API (moto)', () => {
         .slice(1)
         .some((c) => c.method === 'GET' && c.path.endsWith(`/distribution/${detail.id}`)),
     ).toBe(true);
+  });
+
+  it('an https san domain: its certificate is imported to ACM and set as the viewer certificate', async () => {
+    const name = domain();
+    const reply = await api('POST', '/v1.0/services', {
+      name: `cf-tls-${name}`,
+      domains: [{ domain: name, protocol: 'https', certificate: 'san' }],
+      origins: [{ origin: 'origin.example.com' }],
+      flavor_id: 'cloudfront',
+    });
+    expect(reply.status).toBe(202);
+    const id = reply.headers.get('location')!.split('/').pop()!;
+    await waitFor(id, 'deployed');
+    const detail = await cloudFrontDetail(id);
+    const { DistributionConfig } = await aws.send(
+      new GetDistributionConfigCommand({ Id: detail.id! }),
+    );
+    const arn = DistributionConfig?.ViewerCertificate?.ACMCertificateArn;
+    expect(arn).toMatch(/^arn:aws:acm:/);
+    expect(DistributionConfig?.ViewerCertificate?.SSLSupportMethod).toBe('sni-only');
+    const acm = new ACMClient(motoClientConfig(moto.endpoint));
+    try {
+      const { Certificate } = await acm.send(
+        new DescribeCertificateCommand({ CertificateArn: arn }),
+      );
+      expect(Certificate?.DomainName).toBe(name);
+      expect(Certificate?.Type).toBe('IMPORTED');
+    } finally {
+      acm.destroy();
+    }
   });
 
   it('PATCH changes the distribution', async () => {

@@ -303,8 +303,16 @@ describe('provider-fastly against the fake: versions, purges, failures, TLS', ()
       certificate,
       enqueue: false,
       https_upgrade: false,
+      service_id: '',
+      provider_service_id: '',
     });
-    await adapter.client.createCertificate({ certificate, enqueue: false, https_upgrade: false });
+    await adapter.client.createCertificate({
+      certificate,
+      enqueue: false,
+      https_upgrade: false,
+      service_id: '',
+      provider_service_id: '',
+    });
     expect(JSON.parse(first.extra_info_json)).toMatchObject({ status: 'deployed', kind: 'custom' });
     const types = [...fake.tls.values()].map((r) => r.type).sort();
     expect(types).toEqual(['tls_activation', 'tls_certificate', 'tls_private_key']);
@@ -326,6 +334,8 @@ describe('provider-fastly against the fake: versions, purges, failures, TLS', ()
           certificate,
           enqueue: false,
           https_upgrade: false,
+          service_id: '',
+          provider_service_id: '',
         })
       ).extra_info_json,
     );
@@ -337,6 +347,8 @@ describe('provider-fastly against the fake: versions, purges, failures, TLS', ()
           certificate,
           enqueue: false,
           https_upgrade: false,
+          service_id: '',
+          provider_service_id: '',
         })
       ).extra_info_json,
     );

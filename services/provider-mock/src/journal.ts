@@ -19,6 +19,9 @@ export interface JournalEntry {
   /** Create answered with an object that existed already (an idempotent replay). */
   existing?: boolean;
   error?: string;
+  /** createCertificate: the domain, and the installed leaf's SHA-256 fingerprint (never the key). */
+  certificate_domain?: string;
+  certificate_sha256?: string;
 }
 
 export interface Journal {

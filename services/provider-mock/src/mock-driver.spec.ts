@@ -149,7 +149,13 @@ describe('MockDriver', () => {
     };
     await expect(driver.getMetrics(metrics)).resolves.toEqual({ series: [] });
     await expect(
-      driver.createCertificate({ certificate: undefined, enqueue: true, https_upgrade: false }),
+      driver.createCertificate({
+        certificate: undefined,
+        enqueue: true,
+        https_upgrade: false,
+        service_id: '',
+        provider_service_id: '',
+      }),
     ).resolves.toEqual({
       extra_info_json: '{}',
     });

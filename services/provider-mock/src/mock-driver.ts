@@ -11,7 +11,7 @@
  * - get → found while the object exists; metrics → no series; certificates → no details;
  * - listManaged → every object it holds, with its service, project and creation time.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
 import {
   ProviderError,
@@ -161,10 +161,18 @@ export class MockDriver implements ProviderDriver {
   createCertificate(
     req: providerV1.CreateCertificateRequest,
   ): Promise<providerV1.CreateCertificateResponse> {
-    void req;
-    return this.run('createCertificate', '', { provider_service_id: '' }, () => ({
-      extra_info_json: '{}',
-    }));
+    return this.run(
+      'createCertificate',
+      req.service_id,
+      { provider_service_id: req.provider_service_id },
+      (entry) => {
+        const domain = req.certificate?.domain_name ?? '';
+        entry.certificate_domain = domain;
+        const pem = req.certificate?.cert_details.certificate_pem;
+        if (pem) entry.certificate_sha256 = leafFingerprint(pem);
+        return { extra_info_json: '{}' };
+      },
+    );
   }
 
   deleteCertificate(
@@ -292,5 +300,14 @@ export class MockDriver implements ProviderDriver {
       outcome,
       ...extra,
     });
+  }
+}
+
+/** SHA-256 of the first certificate's DER in a PEM chain (what a test compares, not the PEM itself). */
+export function leafFingerprint(chainPem: string): string {
+  try {
+    return new X509Certificate(chainPem).fingerprint256;
+  } catch {
+    return 'unparsable';
   }
 }

@@ -13,6 +13,9 @@ export interface ProviderApi {
   deleteService(req: providerV1.DeleteServiceRequest): Promise<providerV1.DeleteServiceResponse>;
   purgeService(req: providerV1.PurgeServiceRequest): Promise<providerV1.PurgeServiceResponse>;
   listManagedServices(): Promise<providerV1.ListManagedServicesResponse>;
+  createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse>;
 }
 
 /** `@poppy/resilience`'s CircuitBreakers, as far as the flows need it. */

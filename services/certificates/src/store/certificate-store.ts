@@ -28,6 +28,12 @@ export interface CertificateRecord {
   not_after: number;
   error_message: string;
   updated_at: number;
+  /**
+   * The service whose https domain this is, as provisioning last ensured it ('' / 0:
+   * none yet): a renewed or replaced certificate is installed at its providers again.
+   */
+  service_id?: string;
+  service_generation?: number;
 }
 
 export interface CertificateStore {

@@ -32,6 +32,18 @@ class FakeCertificates implements CertificatesApi {
     this.deleted.push(`${req.domain_name} ${req.cert_type} ${req.project_id}`);
     return {};
   }
+  async getCertificateKeyPair(
+    req: certificatesV1.GetCertificateKeyPairRequest,
+  ): Promise<certificatesV1.GetCertificateKeyPairResponse> {
+    if (this.statuses[req.domain_name] !== 'deployed')
+      throw notFound(`no deployed certificate for domain : ${req.domain_name}`);
+    return {
+      certificate_pem: `CERT ${req.domain_name}`,
+      private_key_pem: `KEY ${req.domain_name}`,
+      not_after: '2027-01-01T00:00:00.000Z',
+      cert_type: 'san',
+    };
+  }
   async ensureCertificates(
     req: certificatesV1.EnsureCertificatesRequest,
   ): Promise<certificatesV1.EnsureCertificatesResponse> {

@@ -8,7 +8,7 @@
  * configured for a domain whose certificate may yet come; a `failed` one is recorded as
  * such (the service's representation shows it) and does not hold the service back.
  */
-import type { certificatesV1 } from '@poppy/contracts';
+import type { certificatesV1, providerV1 } from '@poppy/contracts';
 import { isPoppyError, unavailable, type Service } from '@poppy/domain';
 import type { EnvReader } from '@poppy/platform/boot';
 
@@ -20,6 +20,9 @@ export interface CertificatesApi {
   deleteCertificate(
     req: certificatesV1.DeleteCertificateRequest,
   ): Promise<certificatesV1.DeleteCertificateResponse>;
+  getCertificateKeyPair(
+    req: certificatesV1.GetCertificateKeyPairRequest,
+  ): Promise<certificatesV1.GetCertificateKeyPairResponse>;
 }
 
 export interface CertificateStep {
@@ -61,6 +64,7 @@ export async function ensureServiceCertificates(
     project_id: service.project_id,
     service_id: service.service_id,
     flavor_id: service.flavor_id,
+    generation: service.generation,
     domains,
     wait_ms: step.waitMs,
   });
@@ -113,4 +117,67 @@ export function releaseRemovedCertificates(
     ...service,
     domains: previousDomains.filter((d) => !kept.has(d.domain)),
   });
+}
+
+/** The cert_details keys of a PEM pair at the provider contract (docs/adding-a-provider.md). */
+export const CERTIFICATE_PEM = 'certificate_pem';
+export const PRIVATE_KEY_PEM = 'private_key_pem';
+
+/** The https domains of the service whose certificate is installed at its providers (not the operator's shared one). */
+export function installableDomains(
+  service: Service,
+  statuses: Record<string, string> | undefined,
+): Service['domains'] {
+  return service.domains.filter(
+    (d) =>
+      d.protocol === 'https' &&
+      (d.certificate === 'san' || d.certificate === 'sni' || d.certificate === 'custom') &&
+      (statuses === undefined || statuses[d.domain] === 'deployed'),
+  );
+}
+
+/**
+ * Installs the certificates of `domains` at one provider through the contract's
+ * CreateCertificate (a PEM pair in cert_details; installing again replaces). The key
+ * is read from the certificates service for the call and kept nowhere: never logged.
+ * A domain without a deployed certificate is skipped. Throws what the provider threw.
+ */
+export async function installCertificates(
+  step: CertificateStep | undefined,
+  service: Service,
+  domains: Service['domains'],
+  target: { provider_service_id: string },
+  createCertificate: (
+    req: providerV1.CreateCertificateRequest,
+  ) => Promise<providerV1.CreateCertificateResponse>,
+): Promise<string[]> {
+  if (!step) return [];
+  const installed: string[] = [];
+  for (const d of domains) {
+    let pair: certificatesV1.GetCertificateKeyPairResponse;
+    try {
+      pair = await step.api.getCertificateKeyPair({ domain_name: d.domain });
+    } catch (error) {
+      if (isPoppyError(error) && error.kind === 'not_found') continue;
+      throw error;
+    }
+    await createCertificate({
+      certificate: {
+        domain_name: d.domain,
+        project_id: service.project_id,
+        flavor_id: service.flavor_id,
+        cert_type: d.certificate as string,
+        cert_details: {
+          [CERTIFICATE_PEM]: pair.certificate_pem,
+          [PRIVATE_KEY_PEM]: pair.private_key_pem,
+        },
+      },
+      enqueue: false,
+      https_upgrade: false,
+      service_id: service.service_id,
+      provider_service_id: target.provider_service_id,
+    });
+    installed.push(d.domain);
+  }
+  return installed;
 }

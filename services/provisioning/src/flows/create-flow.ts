@@ -10,7 +10,13 @@ import { ensureServiceCertificates } from '../certificates';
 import { fallbackProviderName } from '../providers';
 import { DONE, loadService, type FlowContext } from './flow-context';
 import { failedDetail } from './provider-details';
-import { recordProvisioned, runProviderFlow, settle, type ProviderTarget } from './provider-flow';
+import {
+  recordProvisioned,
+  runProviderFlow,
+  settle,
+  withCertificatesInstalled,
+  type ProviderTarget,
+} from './provider-flow';
 import { resolveNames } from './provider-names';
 import type { ServiceJob } from './service-job';
 
@@ -77,12 +83,18 @@ export function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome
 
     async perProvider(run, { id, name }, plan) {
       const { service } = run;
-      const outcome = await ctx.providers.call(id, (client) =>
-        client.createService({
-          project_id: service.project_id,
-          service_id: service.service_id,
-          spec: specToWire(service),
-        }),
+      const outcome = await withCertificatesInstalled(
+        ctx,
+        id,
+        service,
+        plan.certificateStatuses,
+        await ctx.providers.call(id, (client) =>
+          client.createService({
+            project_id: service.project_id,
+            service_id: service.service_id,
+            spec: specToWire(service),
+          }),
+        ),
       );
       if (outcome.ok) {
         const providerServiceId = outcome.value.service?.provider_service_id ?? '';

@@ -149,6 +149,15 @@ export class FakeProvider implements ProviderApi {
     }));
   }
 
+  createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse> {
+    return this.run('createCertificate', req, () => ({
+      cert_domain: req.certificate?.domain_name ?? '',
+      extra_info_json: '{}',
+    }));
+  }
+
   private provisioned(serviceId: string): providerV1.ProvisionedService {
     const host = `${this.providerName.toLowerCase()}.cdn.example.net`;
     return {

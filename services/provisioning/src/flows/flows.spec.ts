@@ -1,5 +1,6 @@
 import { aggregateServiceStatus } from '@poppy/domain';
 import { parseJob } from '../job-handler';
+import { runCertificate } from './certificate-flow';
 import { runCreate } from './create-flow';
 import { runDelete } from './delete-flow';
 import {
@@ -192,6 +193,12 @@ describe('update flow', () => {
           deleted.push(`${req.domain_name} ${req.cert_type}`);
           return {};
         },
+        getCertificateKeyPair: async (req: { domain_name: string }) => ({
+          certificate_pem: `CERT ${req.domain_name}`,
+          private_key_pem: `KEY ${req.domain_name}`,
+          not_after: '2027-01-01T00:00:00.000Z',
+          cert_type: 'sni',
+        }),
       },
       waitMs: 0,
     };
@@ -219,6 +226,84 @@ describe('update flow', () => {
     if (typeof job === 'string') throw new Error(job);
     expect(await runUpdate({ ...ctx(), certificates }, job)).toEqual({ type: 'done' });
     expect(deleted).toEqual(['gone.site.com sni']);
+    // The kept domain's certificate is installed at each provider as a PEM pair.
+    const installs = mock.calls.filter((c) => c.op === 'createCertificate');
+    expect(installs).toHaveLength(1);
+    expect(installs[0].req).toMatchObject({
+      service_id: s.service_id,
+      certificate: {
+        domain_name: 'kept.site.com',
+        cert_type: 'san',
+        cert_details: {
+          certificate_pem: 'CERT kept.site.com',
+          private_key_pem: 'KEY kept.site.com',
+        },
+      },
+    });
+
+    // A certificate job (a renewal) installs it again at every provider, at any generation.
+    const renewal = parseJob(
+      {
+        id: 'certificate-kept.site.com-1',
+        kind: 'certificate',
+        payload: {
+          project_id: s.project_id,
+          service_id: s.service_id,
+          generation: 1,
+          certificate: { domain_name: 'kept.site.com' },
+        },
+      },
+      1,
+      5,
+    );
+    if (typeof renewal === 'string') throw new Error(renewal);
+    expect(await runCertificate({ ...ctx(), certificates }, renewal)).toEqual({ type: 'done' });
+    expect(mock.calls.filter((c) => c.op === 'createCertificate')).toHaveLength(2);
+    // A domain the service does not have: nothing is installed.
+    const other = { ...renewal, domainName: 'other.site.com' };
+    expect(await runCertificate({ ...ctx(), certificates }, other)).toEqual({ type: 'done' });
+    expect(mock.calls.filter((c) => c.op === 'createCertificate')).toHaveLength(2);
+  });
+
+  it('a provider that does not terminate TLS is skipped; one that refuses the certificate is failed', async () => {
+    const s = catalog.put(
+      newService({
+        generation: 3,
+        domains: [{ domain: 'tls.site.com', protocol: 'https', certificate: 'san' }],
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' },
+          Mock2: { ...deployedDetail('Mock2', 'x'), status: 'update_in_progress' },
+        },
+      }),
+    );
+    mock.script(
+      'createCertificate',
+      Object.assign(new Error('certificates not supported by the edge'), {
+        retryable: false,
+        errorClass: 'edge.Unsupported',
+      }),
+    );
+    mock2.script('createCertificate', refused('the certificate does not match its key'));
+    const certificates = {
+      api: {
+        ensureCertificates: async () => ({ statuses: { 'tls.site.com': 'deployed' }, errors: {} }),
+        deleteCertificate: async () => ({}),
+        getCertificateKeyPair: async () => ({
+          certificate_pem: 'CERT',
+          private_key_pem: 'KEY',
+          not_after: '2027-01-01T00:00:00.000Z',
+          cert_type: 'san',
+        }),
+      },
+      waitMs: 0,
+    };
+    expect(await runUpdate({ ...ctx(), certificates }, jobFor(s, 'update'))).toEqual({
+      type: 'done',
+    });
+    const details = catalog.get(s.service_id)!.provider_details;
+    expect(details.Mock.status).toBe('deployed');
+    expect(details.Mock2.status).toBe('failed');
+    expect(details.Mock2.error_message).toContain('the certificate does not match its key');
   });
 
   it('updates every provider with its previous vendor id and ends deployed', async () => {

@@ -4,6 +4,7 @@
  * provider by provider) and its row below; the compiler asks for the row.
  */
 import type { JobOutcome, ServiceJobKind } from '@poppy/jobs';
+import { runCertificate } from './certificate-flow';
 import { runCreate } from './create-flow';
 import { runDelete } from './delete-flow';
 import type { FlowContext } from './flow-context';
@@ -21,6 +22,7 @@ export const FLOWS: Readonly<Record<ServiceJobKind, Flow>> = {
   purge: runPurge,
   enable: runOperatorStatus,
   disable: runOperatorStatus,
+  certificate: runCertificate,
 };
 
 export { DONE, loadService, type CatalogApi, type FlowContext } from './flow-context';

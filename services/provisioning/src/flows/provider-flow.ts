@@ -19,6 +19,7 @@ import { DONE, loadService, type FlowContext } from './flow-context';
 import { failedDetail } from './provider-details';
 import type { ServiceJob } from './service-job';
 import { WriteBack } from './write-back';
+import { installableDomains, installCertificates } from '../certificates';
 
 /** One provider a flow works on. */
 export interface ProviderTarget {
@@ -131,6 +132,57 @@ export async function recordProvisioned(
     recordFailure(run, name, classify(error), previous);
   }
   return run.writeBack.flush();
+}
+
+/**
+ * A provider that does not terminate TLS refuses CreateCertificate as unsupported
+ * (errorClass `<vendor>.Unsupported` or `<vendor>.UnsupportedCapability`,
+ * docs/adding-a-provider.md): it is skipped, not failed.
+ */
+export function doesNotTerminateTls(outcome: Failed): boolean {
+  return !outcome.retryable && /\.Unsupported(Capability)?$/.test(outcome.failure.errorClass ?? '');
+}
+
+/**
+ * After a provider created or updated the service: the certificates of its https domains
+ * are installed there (certificates/certificate-step.ts). A failed install is the
+ * provider's failure, retried or reported like the create's own.
+ */
+export async function withCertificatesInstalled<
+  T extends { service?: providerV1.ProvisionedService },
+>(
+  ctx: FlowContext,
+  id: string,
+  service: Service,
+  certificateStatuses: Record<string, string> | undefined,
+  outcome: CallOutcome<T>,
+): Promise<CallOutcome<T>> {
+  if (!outcome.ok || !ctx.certificates) return outcome;
+  const domains = installableDomains(service, certificateStatuses);
+  if (domains.length === 0) return outcome;
+  const installed = await ctx.providers.call(id, (client) =>
+    installCertificates(
+      ctx.certificates,
+      service,
+      domains,
+      { provider_service_id: outcome.value.service?.provider_service_id ?? '' },
+      (req) => client.createCertificate(req),
+    ),
+  );
+  if (!installed.ok) {
+    if (!doesNotTerminateTls(installed)) return installed;
+    ctx.logger.info(
+      { service_id: service.service_id, provider: id, reason: installed.failure.message },
+      'provider installs no certificates (it does not terminate TLS through the contract)',
+    );
+    return outcome;
+  }
+  if (installed.value.length > 0)
+    ctx.logger.info(
+      { service_id: service.service_id, provider: id, domains: installed.value },
+      'certificates installed at the provider',
+    );
+  return outcome;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ServiceJob {
   /** purge only */
   url?: string;
   hard?: boolean;
+  /** certificate only: the domain whose renewed certificate is installed. */
+  domainName?: string;
   attempt: number;
   maxAttempts: number;
 }
@@ -48,6 +50,8 @@ export function readServiceJob(job: Job, attempt: number, maxAttempts: number): 
         : read;
     case 'purge':
       return { ...read, url: body.value.url || undefined, hard: body.value.hard };
+    case 'certificate':
+      return { ...read, domainName: body.value.domain_name };
     default:
       return read;
   }

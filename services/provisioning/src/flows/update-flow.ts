@@ -10,7 +10,12 @@ import type { JobOutcome } from '@poppy/jobs';
 import { ensureServiceCertificates, releaseRemovedCertificates } from '../certificates';
 import { DONE, type FlowContext } from './flow-context';
 import { failedDetail } from './provider-details';
-import { recordProvisioned, runProviderFlow, settle } from './provider-flow';
+import {
+  recordProvisioned,
+  runProviderFlow,
+  settle,
+  withCertificatesInstalled,
+} from './provider-flow';
 import type { ServiceJob } from './service-job';
 
 export function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome> {
@@ -24,13 +29,19 @@ export function runUpdate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome
     },
 
     async perProvider(run, { id, name, previous }, { certificateStatuses }) {
-      const outcome = await ctx.providers.call(id, (client) =>
-        client.updateService({
-          project_id: run.service.project_id,
-          service_id: run.service.service_id,
-          provider_service_id: previous.id ?? '',
-          spec: specToWire(run.service),
-        }),
+      const outcome = await withCertificatesInstalled(
+        ctx,
+        id,
+        run.service,
+        certificateStatuses,
+        await ctx.providers.call(id, (client) =>
+          client.updateService({
+            project_id: run.service.project_id,
+            service_id: run.service.service_id,
+            provider_service_id: previous.id ?? '',
+            spec: specToWire(run.service),
+          }),
+        ),
       );
       return recordProvisioned(
         run,

@@ -15,6 +15,8 @@ interface Row {
   not_after: number;
   error_message: string;
   updated_at: number;
+  service_id: string;
+  service_generation: number;
 }
 
 const SCHEMA = `
@@ -35,6 +37,12 @@ CREATE INDEX IF NOT EXISTS certificates_by_status ON certificates (status);
 CREATE INDEX IF NOT EXISTS certificates_by_expiry ON certificates (not_after);
 `;
 
+/** Columns added after the first schema: added to an existing file on open. */
+const ADDED_COLUMNS: Record<string, string> = {
+  service_id: "TEXT NOT NULL DEFAULT ''",
+  service_generation: 'INTEGER NOT NULL DEFAULT 0',
+};
+
 function fromRow(row: Row): CertificateRecord {
   return {
     ...row,
@@ -54,13 +62,22 @@ export class SqliteCertificateStore implements CertificateStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    const present = new Set(
+      this.db
+        .prepare<[], { name: string }>('PRAGMA table_info(certificates)')
+        .all()
+        .map((c) => c.name),
+    );
+    for (const [column, type] of Object.entries(ADDED_COLUMNS))
+      if (!present.has(column))
+        this.db.exec(`ALTER TABLE certificates ADD COLUMN ${column} ${type}`);
     this.stmts = {
       get: this.db.prepare<[string], Row>('SELECT * FROM certificates WHERE domain_name = ?'),
       put: this.db.prepare(
         `INSERT OR REPLACE INTO certificates (domain_name, cert_type, flavor_id, project_id, status, cert_details,
-           certificate_pem, private_key_pem, not_after, error_message, updated_at)
+           certificate_pem, private_key_pem, not_after, error_message, updated_at, service_id, service_generation)
          VALUES (@domain_name, @cert_type, @flavor_id, @project_id, @status, @cert_details,
-           @certificate_pem, @private_key_pem, @not_after, @error_message, @updated_at)`,
+           @certificate_pem, @private_key_pem, @not_after, @error_message, @updated_at, @service_id, @service_generation)`,
       ),
       delete: this.db.prepare<[string]>('DELETE FROM certificates WHERE domain_name = ?'),
       byStatus: this.db.prepare<[string], { domain_name: string }>(
@@ -78,7 +95,12 @@ export class SqliteCertificateStore implements CertificateStore {
   }
 
   async put(record: CertificateRecord): Promise<void> {
-    this.stmts.put.run({ ...record, cert_details: JSON.stringify(record.cert_details) });
+    this.stmts.put.run({
+      service_id: '',
+      service_generation: 0,
+      ...record,
+      cert_details: JSON.stringify(record.cert_details),
+    });
   }
 
   async delete(domainName: string): Promise<boolean> {

@@ -23,6 +23,20 @@ export const protobufPackage = "poppy.certificates.v1";
 
 export const protobufFileName = "poppy/certificates/v1/certificates.proto";
 
+export interface GetCertificateKeyPairRequest {
+  domain_name: string;
+}
+
+export interface GetCertificateKeyPairResponse {
+  /** Leaf first, then intermediates. */
+  certificate_pem: string;
+  /** Secret. */
+  private_key_pem: string;
+  /** RFC 3339 */
+  not_after: string;
+  cert_type: string;
+}
+
 export interface CertificateDetail {
   /** The certificate's hostname at the provider, when known. */
   cert_domain: string;
@@ -120,6 +134,11 @@ export interface EnsureCertificatesRequest {
   domains: ServiceDomain[];
   /** How long to wait for issuance before answering create_in_progress. 0: do not wait. */
   wait_ms: number;
+  /**
+   * The service's generation: the certificates service remembers the service of each
+   * domain, to have provisioning install a renewed certificate (a CertificateJob).
+   */
+  generation: number;
 }
 
 export interface EnsureCertificatesResponse {
@@ -138,6 +157,191 @@ export interface EnsureCertificatesResponse_ErrorsEntry {
   key: string;
   value: string;
 }
+
+function createBaseGetCertificateKeyPairRequest(): GetCertificateKeyPairRequest {
+  return { domain_name: "" };
+}
+
+export const GetCertificateKeyPairRequest: MessageFns<GetCertificateKeyPairRequest> = {
+  encode(message: GetCertificateKeyPairRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.domain_name !== "") {
+      writer.uint32(10).string(message.domain_name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCertificateKeyPairRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCertificateKeyPairRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.domain_name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCertificateKeyPairRequest {
+    return {
+      domain_name: isSet(object.domainName)
+        ? globalThis.String(object.domainName)
+        : isSet(object.domain_name)
+        ? globalThis.String(object.domain_name)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCertificateKeyPairRequest): unknown {
+    const obj: any = {};
+    if (message.domain_name !== "") {
+      obj.domainName = message.domain_name;
+    }
+    return obj;
+  },
+};
+
+function createBaseGetCertificateKeyPairResponse(): GetCertificateKeyPairResponse {
+  return { certificate_pem: "", private_key_pem: "", not_after: "", cert_type: "" };
+}
+
+export const GetCertificateKeyPairResponse: MessageFns<GetCertificateKeyPairResponse> = {
+  encode(message: GetCertificateKeyPairResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.certificate_pem !== "") {
+      writer.uint32(10).string(message.certificate_pem);
+    }
+    if (message.private_key_pem !== "") {
+      writer.uint32(18).string(message.private_key_pem);
+    }
+    if (message.not_after !== "") {
+      writer.uint32(26).string(message.not_after);
+    }
+    if (message.cert_type !== "") {
+      writer.uint32(34).string(message.cert_type);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCertificateKeyPairResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCertificateKeyPairResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.certificate_pem = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.private_key_pem = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.not_after = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.cert_type = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCertificateKeyPairResponse {
+    return {
+      certificate_pem: isSet(object.certificatePem)
+        ? globalThis.String(object.certificatePem)
+        : isSet(object.certificate_pem)
+        ? globalThis.String(object.certificate_pem)
+        : "",
+      private_key_pem: isSet(object.privateKeyPem)
+        ? globalThis.String(object.privateKeyPem)
+        : isSet(object.private_key_pem)
+        ? globalThis.String(object.private_key_pem)
+        : "",
+      not_after: isSet(object.notAfter)
+        ? globalThis.String(object.notAfter)
+        : isSet(object.not_after)
+        ? globalThis.String(object.not_after)
+        : "",
+      cert_type: isSet(object.certType)
+        ? globalThis.String(object.certType)
+        : isSet(object.cert_type)
+        ? globalThis.String(object.cert_type)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCertificateKeyPairResponse): unknown {
+    const obj: any = {};
+    if (message.certificate_pem !== "") {
+      obj.certificatePem = message.certificate_pem;
+    }
+    if (message.private_key_pem !== "") {
+      obj.privateKeyPem = message.private_key_pem;
+    }
+    if (message.not_after !== "") {
+      obj.notAfter = message.not_after;
+    }
+    if (message.cert_type !== "") {
+      obj.certType = message.cert_type;
+    }
+    return obj;
+  },
+};
 
 function createBaseCertificateDetail(): CertificateDetail {
   return { cert_domain: "", extra_info: {} };
@@ -1484,7 +1688,7 @@ export const ServiceDomain: MessageFns<ServiceDomain> = {
 };
 
 function createBaseEnsureCertificatesRequest(): EnsureCertificatesRequest {
-  return { project_id: "", service_id: "", flavor_id: "", domains: [], wait_ms: 0 };
+  return { project_id: "", service_id: "", flavor_id: "", domains: [], wait_ms: 0, generation: 0 };
 }
 
 export const EnsureCertificatesRequest: MessageFns<EnsureCertificatesRequest> = {
@@ -1503,6 +1707,9 @@ export const EnsureCertificatesRequest: MessageFns<EnsureCertificatesRequest> = 
     }
     if (message.wait_ms !== 0) {
       writer.uint32(40).uint32(message.wait_ms);
+    }
+    if (message.generation !== 0) {
+      writer.uint32(48).uint64(message.generation);
     }
     return writer;
   },
@@ -1560,6 +1767,14 @@ export const EnsureCertificatesRequest: MessageFns<EnsureCertificatesRequest> = 
             message.wait_ms = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.generation = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1597,6 +1812,7 @@ export const EnsureCertificatesRequest: MessageFns<EnsureCertificatesRequest> = 
         : isSet(object.wait_ms)
         ? globalThis.Number(object.wait_ms)
         : 0,
+      generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
     };
   },
 
@@ -1616,6 +1832,9 @@ export const EnsureCertificatesRequest: MessageFns<EnsureCertificatesRequest> = 
     }
     if (message.wait_ms !== 0) {
       obj.waitMs = Math.round(message.wait_ms);
+    }
+    if (message.generation !== 0) {
+      obj.generation = Math.round(message.generation);
     }
     return obj;
   },
@@ -1893,8 +2112,9 @@ export const EnsureCertificatesResponse_ErrorsEntry: MessageFns<EnsureCertificat
 /**
  * TLS certificates of customer domains (reference §7, §10.7–10.8): managed ones issued
  * through ACME, custom ones uploaded as PEM. One record per domain name (the key).
- * Private keys are stored by the service and never leave it: no message carries a key
- * back, and no log line holds one.
+ * Private keys are stored by the service and leave it only through GetCertificateKeyPair,
+ * which provisioning calls to install a certificate at the providers (the gateway never
+ * calls it); no other message carries a key back, and no log line holds one.
  *
  * Errors: INVALID_ARGUMENT with a readable message for bad input (an expired or
  * mismatched upload, an unknown status), NOT_FOUND for an unknown domain.
@@ -1981,6 +2201,21 @@ export const CertificatesServiceService = {
       Buffer.from(EnsureCertificatesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EnsureCertificatesResponse => EnsureCertificatesResponse.decode(value),
   },
+  /**
+   * Internal, provisioning only: a deployed certificate with its private key, to install
+   * at the providers of the service. NOT_FOUND when there is no deployed certificate.
+   */
+  getCertificateKeyPair: {
+    path: "/poppy.certificates.v1.CertificatesService/GetCertificateKeyPair" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCertificateKeyPairRequest): Buffer =>
+      Buffer.from(GetCertificateKeyPairRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCertificateKeyPairRequest => GetCertificateKeyPairRequest.decode(value),
+    responseSerialize: (value: GetCertificateKeyPairResponse): Buffer =>
+      Buffer.from(GetCertificateKeyPairResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetCertificateKeyPairResponse => GetCertificateKeyPairResponse.decode(value),
+  },
 } as const;
 
 export interface CertificatesServiceServer extends UntypedServiceImplementation {
@@ -2001,6 +2236,11 @@ export interface CertificatesServiceServer extends UntypedServiceImplementation 
    * issues what is missing (waiting up to wait_ms) and reports each domain's status.
    */
   ensureCertificates: handleUnaryCall<EnsureCertificatesRequest, EnsureCertificatesResponse>;
+  /**
+   * Internal, provisioning only: a deployed certificate with its private key, to install
+   * at the providers of the service. NOT_FOUND when there is no deployed certificate.
+   */
+  getCertificateKeyPair: handleUnaryCall<GetCertificateKeyPairRequest, GetCertificateKeyPairResponse>;
 }
 
 export interface CertificatesServiceClient extends Client {
@@ -2105,6 +2345,25 @@ export interface CertificatesServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EnsureCertificatesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Internal, provisioning only: a deployed certificate with its private key, to install
+   * at the providers of the service. NOT_FOUND when there is no deployed certificate.
+   */
+  getCertificateKeyPair(
+    request: GetCertificateKeyPairRequest,
+    callback: (error: ServiceError | null, response: GetCertificateKeyPairResponse) => void,
+  ): ClientUnaryCall;
+  getCertificateKeyPair(
+    request: GetCertificateKeyPairRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetCertificateKeyPairResponse) => void,
+  ): ClientUnaryCall;
+  getCertificateKeyPair(
+    request: GetCertificateKeyPairRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetCertificateKeyPairResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const CertificatesServiceClient = makeGenericClientConstructor(
@@ -2115,6 +2374,17 @@ export const CertificatesServiceClient = makeGenericClientConstructor(
   service: typeof CertificatesServiceService;
   serviceName: string;
 };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

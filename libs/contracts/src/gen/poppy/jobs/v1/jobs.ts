@@ -56,6 +56,15 @@ export interface EnableJob {
 export interface DisableJob {
 }
 
+/**
+ * Install the service's certificate for one domain at every provider again: the
+ * certificates service publishes it when it renewed (or replaced) a certificate the
+ * service uses. Runs at any generation, like a purge.
+ */
+export interface CertificateJob {
+  domain_name: string;
+}
+
 /** The envelope: which service, at which generation, and what to do with it. */
 export interface ServiceJob {
   project_id: string;
@@ -73,6 +82,7 @@ export interface ServiceJob {
     | { $case: "purge"; value: PurgeJob }
     | { $case: "enable"; value: EnableJob }
     | { $case: "disable"; value: DisableJob }
+    | { $case: "certificate"; value: CertificateJob }
     | undefined;
 }
 
@@ -525,6 +535,70 @@ export const DisableJob: MessageFns<DisableJob> = {
   },
 };
 
+function createBaseCertificateJob(): CertificateJob {
+  return { domain_name: "" };
+}
+
+export const CertificateJob: MessageFns<CertificateJob> = {
+  encode(message: CertificateJob, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.domain_name !== "") {
+      writer.uint32(10).string(message.domain_name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CertificateJob {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCertificateJob();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.domain_name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CertificateJob {
+    return {
+      domain_name: isSet(object.domainName)
+        ? globalThis.String(object.domainName)
+        : isSet(object.domain_name)
+        ? globalThis.String(object.domain_name)
+        : "",
+    };
+  },
+
+  toJSON(message: CertificateJob): unknown {
+    const obj: any = {};
+    if (message.domain_name !== "") {
+      obj.domainName = message.domain_name;
+    }
+    return obj;
+  },
+};
+
 function createBaseServiceJob(): ServiceJob {
   return { project_id: "", service_id: "", generation: 0, created_at: "", reconciled: false, job: undefined };
 }
@@ -564,6 +638,9 @@ export const ServiceJob: MessageFns<ServiceJob> = {
         break;
       case "disable":
         DisableJob.encode(message.job.value, writer.uint32(122).fork()).join();
+        break;
+      case "certificate":
+        CertificateJob.encode(message.job.value, writer.uint32(130).fork()).join();
         break;
     }
     return writer;
@@ -670,6 +747,14 @@ export const ServiceJob: MessageFns<ServiceJob> = {
             message.job = { $case: "disable", value: DisableJob.decode(reader, reader.uint32()) };
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.job = { $case: "certificate", value: CertificateJob.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -713,6 +798,8 @@ export const ServiceJob: MessageFns<ServiceJob> = {
         ? { $case: "enable", value: EnableJob.fromJSON(object.enable) }
         : isSet(object.disable)
         ? { $case: "disable", value: DisableJob.fromJSON(object.disable) }
+        : isSet(object.certificate)
+        ? { $case: "certificate", value: CertificateJob.fromJSON(object.certificate) }
         : undefined,
     };
   },
@@ -746,6 +833,8 @@ export const ServiceJob: MessageFns<ServiceJob> = {
       obj.enable = EnableJob.toJSON(message.job.value);
     } else if (message.job?.$case === "disable") {
       obj.disable = DisableJob.toJSON(message.job.value);
+    } else if (message.job?.$case === "certificate") {
+      obj.certificate = CertificateJob.toJSON(message.job.value);
     }
     return obj;
   },

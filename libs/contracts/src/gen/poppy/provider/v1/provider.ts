@@ -154,10 +154,23 @@ export interface Certificate_CertDetailsEntry {
   value: string;
 }
 
+/**
+ * Installs (or replaces) a certificate at the provider. A certificate issued or uploaded
+ * at the certificates service arrives as a PEM pair in cert_details: `certificate_pem`
+ * (leaf first, then intermediates) and `private_key_pem` (secret: never logged, never
+ * journaled). See docs/adding-a-provider.md.
+ */
 export interface CreateCertificateRequest {
   certificate: Certificate | undefined;
   enqueue: boolean;
   https_upgrade: boolean;
+  /**
+   * The service whose domain it is, when provisioning installs it for one (empty from the
+   * admin routes); with provider_service_id, for adapters that attach the certificate to
+   * the service's vendor object (CloudFront's distribution).
+   */
+  service_id: string;
+  provider_service_id: string;
 }
 
 export interface CreateCertificateResponse {
@@ -2215,7 +2228,7 @@ export const Certificate_CertDetailsEntry: MessageFns<Certificate_CertDetailsEnt
 };
 
 function createBaseCreateCertificateRequest(): CreateCertificateRequest {
-  return { certificate: undefined, enqueue: false, https_upgrade: false };
+  return { certificate: undefined, enqueue: false, https_upgrade: false, service_id: "", provider_service_id: "" };
 }
 
 export const CreateCertificateRequest: MessageFns<CreateCertificateRequest> = {
@@ -2228,6 +2241,12 @@ export const CreateCertificateRequest: MessageFns<CreateCertificateRequest> = {
     }
     if (message.https_upgrade !== false) {
       writer.uint32(24).bool(message.https_upgrade);
+    }
+    if (message.service_id !== "") {
+      writer.uint32(34).string(message.service_id);
+    }
+    if (message.provider_service_id !== "") {
+      writer.uint32(42).string(message.provider_service_id);
     }
     return writer;
   },
@@ -2269,6 +2288,22 @@ export const CreateCertificateRequest: MessageFns<CreateCertificateRequest> = {
             message.https_upgrade = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.service_id = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.provider_service_id = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2290,6 +2325,16 @@ export const CreateCertificateRequest: MessageFns<CreateCertificateRequest> = {
         : isSet(object.https_upgrade)
         ? globalThis.Boolean(object.https_upgrade)
         : false,
+      service_id: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      provider_service_id: isSet(object.providerServiceId)
+        ? globalThis.String(object.providerServiceId)
+        : isSet(object.provider_service_id)
+        ? globalThis.String(object.provider_service_id)
+        : "",
     };
   },
 
@@ -2303,6 +2348,12 @@ export const CreateCertificateRequest: MessageFns<CreateCertificateRequest> = {
     }
     if (message.https_upgrade !== false) {
       obj.httpsUpgrade = message.https_upgrade;
+    }
+    if (message.service_id !== "") {
+      obj.serviceId = message.service_id;
+    }
+    if (message.provider_service_id !== "") {
+      obj.providerServiceId = message.provider_service_id;
     }
     return obj;
   },
