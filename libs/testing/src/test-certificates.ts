@@ -15,7 +15,7 @@ export interface SelfSignedCertificate {
   certificatePem: string;
   /** Its PKCS#8 private key, PEM. */
   privateKeyPem: string;
-  /** Hex serial number. */
+  /** Hex serial number (lower case; X509Certificate.serialNumber prints it upper case). */
   serial: string;
   /** SHA-256 fingerprint as node's `tls` reports it (`AA:BB:...`). */
   fingerprint256: string;
@@ -27,8 +27,8 @@ export async function makeSelfSignedCertificate(names: string[]): Promise<SelfSi
     'sign',
     'verify',
   ])) as crypto.webcrypto.CryptoKeyPair;
-  // A positive serial: the first byte's high bit clear.
-  const serial = `1${crypto.randomBytes(8).toString('hex')}`;
+  // A positive serial (first byte 01) of whole bytes, as X509Certificate.serialNumber prints it.
+  const serial = `01${crypto.randomBytes(8).toString('hex')}`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial,
     name: `CN=${names[0] ?? 'poppy-test'}`,
