@@ -91,6 +91,9 @@ export async function startHitch(options: StartHitchOptions): Promise<Hitch> {
     readyTimeoutMs: READY_TIMEOUT_MS,
     where: `on 127.0.0.1:${tlsPort}`,
     isReady: async () => fs.existsSync(pidFile) && (await acceptsTcp(tlsPort)),
+  }).catch((error: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
   return {
     tlsAddress: `127.0.0.1:${tlsPort}`,
