@@ -43,6 +43,7 @@ const SWITCHES: NodeJS.ProcessEnv[] = [
     POPPY_DNS_BACKEND: 'powerdns',
     POPPY_CERTIFICATES_ADDRESS: '127.0.0.1:1',
     POPPY_ACME_CHALLENGE: 'dns-01',
+    POPPY_VARNISH_TLS_PEM_DIR: '/etc/hitch/poppy.d',
   },
   { POPPY_DNS_BACKEND: 'route53' },
 ];

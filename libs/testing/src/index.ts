@@ -3,6 +3,8 @@ export * from './nats-server';
 export * from './cassandra';
 export * from './moto-server';
 export * from './varnish';
+export * from './hitch';
+export * from './test-certificates';
 export * from './pebble';
 export * from './powerdns';
 export * from './poppy-api';

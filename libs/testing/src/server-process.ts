@@ -85,6 +85,20 @@ export function greets(port: number, prefix: string): Promise<boolean> {
   });
 }
 
+/** True once a TCP connection to 127.0.0.1:`port` is accepted (servers that greet nobody). */
+export function acceptsTcp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => done(true));
+  });
+}
+
 /** True when a GET of `url` answers 2xx within a second. */
 export async function answersHttp(url: string, headers?: Record<string, string>): Promise<boolean> {
   try {

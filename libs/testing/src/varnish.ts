@@ -19,6 +19,8 @@ export interface Varnish {
   /** `127.0.0.1:<port>`: where clients send HTTP (with the Host header of a service domain). */
   readonly httpAddress: string;
   readonly httpPort: number;
+  /** `127.0.0.1:<port>` of the PROXY-protocol listener (a TLS front's backend), when asked for. */
+  readonly proxyAddress?: string;
   /** `127.0.0.1:<port>`: the management interface (varnishadm protocol). */
   readonly adminAddress: string;
   readonly adminPort: number;
@@ -46,7 +48,13 @@ backend poppy_none none;
 sub vcl_recv { return (synth(503, "No service configured")); }
 `;
 
-export async function startVarnish(options: { memoryMb?: number } = {}): Promise<Varnish> {
+export async function startVarnish(
+  options: {
+    memoryMb?: number;
+    /** Also listen with the PROXY protocol (`-a 127.0.0.1:<port>,PROXY`) for a TLS front. */
+    proxyListener?: boolean;
+  } = {},
+): Promise<Varnish> {
   const bin = binary();
   assertBinary({ name: 'varnishd', bin, probeArgs: ['-V'], installHint: INSTALL_HINT });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poppy-varnish-'));
@@ -57,12 +65,14 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
   const workDir = path.join(dir, 'work');
   const httpPort = await freePort();
   const adminPort = await freePort();
+  const proxyPort = options.proxyListener ? await freePort() : undefined;
   const args = [
     '-F',
     '-j',
     'none',
     '-a',
     `127.0.0.1:${httpPort}`,
+    ...(proxyPort ? ['-a', `127.0.0.1:${proxyPort},PROXY`] : []),
     '-T',
     `127.0.0.1:${adminPort}`,
     '-S',
@@ -90,6 +100,7 @@ export async function startVarnish(options: { memoryMb?: number } = {}): Promise
   return {
     httpAddress: `127.0.0.1:${httpPort}`,
     httpPort,
+    proxyAddress: proxyPort ? `127.0.0.1:${proxyPort}` : undefined,
     adminAddress: `127.0.0.1:${adminPort}`,
     adminPort,
     secretFile,

@@ -20,6 +20,7 @@ export const VARNISH_CAPABILITIES: Readonly<CapabilityManifest> = Object.freeze(
     'purge: hard (ban) of one URL, a wildcard or everything',
     'purge: soft of one URL (refetched from the origin; the cached copy serves until the new one arrives)',
     'access URL: the edge host name (POPPY_VARNISH_EDGE_HOSTNAME) for every domain',
+    'certificates: a PEM certificate + key (cert_details certificate_pem / private_key_pem) installed at the TLS front (hitch pem-dir, POPPY_VARNISH_TLS_PEM_DIR), chosen by SNI; a renewal replaces it without dropping connections (SIGHUP)',
   ],
   unsupported: [
     {
@@ -27,9 +28,14 @@ export const VARNISH_CAPABILITIES: Readonly<CapabilityManifest> = Object.freeze(
       reason: 'Varnish Cache has no TLS to backends; such a service is refused (not retryable)',
     },
     {
-      feature: 'TLS termination, certificates (createCertificate)',
+      feature: 'certificates without POPPY_VARNISH_TLS_PEM_DIR',
       reason:
-        'Varnish Cache does not terminate TLS; put a TLS proxy (hitch, haproxy) in front of the edge',
+        'Varnish Cache does not terminate TLS; certificates go to a hitch in front of it, when one is configured',
+    },
+    {
+      feature: 'certificates issued by the edge (createCertificate without a PEM pair)',
+      reason:
+        'the edge has no certificate authority of its own; it installs what services/certificates issued or the tenant uploaded',
     },
     {
       feature: 'soft purge of a wildcard or of everything',

@@ -33,6 +33,33 @@ describe('loadProviderVarnishConfig', () => {
     });
   });
 
+  it('has no TLS front unless POPPY_VARNISH_TLS_PEM_DIR is set', () => {
+    expect(loadProviderVarnishConfig({}).tls).toBeUndefined();
+    expect(
+      loadProviderVarnishConfig({
+        POPPY_VARNISH_TLS_PEM_DIR: '/etc/hitch/poppy.d',
+        POPPY_VARNISH_TLS_ADDRESS: '127.0.0.1:443',
+      }).tls,
+    ).toEqual({
+      pemDir: '/etc/hitch/poppy.d',
+      hitchPidFile: '/run/hitch/hitch.pid',
+      address: { host: '127.0.0.1', port: 443 },
+      confirmTimeoutMs: 10_000,
+    });
+    expect(
+      loadProviderVarnishConfig({ POPPY_VARNISH_TLS_PEM_DIR: '/certs' }).tls?.address,
+    ).toBeUndefined();
+  });
+
+  it('refuses a bad TLS front address', () => {
+    expect(() =>
+      loadProviderVarnishConfig({
+        POPPY_VARNISH_TLS_PEM_DIR: '/certs',
+        POPPY_VARNISH_TLS_ADDRESS: 'hitch',
+      }),
+    ).toThrow(ConfigError);
+  });
+
   it('reports every bad value together', () => {
     let error: unknown;
     try {

@@ -22,6 +22,20 @@ export interface ProviderVarnishConfig extends CommonConfig {
   cliTimeoutMs: number;
   /** Changes waiting for a load beyond which calls are refused, retryable. @default 32 (POPPY_VARNISH_MAX_QUEUED_CHANGES) */
   maxQueuedChanges: number;
+  /**
+   * The TLS front (hitch) that certificates are installed at; absent when
+   * POPPY_VARNISH_TLS_PEM_DIR is empty (certificates unsupported).
+   */
+  tls?: {
+    /** hitch's `pem-dir`, written by the adapter (POPPY_VARNISH_TLS_PEM_DIR). */
+    pemDir: string;
+    /** hitch's `--pidfile`: SIGHUP reloads it. @default '/run/hitch/hitch.pid' (POPPY_VARNISH_HITCH_PID_FILE) */
+    hitchPidFile: string;
+    /** hitch's frontend, to confirm a change by a handshake; empty: not confirmed (POPPY_VARNISH_TLS_ADDRESS) */
+    address?: { host: string; port: number };
+    /** @default 10000 (POPPY_VARNISH_TLS_CONFIRM_TIMEOUT_MS) */
+    confirmTimeoutMs: number;
+  };
 }
 
 function address(e: EnvReader, name: string, fallback: string): { host: string; port: number } {
@@ -51,6 +65,22 @@ export function loadProviderVarnishConfig(
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(edgeHostname)) {
     e.problem(`POPPY_VARNISH_EDGE_HOSTNAME: expected a host name, got '${edgeHostname}'`);
   }
+  const pemDir = e.string('POPPY_VARNISH_TLS_PEM_DIR', '');
+  const tls = pemDir
+    ? {
+        pemDir: path.resolve(pemDir),
+        hitchPidFile: path.resolve(
+          e.string('POPPY_VARNISH_HITCH_PID_FILE', '/run/hitch/hitch.pid'),
+        ),
+        address: e.string('POPPY_VARNISH_TLS_ADDRESS', '')
+          ? address(e, 'POPPY_VARNISH_TLS_ADDRESS', '')
+          : undefined,
+        confirmTimeoutMs: e.int('POPPY_VARNISH_TLS_CONFIRM_TIMEOUT_MS', 10_000, {
+          min: 100,
+          max: 600_000,
+        }),
+      }
+    : undefined;
   const config: ProviderVarnishConfig = {
     ...readCommonConfig(e),
     providerName,
@@ -63,6 +93,7 @@ export function loadProviderVarnishConfig(
     geoHeader,
     cliTimeoutMs: e.int('POPPY_VARNISH_CLI_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     maxQueuedChanges: e.int('POPPY_VARNISH_MAX_QUEUED_CHANGES', 32, { min: 1, max: 100_000 }),
+    ...(tls ? { tls } : {}),
   };
   return e.done(config);
 }

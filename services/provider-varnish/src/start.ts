@@ -4,6 +4,7 @@ import { VarnishCli } from './admin/varnish-cli';
 import { VARNISH_CAPABILITIES } from './capabilities';
 import type { ProviderVarnishConfig } from './config';
 import { httpEdgeRefresh, refreshTokenFrom } from './edge-refresh';
+import { EdgeCertificates, hitchReloadByPidFile } from './tls/edge-certificates';
 import { VarnishDriver } from './varnish-driver';
 
 export async function startProviderVarnish(
@@ -23,6 +24,14 @@ export async function startProviderVarnish(
     geoHeader: config.geoHeader,
     refreshToken: refreshTokenFrom(config.secretFile),
     maxQueuedChanges: config.maxQueuedChanges,
+    certificates: config.tls
+      ? new EdgeCertificates({
+          pemDir: config.tls.pemDir,
+          reload: hitchReloadByPidFile(config.tls.hitchPidFile),
+          tlsAddress: config.tls.address,
+          confirmTimeoutMs: config.tls.confirmTimeoutMs,
+        })
+      : undefined,
   });
   // The edge may start after the adapter: not reachable now is a warning, calls retry later.
   if (!(await driver.isAlive()))
@@ -36,6 +45,7 @@ export async function startProviderVarnish(
     readyFields: {
       admin: config.admin,
       edge: config.edgeHostname,
+      tlsPemDir: config.tls?.pemDir ?? null,
       capabilities: VARNISH_CAPABILITIES,
     },
   });

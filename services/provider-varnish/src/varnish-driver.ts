@@ -30,6 +30,9 @@
  * `req.hash_always_miss`): the object is fetched again from the origin and replaces the
  * cached copy, which keeps being served until then; soft of a wildcard or everything
  * cannot enumerate URLs and is a ban as well (listed in the capability manifest).
+ *
+ * Certificates: installed at the TLS front (hitch) in front of varnishd when one is
+ * configured (tls/edge-certificates.ts); without one they are unsupported.
  */
 import { randomBytes } from 'node:crypto';
 import type { providerV1 } from '@poppy/contracts';
@@ -52,6 +55,7 @@ import {
   type EdgeRecord,
   type EdgeService,
 } from './vcl/vcl-state';
+import type { EdgeCertificates } from './tls/edge-certificates';
 import { EdgeBusyError, fromVendorError } from './varnish-errors';
 
 /** The management interface (VarnishCli in production, a fake in unit tests). */
@@ -77,6 +81,8 @@ export interface VarnishDriverOptions extends RenderOptions {
    * services × domains / routerShards services (docs/performance.md). @default 512
    */
   routerShards?: number;
+  /** The TLS front's certificates (hitch); without it certificates are unsupported. */
+  certificates?: EdgeCertificates;
 }
 
 export const DEFAULT_ROUTER_SHARDS = 512;
@@ -232,12 +238,28 @@ export class VarnishDriver implements ProviderDriver {
     return { series: [] };
   }
 
-  async createCertificate(): Promise<providerV1.CreateCertificateResponse> {
-    throw fromVendorError(unsupported('certificates'));
+  async createCertificate(
+    req: providerV1.CreateCertificateRequest,
+  ): Promise<providerV1.CreateCertificateResponse> {
+    const certificates = this.options.certificates;
+    if (!certificates) throw fromVendorError(unsupported('certificates (no TLS front configured)'));
+    try {
+      return await certificates.install(req.certificate);
+    } catch (error) {
+      throw fromVendorError(error);
+    }
   }
 
-  async deleteCertificate(): Promise<providerV1.DeleteCertificateResponse> {
-    return { extra_info_json: '{}' };
+  async deleteCertificate(
+    req: providerV1.DeleteCertificateRequest,
+  ): Promise<providerV1.DeleteCertificateResponse> {
+    const certificates = this.options.certificates;
+    if (!certificates) return { extra_info_json: '{}' };
+    try {
+      return await certificates.remove(req.certificate);
+    } catch (error) {
+      throw fromVendorError(error);
+    }
   }
 
   /** VCL loads so far (tests, metrics). */

@@ -28,6 +28,22 @@ export class EdgeHttpError extends Error {
   }
 }
 
+/** A certificate/key pair the edge's TLS front cannot serve for its domain (the tenant's to fix). */
+export class InvalidCertificateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCertificateError';
+  }
+}
+
+/** The TLS front (hitch) could not be told to reload, or did not serve the change in time. */
+export class TlsFrontError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TlsFrontError';
+  }
+}
+
 /** What the tenant should read from a VCC compiler report: its first lines, not the C details. */
 export function compilerSummary(body: string): string {
   const lines = body
@@ -62,6 +78,24 @@ export function fromVendorError(error: unknown): ProviderError {
       errorClass: 'varnish.Busy',
       cause: error,
     });
+  }
+  if (error instanceof InvalidCertificateError) {
+    return new ProviderError(`The Varnish edge cannot serve this certificate: ${error.message}`, {
+      retryable: false,
+      errorClass: 'varnish.InvalidCertificate',
+      cause: error,
+    });
+  }
+  if (error instanceof TlsFrontError) {
+    return new ProviderError(
+      `The Varnish edge's TLS front did not take the change: ${error.message}`,
+      {
+        retryable: true,
+        retryAfterMs: RETRY_AFTER_UNREACHABLE_MS,
+        errorClass: 'varnish.TlsFrontUnavailable',
+        cause: error,
+      },
+    );
   }
   if (error instanceof VarnishUnreachableError || error instanceof EdgeHttpError) {
     return new ProviderError(`The Varnish edge is unreachable: ${error.message}`, {
