@@ -21,7 +21,7 @@ import {
   RETRY_AFTER_SECONDS,
   toHttpError,
 } from './http-errors';
-import { linksOf, projectIdOf, stripTenantSegment } from './request-context';
+import { linksOf, stripTenantSegment } from './request-context';
 import type { GatewayDeps, HttpMethod, RouteDef, RouteReply } from './route-table';
 import { ROUTES } from './routes';
 
@@ -81,7 +81,7 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
     const http = toHttpError(error, request.id);
     if (http.log)
       request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
-    void send(reply, { status: http.status, body: http.body });
+    void send(reply, { status: http.status, body: http.body, headers: http.headers });
   });
   app.setNotFoundHandler((_request, reply) => {
     void send(reply, { status: 404, body: { message: NOT_FOUND_MESSAGE } });
@@ -120,16 +120,18 @@ function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps)
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
-      // The one access decision for every route (roles: RouteDef.role).
-      if (deps.authorize) await deps.authorize(route, request);
-      const projectId = route.project ? projectIdOf(request) : '';
+      // The one access decision for every route (auth/access-table.ts, docs/auth.md).
+      const projectId = await deps.access(route, request);
       const result = await route.handler({
         request,
         params: request.params as Record<string, string>,
         query: singleValuedQuery(request.query as Record<string, unknown>),
         body: typeof request.body === 'string' ? request.body : '',
         projectId,
-        links: linksOf(request, deps.config.projectIdInUrl && route.project),
+        links: linksOf(
+          request,
+          deps.config.projectIdInUrl && route.project ? projectId : undefined,
+        ),
         deps,
       });
       return send(reply, result);

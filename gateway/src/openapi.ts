@@ -4,6 +4,7 @@
  * test/openapi-conformance.int-spec.ts drives every route and fails on any status or body
  * the document does not declare.
  */
+import { accessOf } from './auth/access-table';
 import { errorBody } from './response-schemas';
 import type { ResponseDoc, RouteDef } from './route-table';
 
@@ -37,8 +38,14 @@ const COMMON_ERRORS: Record<number, string> = {
   503: 'A dependency is unavailable, or a feature is not configured; see Retry-After',
 };
 
+/** What every route but the public ones can answer when POPPY_AUTH is keystone or jwt (docs/auth.md). */
+const ACCESS_ERRORS: Record<number, string> = {
+  401: 'No valid credential (POPPY_AUTH keystone or jwt); see WWW-Authenticate',
+  403: "The caller's role does not allow the route (gateway/src/auth/access-table.ts), or X-Project-ID names another project than its token's",
+};
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  403: 'The project reached its service limit',
+  403: "The project reached its service limit, or the caller's role does not allow the route",
   404: 'Not found',
   409: 'Conflict (the resource is in use)',
 };
@@ -50,10 +57,18 @@ const retryAfter = {
   },
 };
 
+const challenge = {
+  'WWW-Authenticate': {
+    description: 'The credential expected: Keystone uri="…" or Bearer',
+    schema: { type: 'string' },
+  },
+};
+
 function response(status: number, doc: ResponseDoc): Record<string, unknown> {
   return {
     description: doc.description,
     ...(status === 503 || status === 429 ? { headers: retryAfter } : {}),
+    ...(status === 401 ? { headers: challenge } : {}),
     ...(doc.schema ? { content: { 'application/json': { schema: doc.schema } } } : {}),
   };
 }
@@ -68,6 +83,7 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       required: true,
       schema: PATH_PARAMETERS[m[1]!] ?? { type: 'string' },
     }));
+    // Required in auth mode none; with tokens, optional (the token names the project).
     const header = route.project
       ? [{ name: 'X-Project-ID', in: 'header', required: true, schema: PROJECT_ID }]
       : [];
@@ -75,8 +91,12 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
     const responses: Record<string, unknown> = {
       [doc.success]: response(doc.success, { description: 'Success', schema: doc.successBody }),
     };
+    const access = accessOf(route.method, route.url);
     const errors: Array<[number, string]> = [
       ...Object.entries(COMMON_ERRORS).map(([s, d]) => [Number(s), d] as [number, string]),
+      ...(access === 'public' ? [] : Object.entries(ACCESS_ERRORS)).map(
+        ([s, d]) => [Number(s), d] as [number, string],
+      ),
       ...(doc.errors ?? []).map((s) => [s, ERROR_DESCRIPTIONS[s] ?? 'Error'] as [number, string]),
     ];
     for (const [status, description] of errors) {
@@ -90,6 +110,7 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       summary: route.summary,
       tags: doc.tags ?? [route.url.split('/')[2] ?? 'home'],
       parameters: [...header, ...params],
+      ...(access === 'public' ? { security: [] } : {}),
       ...(doc.requestSchema
         ? {
             requestBody: {
@@ -110,5 +131,13 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
         'OpenStack Poppy v1.0 compatible CDN-as-a-service API. Limits and timeouts: docs/api-hardening.md.',
     },
     paths,
+    // Which one applies is the deployment's POPPY_AUTH (docs/auth.md); none of them with `none`.
+    components: {
+      securitySchemes: {
+        keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+        jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
+    },
+    security: [{}, { keystone: [] }, { jwt: [] }],
   };
 }

@@ -42,7 +42,8 @@ const SWITCHES: NodeJS.ProcessEnv[] = [
     POPPY_CERTIFICATES_ADDRESS: '127.0.0.1:1',
     POPPY_ACME_CHALLENGE: 'dns-01',
   },
-  { POPPY_DNS_BACKEND: 'route53' },
+  { POPPY_DNS_BACKEND: 'route53', POPPY_AUTH: 'keystone' },
+  { POPPY_AUTH: 'jwt' },
 ];
 
 /** Every POPPY_* name `load` reads, whatever branch it takes. */
