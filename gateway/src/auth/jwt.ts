@@ -20,6 +20,8 @@ export interface JwtOptions {
   rolesClaim: string;
   roles: RoleNames;
   timeoutMs: number;
+  /** Least time between two fetches of the key set (jose's cooldown). @default 30000 */
+  jwksCooldownMs?: number;
 }
 
 const CHALLENGE = 'Bearer';
@@ -56,6 +58,7 @@ export class JwtAuthenticator implements Authenticator {
   constructor(private readonly options: JwtOptions) {
     this.keys = createRemoteJWKSet(new URL(options.jwksUrl), {
       timeoutDuration: options.timeoutMs,
+      cooldownDuration: options.jwksCooldownMs ?? 30_000,
     });
   }
 
