@@ -13,6 +13,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@poppy/platform';
 import { singleValuedQuery } from '@poppy/domain';
+import { accessOf } from './auth/access-table';
 import { clientErrorHandler } from './client-errors';
 import { buildOpenApi } from './openapi';
 import {
@@ -22,6 +23,7 @@ import {
   toHttpError,
 } from './http-errors';
 import { linksOf, stripTenantSegment } from './request-context';
+import type { RouteClass } from './rate-limit';
 import type { GatewayDeps, HttpMethod, RouteDef, RouteReply } from './route-table';
 import { ROUTES } from './routes';
 
@@ -116,12 +118,16 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
 }
 
 function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps): void {
+  const access = accessOf(route.method, route.url);
+  const rateLimit = access === 'public' ? undefined : deps.rateLimit;
   app.route({
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
       // The one access decision for every route (auth/access-table.ts, docs/auth.md).
       const projectId = await deps.access(route, request);
+      // Counted per project and route class once the project is known (rate-limit.ts).
+      if (rateLimit) await rateLimit.admit(projectId, access as RouteClass);
       const result = await route.handler({
         request,
         params: request.params as Record<string, string>,

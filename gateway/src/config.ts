@@ -1,5 +1,6 @@
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 import type { RoleNames } from './auth/roles';
+import type { BucketLimit, RouteClass } from './rate-limit';
 
 /** How callers are authenticated (docs/auth.md). */
 export type AuthConfig = { roles: RoleNames } & (
@@ -28,6 +29,20 @@ function required(e: EnvReader, name: string, mode: string): string {
   const value = e.optionalString(name);
   if (value === undefined) e.problem(`${name}: required with POPPY_AUTH=${mode}`);
   return value ?? '';
+}
+
+/** A class's limit from `<PREFIX>_PER_SECOND` and `<PREFIX>_BURST`; 0 per second: none. */
+function bucketLimit(e: EnvReader, prefix: string): BucketLimit | undefined {
+  const perSecond = e.int(`${prefix}_PER_SECOND`, 0, { min: 0 });
+  const burst = e.int(`${prefix}_BURST`, perSecond, { min: 1 });
+  return perSecond === 0 ? undefined : { perSecond, burst: Math.max(1, burst) };
+}
+
+/** Per-project limits by route class (rate-limit.ts); writes and admin calls share settings. */
+function readRateLimits(e: EnvReader): Partial<Record<RouteClass, BucketLimit>> {
+  const read = bucketLimit(e, 'POPPY_RATE_LIMIT_READ');
+  const write = bucketLimit(e, 'POPPY_RATE_LIMIT_WRITE');
+  return { ...(read && { reader: read }), ...(write && { member: write, admin: write }) };
 }
 
 function readAuthConfig(e: EnvReader): AuthConfig {
@@ -99,6 +114,8 @@ export interface GatewayConfig extends CommonConfig {
   maxConnections: number;
   /** POPPY_AUTH (none | keystone | jwt) and its settings. @default none */
   auth: AuthConfig;
+  /** Requests per second and burst per project and route class; empty: no limit. (POPPY_RATE_LIMIT_*) */
+  rateLimits: Partial<Record<RouteClass, BucketLimit>>;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
@@ -124,5 +141,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     keepAliveTimeoutMs: e.int('POPPY_GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 5_000, { min: 100 }),
     maxConnections: e.int('POPPY_GATEWAY_MAX_CONNECTIONS', 10_000, { min: 1 }),
     auth: readAuthConfig(e),
+    rateLimits: readRateLimits(e),
   });
 }

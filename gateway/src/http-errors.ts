@@ -4,6 +4,7 @@
  */
 import { HTTP_STATUS_BY_KIND } from '@poppy/platform';
 import { isPoppyError, type ErrorMessage } from '@poppy/domain';
+import { RATE_LIMITED_MESSAGE, RateLimitedError } from './rate-limit';
 
 export const INTERNAL_ERROR_MESSAGE =
   'The server encountered an unexpected condition which prevented it from fulfilling the request.';
@@ -68,6 +69,13 @@ export function messageValue(detail: ErrorMessage): unknown {
 }
 
 export function toHttpError(error: unknown, requestId: string): HttpError {
+  if (error instanceof RateLimitedError)
+    return {
+      status: 429,
+      body: { message: RATE_LIMITED_MESSAGE },
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
+      log: false,
+    };
   if (error instanceof AccessDeniedError)
     return {
       status: error.status,

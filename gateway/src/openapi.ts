@@ -38,8 +38,12 @@ const COMMON_ERRORS: Record<number, string> = {
   503: 'A dependency is unavailable, or a feature is not configured; see Retry-After',
 };
 
-/** What every route but the public ones can answer when POPPY_AUTH is keystone or jwt (docs/auth.md). */
+/**
+ * What every route but the public ones can answer: 401/403 when POPPY_AUTH is keystone or
+ * jwt, 429 when POPPY_RATE_LIMIT_* are set (docs/auth.md).
+ */
 const ACCESS_ERRORS: Record<number, string> = {
+  429: 'The project exceeded its rate limit for this class of route; see Retry-After',
   401: 'No valid credential (POPPY_AUTH keystone or jwt); see WWW-Authenticate',
   403: "The caller's role does not allow the route (gateway/src/auth/access-table.ts), or X-Project-ID names another project than its token's",
 };

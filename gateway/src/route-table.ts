@@ -8,6 +8,7 @@ import type { catalogV1, certificatesV1 } from '@poppy/contracts';
 import type { PromiseClient } from '@poppy/platform';
 import type { AccessControl } from './auth/access-control';
 import type { GatewayConfig } from './config';
+import type { RateLimiter } from './rate-limit';
 import type { Links } from './request-context';
 
 export type CatalogClient = PromiseClient<typeof catalogV1.CatalogServiceService>;
@@ -21,6 +22,8 @@ export interface GatewayDeps {
    * Throwing refuses the call (the error goes through the usual mapping). docs/auth.md.
    */
   access: AccessControl;
+  /** Per-project rate limits (rate-limit.ts); absent: none. */
+  rateLimit?: RateLimiter;
   /** Absent when POPPY_CERTIFICATES_ADDRESS is not set: the certificate routes answer 503. */
   certificates?: CertificatesClient;
   config: Readonly<GatewayConfig>;

@@ -3,6 +3,7 @@ import { catalogV1, certificatesV1 } from '@poppy/contracts';
 import { createPromiseClient, type Logger, type Shutdown } from '@poppy/platform';
 import { buildApp } from './app';
 import { createAccessControl } from './auth/access-control';
+import { LocalRateLimiter } from './rate-limit';
 import { withCoalescedReads } from './coalesced-reads';
 import type { GatewayConfig } from './config';
 
@@ -27,6 +28,10 @@ export async function startGateway(
       certificates,
       config,
       access: createAccessControl(config.auth, logger),
+      rateLimit:
+        Object.keys(config.rateLimits).length > 0
+          ? new LocalRateLimiter(config.rateLimits)
+          : undefined,
     },
     logger,
   );
