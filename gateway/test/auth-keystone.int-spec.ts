@@ -7,9 +7,12 @@
  */
 import { FakeKeystone } from '@poppy/fakes/keystone';
 import { startSuite, type Suite } from '@poppy/testing';
+import type { FastifyRequest } from 'fastify';
+import { isPoppyError } from '@poppy/domain';
 import { ROUTE_ACCESS } from '../src/auth/access-table';
+import { KeystoneAuthenticator, type KeystoneOptions } from '../src/auth/keystone';
 import { allows, type Role } from '../src/auth/roles';
-import { FORBIDDEN_MESSAGE, UNAUTHENTICATED_MESSAGE } from '../src/http-errors';
+import { AccessDeniedError, FORBIDDEN_MESSAGE, UNAUTHENTICATED_MESSAGE } from '../src/http-errors';
 import { DocumentChecker, send, type Answer, type Call } from './api-client.test-helper';
 
 jest.setTimeout(90_000);
@@ -119,6 +122,46 @@ describe('keystone tokens', () => {
   it('keeps ping open without a token', async () => {
     const a = await call('/v1.0/ping', undefined, { method: 'GET', path: '/v1.0/ping' });
     expect(a.status).toBe(204);
+  });
+});
+
+describe('KeystoneAuthenticator: revocation latency and Keystone down', () => {
+  const options = (over: Partial<KeystoneOptions> = {}): KeystoneOptions => ({
+    url: keystone.url,
+    roles: { reader: ['reader'], member: ['member'], admin: ['admin'] },
+    cacheSize: 10,
+    cacheSeconds: 300,
+    timeoutMs: 2000,
+    ...over,
+  });
+  const withToken = (token: string) =>
+    ({ headers: { 'x-auth-token': token } }) as unknown as FastifyRequest;
+
+  async function verdict(auth: KeystoneAuthenticator, token: string): Promise<unknown> {
+    try {
+      return (await auth.authenticate(withToken(token))).projectId;
+    } catch (e) {
+      if (e instanceof AccessDeniedError) return e.status;
+      if (isPoppyError(e)) return e.kind;
+      throw e;
+    }
+  }
+
+  it('sees a revocation at once without a cache, after the cache time with one', async () => {
+    const cached = new KeystoneAuthenticator(options());
+    const uncached = new KeystoneAuthenticator(options({ cacheSeconds: 0 }));
+    const token = keystone.issue('alice', '1001');
+    expect([await verdict(cached, token), await verdict(uncached, token)]).toEqual([
+      '1001',
+      '1001',
+    ]);
+    keystone.revoke(token);
+    expect([await verdict(cached, token), await verdict(uncached, token)]).toEqual(['1001', 401]);
+  });
+
+  it('answers 503, not 401, when Keystone cannot be reached', async () => {
+    const auth = new KeystoneAuthenticator(options({ url: 'http://127.0.0.1:1/v3' }));
+    expect(await verdict(auth, 'any')).toBe('unavailable');
   });
 });
 

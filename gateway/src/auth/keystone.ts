@@ -60,13 +60,14 @@ export class KeystoneAuthenticator implements Authenticator {
       ),
       subject: body.user?.id ?? body.user?.name ?? '',
     };
+    // Keystone answered 200, but a token past its expiry (clock skew) is not accepted.
     const expiresAt = Date.parse(body.expires_at ?? '');
-    const until = Math.min(
-      Number.isNaN(expiresAt) ? 0 : expiresAt,
-      this.now() + this.options.cacheSeconds * 1000,
-    );
     if (Number.isNaN(expiresAt) || expiresAt <= this.now()) unauthenticated(this.challenge);
-    this.cache.set(key, principal, until);
+    this.cache.set(
+      key,
+      principal,
+      Math.min(expiresAt, this.now() + this.options.cacheSeconds * 1000),
+    );
     return principal;
   }
 
