@@ -19,7 +19,7 @@ export function projectIdOf(request: FastifyRequest): string {
 /** `projectInUrl`: the project to append to links (reference §2.3), when configured. */
 export function linksOf(request: FastifyRequest, projectInUrl: string | undefined): Links {
   const locationBase = `${request.protocol}://${request.host}/v1.0`;
-  if (projectInUrl === undefined) return { baseUrl: locationBase, locationBase };
+  if (!projectInUrl) return { baseUrl: locationBase, locationBase };
   return { baseUrl: `${locationBase}/${projectInUrl}`, locationBase };
 }
 

@@ -119,9 +119,10 @@ describe('keystone tokens', () => {
     expect(keystone.validations - before).toBe(1);
   });
 
-  it('keeps ping open without a token', async () => {
-    const a = await call('/v1.0/ping', undefined, { method: 'GET', path: '/v1.0/ping' });
-    expect(a.status).toBe(204);
+  it('keeps ping and the JSON-home document (the liveness probe) open without a token', async () => {
+    const ping = await call('/v1.0/ping', undefined, { method: 'GET', path: '/v1.0/ping' });
+    const home = await call('/v1.0', undefined, { method: 'GET', path: '/v1.0' });
+    expect([ping.status, home.status]).toEqual([204, 200]);
   });
 });
 

@@ -40,12 +40,12 @@ describe('the access table', () => {
     expect(Object.keys(ROUTE_ACCESS).filter((key) => !documented.includes(key))).toEqual([]);
   });
 
-  it('keeps the operator routes for admins, ping public, reads for readers', () => {
+  it('keeps the operator routes for admins, ping and home public, reads for readers', () => {
     for (const [key, access] of Object.entries(ROUTE_ACCESS)) {
       const [method, url] = key.split(' ') as [string, string];
       const expected = url.startsWith('/v1.0/admin')
         ? 'admin'
-        : url === '/v1.0/ping'
+        : url === '/v1.0/ping' || url === '/v1.0'
           ? 'public'
           : method === 'GET'
             ? 'reader'

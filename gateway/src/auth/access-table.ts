@@ -13,7 +13,9 @@ import type { RouteAccess } from './roles';
 
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1.0/ping': 'public',
-  'GET /v1.0': 'reader',
+  // The fixed JSON-home document: public so the kubelet's liveness probe needs no token
+  // (deploy/kustomize/base/gateway.yaml). With POPPY_AUTH=none it still wants X-Project-ID.
+  'GET /v1.0': 'public',
   'GET /v1.0/health': 'reader',
   'GET /v1.0/health/:subsystem/:name': 'reader',
 
