@@ -119,6 +119,15 @@ describe('keystone tokens', () => {
     expect(keystone.validations - before).toBe(1);
   });
 
+  it('logs its mode at start, and never a token', async () => {
+    const token = keystone.issue('alice', '1001');
+    await call('/v1.0/services', token, { method: 'GET', path: '/v1.0/services' });
+    await call('/v1.0/services', `${token}x`, { method: 'GET', path: '/v1.0/services' });
+    const log = suite.gateway.output();
+    expect(log).toContain('"auth":"keystone"');
+    expect(log).not.toContain(token);
+  });
+
   it('keeps ping and the JSON-home document (the liveness probe) open without a token', async () => {
     const ping = await call('/v1.0/ping', undefined, { method: 'GET', path: '/v1.0/ping' });
     const home = await call('/v1.0', undefined, { method: 'GET', path: '/v1.0' });

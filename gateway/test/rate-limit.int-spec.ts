@@ -2,7 +2,8 @@
  * Per-project rate limits (docs/auth.md "Rate limits") with the gateway as a process: over
  * the limit a project gets 429 with Retry-After and Poppy's body (declared in the served
  * document), another project and another route class are not affected, and after
- * Retry-After the project is served again.
+ * Retry-After the project is served again. The gateway runs with the default POPPY_AUTH=none,
+ * which it must announce at start (docs/auth.md).
  */
 import { startSuite, type Suite } from '@poppy/testing';
 import { RATE_LIMITED_MESSAGE } from '../src/rate-limit';
@@ -33,6 +34,10 @@ async function call(template: string, c: Call): Promise<Answer> {
 
 const list = (project: string) =>
   call('/v1.0/services', { method: 'GET', path: '/v1.0/services', project });
+
+it('logs at start that POPPY_AUTH=none trusts X-Project-ID', () => {
+  expect(suite.gateway.output()).toMatch(/"level":40[^\n]*"auth":"none"/);
+});
 
 it('answers 429 with Retry-After past the burst, per project and class, then serves again', async () => {
   const statuses = [];
