@@ -23,7 +23,6 @@ import {
   toHttpError,
 } from './http-errors';
 import { linksOf, stripTenantSegment } from './request-context';
-import type { RouteClass } from './rate-limit';
 import type { GatewayDeps, HttpMethod, RouteDef, RouteReply } from './route-table';
 import { ROUTES } from './routes';
 
@@ -89,7 +88,7 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
     void send(reply, { status: 404, body: { message: NOT_FOUND_MESSAGE } });
   });
 
-  const document = buildOpenApi(ROUTES, VERSION);
+  const document = buildOpenApi(ROUTES, VERSION, deps.config.auth.mode);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/v1.0/openapi.json', async () => document);
@@ -119,7 +118,8 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
 
 function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps): void {
   const access = accessOf(route.method, route.url);
-  const rateLimit = access === 'public' ? undefined : deps.rateLimit;
+  // Public routes have no project to count against.
+  const routeClass = access === 'public' ? undefined : access;
   app.route({
     method: route.method,
     url: route.url,
@@ -127,7 +127,7 @@ function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps)
       // The one access decision for every route (auth/access-table.ts, docs/auth.md).
       const projectId = await deps.access(route, request);
       // Counted per project and route class once the project is known (rate-limit.ts).
-      if (rateLimit) await rateLimit.admit(projectId, access as RouteClass);
+      if (routeClass && deps.rateLimit) await deps.rateLimit.admit(projectId, routeClass);
       const result = await route.handler({
         request,
         params: request.params as Record<string, string>,

@@ -24,6 +24,7 @@ export type AuthConfig = { roles: RoleNames } & (
 );
 
 const AUTH_MODES = ['none', 'keystone', 'jwt'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 function required(e: EnvReader, name: string, mode: string): string {
   const value = e.optionalString(name);

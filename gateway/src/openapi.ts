@@ -5,6 +5,7 @@
  * the document does not declare.
  */
 import { accessOf } from './auth/access-table';
+import type { AuthMode } from './config';
 import { errorBody } from './response-schemas';
 import type { ResponseDoc, RouteDef } from './route-table';
 
@@ -43,9 +44,15 @@ const COMMON_ERRORS: Record<number, string> = {
  * jwt, 429 when POPPY_RATE_LIMIT_* are set (docs/auth.md).
  */
 const ACCESS_ERRORS: Record<number, string> = {
-  429: 'The project exceeded its rate limit for this class of route; see Retry-After',
   401: 'No valid credential (POPPY_AUTH keystone or jwt); see WWW-Authenticate',
   403: "The caller's role does not allow the route (gateway/src/auth/access-table.ts), or X-Project-ID names another project than its token's",
+  429: 'The project exceeded its rate limit for this class of route; see Retry-After',
+};
+
+/** How the served document says a caller authenticates, by POPPY_AUTH (docs/auth.md). */
+const SECURITY_SCHEMES: Record<Exclude<AuthMode, 'none'>, object> = {
+  keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+  jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
 };
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -77,7 +84,11 @@ function response(status: number, doc: ResponseDoc): Record<string, unknown> {
   };
 }
 
-export function buildOpenApi(routes: RouteDef[], version: string): Record<string, unknown> {
+export function buildOpenApi(
+  routes: RouteDef[],
+  version: string,
+  auth: AuthMode = 'none',
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([a-z_]+)/g, '{$1}');
@@ -87,9 +98,9 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       required: true,
       schema: PATH_PARAMETERS[m[1]!] ?? { type: 'string' },
     }));
-    // Required in auth mode none; with tokens, optional (the token names the project).
+    // Required with auth none; with tokens optional: the token names the project.
     const header = route.project
-      ? [{ name: 'X-Project-ID', in: 'header', required: true, schema: PROJECT_ID }]
+      ? [{ name: 'X-Project-ID', in: 'header', required: auth === 'none', schema: PROJECT_ID }]
       : [];
     const doc = route.openapi;
     const responses: Record<string, unknown> = {
@@ -135,13 +146,11 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
         'OpenStack Poppy v1.0 compatible CDN-as-a-service API. Limits and timeouts: docs/api-hardening.md.',
     },
     paths,
-    // Which one applies is the deployment's POPPY_AUTH (docs/auth.md); none of them with `none`.
-    components: {
-      securitySchemes: {
-        keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
-        jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-      },
-    },
-    security: [{}, { keystone: [] }, { jwt: [] }],
+    ...(auth === 'none'
+      ? {}
+      : {
+          components: { securitySchemes: { [auth]: SECURITY_SCHEMES[auth] } },
+          security: [{ [auth]: [] }],
+        }),
   };
 }

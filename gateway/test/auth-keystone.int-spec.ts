@@ -119,6 +119,23 @@ describe('keystone tokens', () => {
     expect(keystone.validations - before).toBe(1);
   });
 
+  it('serves a document naming the Keystone credential, X-Project-ID optional', () => {
+    const doc = checker.document as {
+      components?: { securitySchemes?: Record<string, unknown> };
+      paths: Record<
+        string,
+        Record<string, { parameters: Array<{ name: string; required: boolean }> }>
+      >;
+    };
+    expect(doc.components?.securitySchemes).toEqual({
+      keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+    });
+    const header = doc.paths['/v1.0/services']!.get!.parameters.find(
+      (p) => p.name === 'X-Project-ID',
+    );
+    expect(header?.required).toBe(false);
+  });
+
   it('logs its mode at start, and never a token', async () => {
     const token = keystone.issue('alice', '1001');
     await call('/v1.0/services', token, { method: 'GET', path: '/v1.0/services' });
