@@ -13,6 +13,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@poppy/platform';
 import { singleValuedQuery } from '@poppy/domain';
+import { accessOf } from './auth/access-table';
 import { clientErrorHandler } from './client-errors';
 import { buildOpenApi } from './openapi';
 import {
@@ -21,7 +22,7 @@ import {
   RETRY_AFTER_SECONDS,
   toHttpError,
 } from './http-errors';
-import { linksOf, projectIdOf, stripTenantSegment } from './request-context';
+import { linksOf, stripTenantSegment } from './request-context';
 import type { GatewayDeps, HttpMethod, RouteDef, RouteReply } from './route-table';
 import { ROUTES } from './routes';
 
@@ -81,13 +82,13 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
     const http = toHttpError(error, request.id);
     if (http.log)
       request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
-    void send(reply, { status: http.status, body: http.body });
+    void send(reply, { status: http.status, body: http.body, headers: http.headers });
   });
   app.setNotFoundHandler((_request, reply) => {
     void send(reply, { status: 404, body: { message: NOT_FOUND_MESSAGE } });
   });
 
-  const document = buildOpenApi(ROUTES, VERSION);
+  const document = buildOpenApi(ROUTES, VERSION, deps.config.auth.mode);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/v1.0/openapi.json', async () => document);
@@ -116,20 +117,27 @@ export async function buildApp(deps: GatewayDeps, logger: Logger): Promise<Fasti
 }
 
 function registerRoute(app: FastifyInstance, route: RouteDef, deps: GatewayDeps): void {
+  const access = accessOf(route.method, route.url);
+  // Public routes have no project to count against.
+  const routeClass = access === 'public' ? undefined : access;
   app.route({
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
-      // The one access decision for every route (roles: RouteDef.role).
-      if (deps.authorize) await deps.authorize(route, request);
-      const projectId = route.project ? projectIdOf(request) : '';
+      // The one access decision for every route (auth/access-table.ts, docs/auth.md).
+      const projectId = await deps.access(route, request);
+      // Counted per project and route class once the project is known (rate-limit.ts).
+      if (routeClass && deps.rateLimit) await deps.rateLimit.admit(projectId, routeClass);
       const result = await route.handler({
         request,
         params: request.params as Record<string, string>,
         query: singleValuedQuery(request.query as Record<string, unknown>),
         body: typeof request.body === 'string' ? request.body : '',
         projectId,
-        links: linksOf(request, deps.config.projectIdInUrl && route.project),
+        links: linksOf(
+          request,
+          deps.config.projectIdInUrl && route.project ? projectId : undefined,
+        ),
         deps,
       });
       return send(reply, result);

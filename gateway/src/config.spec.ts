@@ -35,3 +35,35 @@ describe('loadGatewayConfig: connection limits (docs/api-hardening.md)', () => {
     );
   });
 });
+
+describe('loadGatewayConfig: authentication (docs/auth.md)', () => {
+  it('defaults to none with the usual role names', () => {
+    expect(loadGatewayConfig({}).auth).toEqual({
+      mode: 'none',
+      roles: { reader: ['reader'], member: ['member', '_member_'], admin: ['admin'] },
+    });
+  });
+
+  it('names every setting a token mode is missing', () => {
+    expect(() => loadGatewayConfig({ POPPY_AUTH: 'keystone' })).toThrow(/POPPY_KEYSTONE_URL/);
+    expect(() => loadGatewayConfig({ POPPY_AUTH: 'jwt', POPPY_JWT_ISSUER: 'i' })).toThrow(
+      /POPPY_JWT_JWKS_URL[\s\S]*POPPY_JWT_AUDIENCE/,
+    );
+    expect(() => loadGatewayConfig({ POPPY_AUTH: 'ldap' })).toThrow(/POPPY_AUTH/);
+  });
+
+  it('reads the keystone settings', () => {
+    expect(
+      loadGatewayConfig({
+        POPPY_AUTH: 'keystone',
+        POPPY_KEYSTONE_URL: 'http://127.0.0.1:5000/v3',
+        POPPY_AUTH_CACHE_SIZE: '5',
+        POPPY_AUTH_ADMIN_ROLES: 'cloud-admin,admin',
+      }).auth,
+    ).toMatchObject({
+      mode: 'keystone',
+      keystone: { url: 'http://127.0.0.1:5000/v3', cacheSize: 5, cacheSeconds: 300 },
+      roles: { admin: ['cloud-admin', 'admin'] },
+    });
+  });
+});

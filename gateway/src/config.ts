@@ -1,4 +1,86 @@
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
+import type { RoleNames } from './auth/roles';
+import type { BucketLimit, RouteClass } from './rate-limit';
+
+/** How callers are authenticated (docs/auth.md). */
+export type AuthConfig = { roles: RoleNames } & (
+  | { mode: 'none' }
+  | {
+      mode: 'keystone';
+      keystone: { url: string; cacheSize: number; cacheSeconds: number; timeoutMs: number };
+    }
+  | {
+      mode: 'jwt';
+      jwt: {
+        jwksUrl: string;
+        issuer: string;
+        audience: string;
+        clockSkewSeconds: number;
+        projectClaim: string;
+        rolesClaim: string;
+        timeoutMs: number;
+      };
+    }
+);
+
+const AUTH_MODES = ['none', 'keystone', 'jwt'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+function required(e: EnvReader, name: string, mode: string): string {
+  const value = e.optionalString(name);
+  if (value === undefined) e.problem(`${name}: required with POPPY_AUTH=${mode}`);
+  return value ?? '';
+}
+
+/** A class's limit from `<PREFIX>_PER_SECOND` and `<PREFIX>_BURST`; 0 per second: none. */
+function bucketLimit(e: EnvReader, prefix: string): BucketLimit | undefined {
+  const perSecond = e.int(`${prefix}_PER_SECOND`, 0, { min: 0 });
+  const burst = e.int(`${prefix}_BURST`, perSecond, { min: 1 });
+  return perSecond === 0 ? undefined : { perSecond, burst: Math.max(1, burst) };
+}
+
+/** Per-project limits by route class (rate-limit.ts); writes and admin calls share settings. */
+function readRateLimits(e: EnvReader): Partial<Record<RouteClass, BucketLimit>> {
+  const read = bucketLimit(e, 'POPPY_RATE_LIMIT_READ');
+  const write = bucketLimit(e, 'POPPY_RATE_LIMIT_WRITE');
+  return { ...(read && { reader: read }), ...(write && { member: write, admin: write }) };
+}
+
+function readAuthConfig(e: EnvReader): AuthConfig {
+  const mode = e.oneOf('POPPY_AUTH', AUTH_MODES, 'none');
+  const roles: RoleNames = {
+    reader: e.list('POPPY_AUTH_READER_ROLES', ['reader']),
+    member: e.list('POPPY_AUTH_MEMBER_ROLES', ['member', '_member_']),
+    admin: e.list('POPPY_AUTH_ADMIN_ROLES', ['admin']),
+  };
+  const timeoutMs = e.int('POPPY_AUTH_TIMEOUT_MS', 3000, { min: 100 });
+  if (mode === 'keystone')
+    return {
+      mode,
+      roles,
+      keystone: {
+        url: required(e, 'POPPY_KEYSTONE_URL', mode),
+        cacheSize: e.int('POPPY_AUTH_CACHE_SIZE', 10_000, { min: 1 }),
+        cacheSeconds: e.int('POPPY_AUTH_CACHE_SECONDS', 300, { min: 0 }),
+        timeoutMs,
+      },
+    };
+  if (mode === 'jwt')
+    return {
+      mode,
+      roles,
+      jwt: {
+        jwksUrl: required(e, 'POPPY_JWT_JWKS_URL', mode),
+        issuer: required(e, 'POPPY_JWT_ISSUER', mode),
+        audience: required(e, 'POPPY_JWT_AUDIENCE', mode),
+        clockSkewSeconds: e.int('POPPY_JWT_CLOCK_SKEW_SECONDS', 30, { min: 0, max: 600 }),
+        projectClaim: e.string('POPPY_JWT_PROJECT_CLAIM', 'project_id'),
+        rolesClaim: e.string('POPPY_JWT_ROLES_CLAIM', 'roles'),
+        timeoutMs,
+      },
+    };
+  return { mode, roles };
+}
 
 export interface GatewayConfig extends CommonConfig {
   /** @default '127.0.0.1' (POPPY_GATEWAY_HOST); the original's default bind. */
@@ -31,6 +113,10 @@ export interface GatewayConfig extends CommonConfig {
   keepAliveTimeoutMs: number;
   /** Most open client connections; further ones are refused. @default 10000 (POPPY_GATEWAY_MAX_CONNECTIONS) */
   maxConnections: number;
+  /** POPPY_AUTH (none | keystone | jwt) and its settings. @default none */
+  auth: AuthConfig;
+  /** Requests per second and burst per project and route class; empty: no limit. (POPPY_RATE_LIMIT_*) */
+  rateLimits: Partial<Record<RouteClass, BucketLimit>>;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonly<GatewayConfig> {
@@ -55,5 +141,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     idleTimeoutMs: e.int('POPPY_GATEWAY_IDLE_TIMEOUT_MS', 60_000, { min: 100 }),
     keepAliveTimeoutMs: e.int('POPPY_GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 5_000, { min: 100 }),
     maxConnections: e.int('POPPY_GATEWAY_MAX_CONNECTIONS', 10_000, { min: 1 }),
+    auth: readAuthConfig(e),
+    rateLimits: readRateLimits(e),
   });
 }

@@ -4,6 +4,7 @@
  */
 import { HTTP_STATUS_BY_KIND } from '@poppy/platform';
 import { isPoppyError, type ErrorMessage } from '@poppy/domain';
+import { RATE_LIMITED_MESSAGE, RateLimitedError } from './rate-limit';
 
 export const INTERNAL_ERROR_MESSAGE =
   'The server encountered an unexpected condition which prevented it from fulfilling the request.';
@@ -26,9 +27,28 @@ export class NotConfiguredError extends Error {
   }
 }
 
+/**
+ * The caller is not authenticated (401, with the WWW-Authenticate challenge of the auth
+ * mode) or its roles do not allow the route (403). docs/auth.md.
+ */
+export class AccessDeniedError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly publicMessage: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(publicMessage);
+    this.name = 'AccessDeniedError';
+  }
+}
+
+export const UNAUTHENTICATED_MESSAGE = 'The request you have made requires authentication.';
+export const FORBIDDEN_MESSAGE = 'You are not authorized to perform the requested action.';
+
 export interface HttpError {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
   /** True when the cause must be logged (the tenant only sees a request id). */
   log: boolean;
 }
@@ -49,6 +69,20 @@ export function messageValue(detail: ErrorMessage): unknown {
 }
 
 export function toHttpError(error: unknown, requestId: string): HttpError {
+  if (error instanceof RateLimitedError)
+    return {
+      status: 429,
+      body: { message: RATE_LIMITED_MESSAGE },
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
+      log: false,
+    };
+  if (error instanceof AccessDeniedError)
+    return {
+      status: error.status,
+      body: { message: error.publicMessage },
+      headers: error.headers,
+      log: false,
+    };
   if (error instanceof NotConfiguredError)
     return { status: 503, body: { message: error.publicMessage }, log: false };
   if (isPoppyError(error)) {

@@ -4,6 +4,8 @@
  * test/openapi-conformance.int-spec.ts drives every route and fails on any status or body
  * the document does not declare.
  */
+import { accessOf } from './auth/access-table';
+import type { AuthMode } from './config';
 import { errorBody } from './response-schemas';
 import type { ResponseDoc, RouteDef } from './route-table';
 
@@ -37,8 +39,24 @@ const COMMON_ERRORS: Record<number, string> = {
   503: 'A dependency is unavailable, or a feature is not configured; see Retry-After',
 };
 
+/**
+ * What every route but the public ones can answer: 401/403 when POPPY_AUTH is keystone or
+ * jwt, 429 when POPPY_RATE_LIMIT_* are set (docs/auth.md).
+ */
+const ACCESS_ERRORS: Record<number, string> = {
+  401: 'No valid credential (POPPY_AUTH keystone or jwt); see WWW-Authenticate',
+  403: "The caller's role does not allow the route (gateway/src/auth/access-table.ts), or X-Project-ID names another project than its token's",
+  429: 'The project exceeded its rate limit for this class of route; see Retry-After',
+};
+
+/** How the served document says a caller authenticates, by POPPY_AUTH (docs/auth.md). */
+const SECURITY_SCHEMES: Record<Exclude<AuthMode, 'none'>, object> = {
+  keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+  jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+};
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  403: 'The project reached its service limit',
+  403: "The project reached its service limit, or the caller's role does not allow the route",
   404: 'Not found',
   409: 'Conflict (the resource is in use)',
 };
@@ -50,15 +68,27 @@ const retryAfter = {
   },
 };
 
+const challenge = {
+  'WWW-Authenticate': {
+    description: 'The credential expected: Keystone uri="…" or Bearer',
+    schema: { type: 'string' },
+  },
+};
+
 function response(status: number, doc: ResponseDoc): Record<string, unknown> {
   return {
     description: doc.description,
     ...(status === 503 || status === 429 ? { headers: retryAfter } : {}),
+    ...(status === 401 ? { headers: challenge } : {}),
     ...(doc.schema ? { content: { 'application/json': { schema: doc.schema } } } : {}),
   };
 }
 
-export function buildOpenApi(routes: RouteDef[], version: string): Record<string, unknown> {
+export function buildOpenApi(
+  routes: RouteDef[],
+  version: string,
+  auth: AuthMode = 'none',
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([a-z_]+)/g, '{$1}');
@@ -68,15 +98,20 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       required: true,
       schema: PATH_PARAMETERS[m[1]!] ?? { type: 'string' },
     }));
+    // Required with auth none; with tokens optional: the token names the project.
     const header = route.project
-      ? [{ name: 'X-Project-ID', in: 'header', required: true, schema: PROJECT_ID }]
+      ? [{ name: 'X-Project-ID', in: 'header', required: auth === 'none', schema: PROJECT_ID }]
       : [];
     const doc = route.openapi;
     const responses: Record<string, unknown> = {
       [doc.success]: response(doc.success, { description: 'Success', schema: doc.successBody }),
     };
+    const access = accessOf(route.method, route.url);
     const errors: Array<[number, string]> = [
       ...Object.entries(COMMON_ERRORS).map(([s, d]) => [Number(s), d] as [number, string]),
+      ...(access === 'public' ? [] : Object.entries(ACCESS_ERRORS)).map(
+        ([s, d]) => [Number(s), d] as [number, string],
+      ),
       ...(doc.errors ?? []).map((s) => [s, ERROR_DESCRIPTIONS[s] ?? 'Error'] as [number, string]),
     ];
     for (const [status, description] of errors) {
@@ -90,6 +125,7 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
       summary: route.summary,
       tags: doc.tags ?? [route.url.split('/')[2] ?? 'home'],
       parameters: [...header, ...params],
+      ...(access === 'public' ? { security: [] } : {}),
       ...(doc.requestSchema
         ? {
             requestBody: {
@@ -110,5 +146,11 @@ export function buildOpenApi(routes: RouteDef[], version: string): Record<string
         'OpenStack Poppy v1.0 compatible CDN-as-a-service API. Limits and timeouts: docs/api-hardening.md.',
     },
     paths,
+    ...(auth === 'none'
+      ? {}
+      : {
+          components: { securitySchemes: { [auth]: SECURITY_SCHEMES[auth] } },
+          security: [{ [auth]: [] }],
+        }),
   };
 }

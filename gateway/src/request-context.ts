@@ -16,10 +16,11 @@ export function projectIdOf(request: FastifyRequest): string {
   return validateProjectId(project);
 }
 
-export function linksOf(request: FastifyRequest, projectIdInUrl: boolean): Links {
+/** `projectInUrl`: the project to append to links (reference §2.3), when configured. */
+export function linksOf(request: FastifyRequest, projectInUrl: string | undefined): Links {
   const locationBase = `${request.protocol}://${request.host}/v1.0`;
-  if (!projectIdInUrl) return { baseUrl: locationBase, locationBase };
-  return { baseUrl: `${locationBase}/${projectIdOf(request)}`, locationBase };
+  if (!projectInUrl) return { baseUrl: locationBase, locationBase };
+  return { baseUrl: `${locationBase}/${projectInUrl}`, locationBase };
 }
 
 /** `/v1.0/123456/services` routes as `/v1.0/services` (reference §2.1). */

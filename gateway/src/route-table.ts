@@ -6,29 +6,24 @@
 import type { FastifyRequest } from 'fastify';
 import type { catalogV1, certificatesV1 } from '@poppy/contracts';
 import type { PromiseClient } from '@poppy/platform';
+import type { AccessControl } from './auth/access-control';
 import type { GatewayConfig } from './config';
+import type { RateLimiter } from './rate-limit';
 import type { Links } from './request-context';
 
 export type CatalogClient = PromiseClient<typeof catalogV1.CatalogServiceService>;
 export type CertificatesClient = PromiseClient<typeof certificatesV1.CertificatesServiceService>;
 
-/**
- * Who may call a route beyond the tenant header: `admin` marks the operator routes
- * (reference §10). GatewayDeps.authorize is the one check that decides, for every route.
- */
-export type RouteRole = 'admin';
-
 export interface GatewayDeps {
   catalog: CatalogClient;
   /**
-   * Runs before every handler with the route's role; throwing refuses the call (the error
-   * goes through the usual mapping). Unset: everyone may call every route, as the original
-   * did behind its proxy (reference §2.2).
+   * Runs before every handler: authenticates the caller, checks the route's role in
+   * auth/access-table.ts and returns the project the call acts on ('' on public routes).
+   * Throwing refuses the call (the error goes through the usual mapping). docs/auth.md.
    */
-  authorize?: (
-    route: Pick<RouteDef, 'method' | 'url' | 'role'>,
-    request: FastifyRequest,
-  ) => Promise<void>;
+  access: AccessControl;
+  /** Per-project rate limits (rate-limit.ts); absent: none. */
+  rateLimit?: RateLimiter;
   /** Absent when POPPY_CERTIFICATES_ADDRESS is not set: the certificate routes answer 503. */
   certificates?: CertificatesClient;
   config: Readonly<GatewayConfig>;
@@ -40,7 +35,10 @@ export interface RouteContext {
   query: Record<string, string | undefined>;
   /** The raw body text: Poppy parses every body as JSON whatever its content type. */
   body: string;
-  /** The X-Project-ID header ('' on routes that do not require it). */
+  /**
+   * The project the call acts on ('' on routes that do not need one): the X-Project-ID
+   * header in `none` auth mode, the token's project otherwise (docs/auth.md).
+   */
   projectId: string;
   links: Links;
   deps: GatewayDeps;
@@ -60,8 +58,6 @@ export interface RouteDef {
   url: string;
   /** X-Project-ID required: every route but ping (reference §2.2). */
   project: boolean;
-  /** Set on operator routes: only callers with this role may call them (GatewayDeps.authorize). */
-  role?: RouteRole;
   summary: string;
   handler: (ctx: RouteContext) => Promise<RouteReply>;
   /** What the OpenAPI document says of the route (openapi.ts); checked against the answers. */

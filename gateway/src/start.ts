@@ -2,6 +2,8 @@
 import { catalogV1, certificatesV1 } from '@poppy/contracts';
 import { createPromiseClient, type Logger, type Shutdown } from '@poppy/platform';
 import { buildApp } from './app';
+import { createAccessControl } from './auth/access-control';
+import { LocalRateLimiter } from './rate-limit';
 import { withCoalescedReads } from './coalesced-reads';
 import type { GatewayConfig } from './config';
 
@@ -21,7 +23,16 @@ export async function startGateway(
     : undefined;
   if (certificates) shutdown.add('certificates client', () => certificates.close());
   const app = await buildApp(
-    { catalog: withCoalescedReads(catalog), certificates, config },
+    {
+      catalog: withCoalescedReads(catalog),
+      certificates,
+      config,
+      access: createAccessControl(config.auth, logger),
+      rateLimit:
+        Object.keys(config.rateLimits).length > 0
+          ? new LocalRateLimiter(config.rateLimits)
+          : undefined,
+    },
     logger,
   );
   await app.listen({ host: config.host, port: config.port });

@@ -45,7 +45,8 @@ const SWITCHES: NodeJS.ProcessEnv[] = [
     POPPY_ACME_CHALLENGE: 'dns-01',
     POPPY_VARNISH_TLS_PEM_DIR: '/etc/hitch/poppy.d',
   },
-  { POPPY_DNS_BACKEND: 'route53' },
+  { POPPY_DNS_BACKEND: 'route53', POPPY_AUTH: 'keystone' },
+  { POPPY_AUTH: 'jwt' },
 ];
 
 /** Every POPPY_* name `load` reads, whatever branch it takes. */

@@ -1,7 +1,7 @@
 /**
  * Akamai operator routes (reference §10.10–10.14). The queues and configuration live in
  * the catalog store; without the Akamai adapter they answer the Akamai-less way (see
- * services/catalog/src/akamai/akamai-admin.ts). Role: admin (GatewayDeps.authorize).
+ * services/catalog/src/akamai/akamai-admin.ts). Role: admin (gateway/src/auth/access-table.ts).
  */
 import {
   assertMatchesSchema,
@@ -368,7 +368,6 @@ const admin = (
   method,
   url: `${BASE}${url}`,
   project: true,
-  role: 'admin',
   summary,
   handler,
   openapi: { ...doc, tags: ['admin'] },

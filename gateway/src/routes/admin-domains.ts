@@ -1,6 +1,6 @@
 /**
  * Operator look-ups of domains (reference §10.5, §10.6), across projects.
- * Role: admin (one check at the route table, GatewayDeps.authorize).
+ * Role: admin (gateway/src/auth/access-table.ts).
  */
 import { serviceFromWire } from '@poppy/contracts';
 import { htmlEscape, invalid, renderService, validateDomainParam } from '@poppy/domain';
@@ -31,7 +31,6 @@ export const adminDomainRoutes: RouteDef[] = [
     method: 'GET',
     url: '/v1.0/admin/domains/:domain_name',
     project: true,
-    role: 'admin',
     summary: 'The service that owns a domain, in any project',
     handler: getDomain,
     openapi: { success: 200, successBody: serviceBody, errors: [404], tags: ['admin'] },
@@ -40,7 +39,6 @@ export const adminDomainRoutes: RouteDef[] = [
     method: 'GET',
     url: '/v1.0/admin/domains',
     project: true,
-    role: 'admin',
     summary: 'Domains whose CNAME points at a provider URL',
     handler: listByProviderUrl,
     openapi: { success: 200, successBody: certificateDomainsBody, tags: ['admin'] },

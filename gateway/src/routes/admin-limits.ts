@@ -33,7 +33,6 @@ export const adminLimitRoutes: RouteDef[] = [
     method: 'GET',
     url: '/v1.0/admin/limits/:project_id',
     project: true,
-    role: 'admin',
     summary: "Get a project's service limit",
     handler: getLimit,
     openapi: { success: 200, successBody: limitBody, tags: ['admin'] },
@@ -42,7 +41,6 @@ export const adminLimitRoutes: RouteDef[] = [
     method: 'PUT',
     url: '/v1.0/admin/limits/:project_id',
     project: true,
-    role: 'admin',
     summary: "Set a project's service limit",
     handler: putLimit,
     openapi: {

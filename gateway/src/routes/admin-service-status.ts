@@ -1,6 +1,6 @@
 /**
  * Operator routes on service status and access URLs (reference §10.1, §10.3, §10.4).
- * Role: admin (one check at the route table, GatewayDeps.authorize).
+ * Role: admin (gateway/src/auth/access-table.ts).
  */
 import {
   assertMatchesSchema,
@@ -100,7 +100,6 @@ export const adminServiceStatusRoutes: RouteDef[] = [
     method: 'GET',
     url: '/v1.0/admin/services',
     project: true,
-    role: 'admin',
     summary: 'List (project_id, service_id) of the services with a status',
     handler: listByStatus,
     openapi: { success: 200, successBody: serviceRefsBody, tags: ['admin'] },
@@ -109,7 +108,6 @@ export const adminServiceStatusRoutes: RouteDef[] = [
     method: 'POST',
     url: '/v1.0/admin/services/status',
     project: true,
-    role: 'admin',
     summary: "Force a service's provider status, or re-run a create that never ran",
     handler: setStatus,
     openapi: {
@@ -124,7 +122,6 @@ export const adminServiceStatusRoutes: RouteDef[] = [
     method: 'PATCH',
     url: '/v1.0/admin/services/provider_details/:service_id',
     project: true,
-    role: 'admin',
     summary: "Re-point one domain's operator CNAME",
     handler: patchProviderDetails,
     openapi: {

@@ -72,7 +72,6 @@ export const adminServiceRoutes: RouteDef[] = [
     method: 'POST',
     url: '/v1.0/admin/services/action',
     project: true,
-    role: 'admin',
     summary: 'Enable, disable or delete every service of a project, or the service owning a domain',
     handler: serviceAction,
     openapi: { requestSchema: actionSchema, success: 202, tags: ['admin'], errors: [404] },
