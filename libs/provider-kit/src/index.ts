@@ -37,3 +37,11 @@ export {
 } from './provider-client';
 // The contract suite lives at '@poppy/provider-kit/testing' (src/testing/), for tests only.
 export { LocalRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget';
+export {
+  SERVER_ERROR_HINT_MS,
+  THROTTLE_HINT_MS,
+  vendorErrorClassOf,
+  vendorProviderError,
+  type VendorErrorClass,
+  type VendorFailure,
+} from './vendor-error-class';

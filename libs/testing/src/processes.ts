@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createFlavor, type FlavorBody } from './poppy-api';
 
 /** The repository root: the nearest folder up from here with nx.json (works from source and from dist bundles). */
 export const REPO_ROOT = ((): string => {
@@ -147,6 +148,8 @@ export interface SuiteOptions {
    * runs it); the gateway and provisioning then use it (POPPY_CERTIFICATES_ADDRESS).
    */
   certificates?: { env?: Record<string, string> };
+  /** Flavors created through the REST API once the gateway is up (not again on `restart`: the data keeps them). */
+  flavors?: FlavorBody[];
 }
 
 /**
@@ -223,6 +226,9 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     ...certificatesEnv,
     ...env,
   });
+  for (const flavor of options.flavors ?? []) {
+    await createFlavor({ baseUrl: `http://127.0.0.1:${gateway.port}` }, 'suite-operator', flavor);
+  }
   const suite: Suite = {
     catalog,
     gateway,
@@ -242,7 +248,7 @@ export async function startSuite(options: SuiteOptions = {}): Promise<Suite> {
     },
     restart: async () => {
       await suite.stop();
-      return startSuite({ ...options, dataDir });
+      return startSuite({ ...options, dataDir, flavors: undefined });
     },
     startProvisioning: async () => {
       suite.provisioning = await startProvisioning();

@@ -10,11 +10,18 @@
  * | 5xx, no answer (network, timeout) | retryable |
  * | 401/403 (EdgeGrid refused, no access) | not retryable: an operator must fix the credentials |
  * | any other 4xx (validation: `bad-cnameto`, activation errors, CPS input) | not retryable; the vendor's `detail` is the tenant's message |
+ *
+ * The classes and the ProviderError of each are shared by every adapter
+ * (libs/provider-kit/src/vendor-error-class.ts); what is read from the vendor's error is here.
  */
-import { ProviderError } from '@poppy/provider-kit';
+import {
+  ProviderError,
+  vendorErrorClassOf,
+  vendorProviderError,
+  type VendorErrorClass,
+} from '@poppy/provider-kit';
 
-export const THROTTLE_HINT_MS = 1000;
-export const SERVER_ERROR_HINT_MS = 2000;
+export { SERVER_ERROR_HINT_MS, THROTTLE_HINT_MS } from '@poppy/provider-kit';
 export const CONFLICT_HINT_MS = 1000;
 
 /** An HTTP answer ≥ 400 from Akamai: status, the (problem) body, the headers that matter. */
@@ -71,12 +78,13 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
     const name = error instanceof Error ? error.name : 'Error';
     // fetch failed, a timeout: Akamai unreachable.
     const network = name === 'TypeError' || name === 'TimeoutError' || name === 'AbortError';
-    return new ProviderError(
-      network
-        ? `Akamai unreachable during ${operation}: ${message}`
-        : `Akamai ${operation} failed: ${message}`,
-      { retryable: network, errorClass: `akamai.${name}`, cause: error },
-    );
+    return vendorProviderError(vendorErrorClassOf(undefined, { network }), {
+      vendor: 'Akamai',
+      operation,
+      message,
+      errorClass: `akamai.${name}`,
+      cause: error,
+    });
   }
   const detail = JSON.stringify({
     operation,
@@ -84,37 +92,18 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
     status: error.status,
     body: error.body,
   });
-  const errorClass = `akamai.${error.problemKind}`;
-  const hint = retryAfterMsOf(error.headers);
   const { status } = error;
-  if (status === 429)
-    return new ProviderError(`Akamai is rate limiting ${operation}: ${error.message}`, {
-      retryable: true,
-      retryAfterMs: hint ?? THROTTLE_HINT_MS,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  if (status === 409 || status === 412)
-    return new ProviderError(`Akamai ${operation}: ${error.message}`, {
-      retryable: true,
-      retryAfterMs: hint ?? CONFLICT_HINT_MS,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  if (status >= 500)
-    return new ProviderError(`Akamai ${operation} failed on Akamai's side: ${error.message}`, {
-      retryable: true,
-      retryAfterMs: hint ?? SERVER_ERROR_HINT_MS,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  return new ProviderError(`Akamai refused ${operation}: ${error.message}`, {
-    retryable: false,
-    errorClass,
+  // 409 resource-busy (an activation or edit in progress), 412 (the etag moved): soon.
+  const kind: VendorErrorClass =
+    status === 409 || status === 412 ? 'busy' : vendorErrorClassOf(status, { network: false });
+  return vendorProviderError(kind, {
+    vendor: 'Akamai',
+    operation,
+    message: error.message,
+    errorClass: `akamai.${error.problemKind}`,
     detail,
+    retryAfterMs: retryAfterMsOf(error.headers),
+    defaultRetryAfterMs: kind === 'busy' ? CONFLICT_HINT_MS : undefined,
     cause: error,
   });
 }

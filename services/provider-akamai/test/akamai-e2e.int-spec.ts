@@ -5,10 +5,7 @@
  * and becomes deployed when provisioning's reconciler calls again.
  */
 import { randomUUID } from 'node:crypto';
-import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
-import type { ProviderDetail } from '@poppy/domain';
-import { createPromiseClient } from '@poppy/platform';
-import { callApi, startSuite, waitForServiceStatus, type Suite } from '@poppy/testing';
+import { startSuite, tenantApi, type Suite } from '@poppy/testing';
 import { FakeAkamai } from '@poppy/fakes/akamai';
 import { akamaiEnv } from './akamai-env';
 
@@ -16,50 +13,23 @@ jest.setTimeout(60_000);
 
 const PROJECT = 'akamai-e2e';
 
-interface Body {
-  status?: string;
-  links?: Array<{ href: string; rel: string }>;
-  errors?: Array<{ message: string }>;
-}
-
 describe('Akamai end to end through the REST API (fake)', () => {
   let fake: FakeAkamai;
   let suite: Suite;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const reply = await callApi<Body | undefined>(suite, PROJECT, method, path, body);
-    return { ...reply, body: reply.body ?? {} };
-  };
-  const waitFor = (id: string, status: string) =>
-    waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs: 20_000, pollMs: 50 });
-
-  async function details(id: string): Promise<Record<string, ProviderDetail>> {
-    const catalog = createPromiseClient(
-      catalogV1.CatalogServiceService,
-      `127.0.0.1:${suite.catalog.port}`,
-      { deadlineMs: 5000 },
-    );
-    try {
-      const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
-      return providerDetailsFromWire(service!.provider_details);
-    } finally {
-      catalog.close();
-    }
-  }
+  const {
+    api,
+    waitFor,
+    providerDetails: details,
+    createService,
+  } = tenantApi(() => suite, PROJECT, {
+    waitTimeoutMs: 20_000,
+  });
 
   const domain = () => `www.ak${randomUUID().slice(0, 8)}.example.com`;
 
-  async function create(flavor = 'akamai', name = domain()): Promise<string> {
-    const reply = await api('POST', '/v1.0/services', {
-      name: `ak-${name}`,
-      domains: [{ domain: name }],
-      origins: [{ origin: 'origin.example.com' }],
-      caching: [{ name: 'default', ttl: 300, rules: [{ name: 'default', request_url: '/*' }] }],
-      flavor_id: flavor,
-    });
-    expect(reply.status).toBe(202);
-    return reply.headers.get('location')!.split('/').pop()!;
-  }
+  const create = (flavor = 'akamai', name = domain()) =>
+    createService({ name: `ak-${name}`, domain: name, flavor });
 
   beforeAll(async () => {
     // The fake's limit and the adapter's budget agree: no request should ever be refused for rate.
@@ -85,20 +55,15 @@ describe('Akamai end to end through the REST API (fake)', () => {
           POPPY_RECONCILE_STUCK_AFTER_MS: '300',
         },
       },
-    });
-    for (const [id, providers] of [
-      ['akamai', ['akamai']],
-      ['akamai-mock', ['akamai', 'mock']],
-    ] as const) {
-      const flavor = await api('POST', '/v1.0/flavors', {
-        id,
+      // Flavors 'akamai' and 'akamai-mock'.
+      flavors: [['akamai'], ['akamai', 'mock']].map((providers) => ({
+        id: providers.join('-'),
         providers: providers.map((p) => ({
           provider: p,
           links: [{ href: `http://${p}.example`, rel: 'provider_url' }],
         })),
-      });
-      expect(flavor.status).toBe(201);
-    }
+      })),
+    });
   }, 90_000);
 
   afterAll(async () => {

@@ -6,42 +6,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
-import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
+import type { ProviderClient } from '@poppy/provider-kit';
 import {
   defaultContractSpec,
   describeProviderContract,
+  providerErrorOf,
+  startAdapterProcess,
+  type AdapterProcess,
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
-import { startProcess, type RunningProcess } from '@poppy/testing';
 import { FakeAkamai } from '@poppy/fakes/akamai';
 import { akamaiEnv } from './akamai-env';
 
-interface Adapter {
-  process: RunningProcess;
-  client: ProviderClient;
-  stop(): Promise<void>;
-}
+type Adapter = AdapterProcess;
 
-async function startAdapter(env: Record<string, string>): Promise<Adapter> {
-  const process = await startProcess('provider-akamai', { POPPY_PROVIDER_PORT: '0', ...env });
-  const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: 10_000 });
-  return {
-    process,
-    client,
-    stop: async () => {
-      client.close();
-      await process.stop();
-    },
-  };
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
+function startAdapter(env: Record<string, string>): Promise<Adapter> {
+  return startAdapterProcess({
+    name: 'provider-akamai',
+    env: env,
+  });
 }
 
 interface AkamaiTarget extends ProviderContractTarget {

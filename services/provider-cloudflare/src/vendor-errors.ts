@@ -11,12 +11,19 @@
  * | 409 other than a duplicate (a lock the SDK calls retryable) | retryable |
  * | 401/403 (token unknown or not granted the zone) | not retryable: an operator must fix the token |
  * | any other 4xx (validation: 14xx hostname errors, 20xxx rules errors, quotas) | not retryable; Cloudflare's messages are the tenant's `error_message` |
+ *
+ * The classes and the ProviderError of each are shared by every adapter
+ * (libs/provider-kit/src/vendor-error-class.ts); what is read from the vendor's error is here.
  */
 import { APIConnectionError } from 'cloudflare';
-import { ProviderError } from '@poppy/provider-kit';
+import {
+  ProviderError,
+  vendorErrorClassOf,
+  vendorProviderError,
+  type VendorErrorClass,
+} from '@poppy/provider-kit';
 
-export const THROTTLE_HINT_MS = 1000;
-export const SERVER_ERROR_HINT_MS = 2000;
+export { SERVER_ERROR_HINT_MS, THROTTLE_HINT_MS } from '@poppy/provider-kit';
 
 interface SdkErrorShape {
   name?: string;
@@ -67,41 +74,24 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
   const errorClass = `cloudflare.${codes[0] ?? status ?? e.name ?? 'Error'}`;
   const hinted = retryAfterMsOf(e.headers);
 
-  if (status === 429) {
-    return new ProviderError(`Cloudflare is rate limiting ${operation}: ${vendorMessage}`, {
-      retryable: true,
-      retryAfterMs: hinted ?? THROTTLE_HINT_MS,
-      errorClass: 'cloudflare.RateLimited',
-      detail,
-      cause: error,
-    });
-  }
-  if (status === undefined) {
-    // No HTTP answer: the SDK's APIConnectionError / APIConnectionTimeoutError, or a bug.
-    const network = error instanceof APIConnectionError;
-    return new ProviderError(
-      network
-        ? `Cloudflare unreachable during ${operation}: ${vendorMessage}`
-        : `Cloudflare ${operation} failed: ${vendorMessage}`,
-      { retryable: network, errorClass: `cloudflare.${e.name ?? 'Error'}`, detail, cause: error },
-    );
-  }
-  if (status >= 500 || (status === 409 && !codes.includes(1406))) {
-    return new ProviderError(
-      `Cloudflare ${operation} failed on Cloudflare's side: ${vendorMessage}`,
-      {
-        retryable: true,
-        retryAfterMs: hinted ?? SERVER_ERROR_HINT_MS,
-        errorClass,
-        detail,
-        cause: error,
-      },
-    );
-  }
-  return new ProviderError(`Cloudflare refused ${operation}: ${vendorMessage}`, {
-    retryable: false,
-    errorClass,
+  // No HTTP answer: the SDK's APIConnectionError / APIConnectionTimeoutError, or a bug.
+  let kind: VendorErrorClass = vendorErrorClassOf(status, {
+    network: error instanceof APIConnectionError,
+  });
+  // A 409 other than a duplicate (1406) is a lock that clears: retried like a 5xx.
+  if (status === 409 && !codes.includes(1406)) kind = 'server';
+  return vendorProviderError(kind, {
+    vendor: 'Cloudflare',
+    operation,
+    message: vendorMessage,
+    errorClass:
+      kind === 'throttled'
+        ? 'cloudflare.RateLimited'
+        : status === undefined
+          ? `cloudflare.${e.name ?? 'Error'}`
+          : errorClass,
     detail,
+    retryAfterMs: status === undefined ? undefined : hinted,
     cause: error,
   });
 }

@@ -7,10 +7,7 @@
  * adapter's budget is set below it, and no test may see a request refused for the limit.
  */
 import { randomUUID } from 'node:crypto';
-import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
-import type { ProviderDetail } from '@poppy/domain';
-import { createPromiseClient } from '@poppy/platform';
-import { callApi, startSuite, waitForServiceStatus, type Suite } from '@poppy/testing';
+import { startSuite, tenantApi, type Suite } from '@poppy/testing';
 import { FAKE_TOKEN, FAKE_ZONE_ID, FakeCloudflare, type Phase } from '@poppy/fakes/cloudflare';
 
 jest.setTimeout(60_000);
@@ -20,53 +17,17 @@ const CNAME_TARGET = 'customers.poppy-edge.example.net';
 /** The fake's limit; the adapter's budget (POPPY_CLOUDFLARE_RATE_LIMIT) stays below it. */
 const FAKE_LIMIT_PER_SECOND = 40;
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: {
-    status?: string;
-    links?: Array<{ href: string; rel: string }>;
-    errors?: Array<{ message: string }>;
-  } & Record<string, unknown>;
-}
-
 describe('Cloudflare end to end through the REST API (fake)', () => {
   let fake: FakeCloudflare;
   let suite: Suite;
 
-  async function api(method: string, path: string, body?: unknown): Promise<Reply> {
-    const reply = await callApi<Reply['body'] | undefined>(suite, PROJECT, method, path, body);
-    return { ...reply, body: reply.body ?? {} };
-  }
+  const { api, waitFor, providerDetails, createService } = tenantApi(() => suite, PROJECT, {
+    waitTimeoutMs: 20_000,
+  });
+  const cloudflareDetail = async (id: string) => (await providerDetails(id)).Cloudflare;
 
-  const waitFor = (id: string, status: string, timeoutMs = 20_000): Promise<Reply['body']> =>
-    waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs, pollMs: 50 });
-
-  async function cloudflareDetail(id: string): Promise<ProviderDetail> {
-    const catalog = createPromiseClient(
-      catalogV1.CatalogServiceService,
-      `127.0.0.1:${suite.catalog.port}`,
-      { deadlineMs: 5000 },
-    );
-    try {
-      const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
-      return providerDetailsFromWire(service!.provider_details).Cloudflare;
-    } finally {
-      catalog.close();
-    }
-  }
-
-  async function create(domain: string): Promise<string> {
-    const reply = await api('POST', '/v1.0/services', {
-      name: `cf-${domain}`,
-      domains: [{ domain }],
-      origins: [{ origin: 'origin.example.com' }],
-      caching: [{ name: 'default', ttl: 300, rules: [{ name: 'default', request_url: '/*' }] }],
-      flavor_id: 'cloudflare',
-    });
-    expect(reply.status).toBe(202);
-    return reply.headers.get('location')!.split('/').pop()!;
-  }
+  const create = (domain: string) =>
+    createService({ name: `cf-${domain}`, domain, flavor: 'cloudflare' });
 
   const domain = () => `www.cf${randomUUID().slice(0, 8)}.example.com`;
   const hostnamesOf = (serviceId: string) =>
@@ -112,17 +73,18 @@ describe('Cloudflare end to end through the REST API (fake)', () => {
           POPPY_RECONCILE_STUCK_AFTER_MS: '1000',
         },
       },
-    });
-    const flavor = await api('POST', '/v1.0/flavors', {
-      id: 'cloudflare',
-      providers: [
+      flavors: [
         {
-          provider: 'cloudflare',
-          links: [{ href: 'https://www.cloudflare.com/', rel: 'provider_url' }],
+          id: 'cloudflare',
+          providers: [
+            {
+              provider: 'cloudflare',
+              links: [{ href: 'https://www.cloudflare.com/', rel: 'provider_url' }],
+            },
+          ],
         },
       ],
     });
-    expect(flavor.status).toBe(201);
   }, 90_000);
 
   afterAll(async () => {

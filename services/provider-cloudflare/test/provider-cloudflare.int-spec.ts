@@ -11,54 +11,37 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { commonV1 } from '@poppy/contracts';
-import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
+import type { ProviderClient } from '@poppy/provider-kit';
 import {
   defaultContractSpec,
   describeProviderContract,
+  providerErrorOf,
+  startAdapterProcess,
+  type AdapterProcess,
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
-import { startProcess, type RunningProcess } from '@poppy/testing';
 import { FAKE_TOKEN, FAKE_ZONE_ID, FakeCloudflare } from '@poppy/fakes/cloudflare';
 
 jest.setTimeout(30_000);
 
 const CNAME_TARGET = 'customers.poppy-edge.example.net';
 
-interface Adapter {
-  process: RunningProcess;
-  client: ProviderClient;
-  stop(): Promise<void>;
-}
+type Adapter = AdapterProcess;
 
-async function startAdapter(baseUrl: string, env: Record<string, string> = {}): Promise<Adapter> {
-  const process = await startProcess('provider-cloudflare', {
-    POPPY_PROVIDER_PORT: '0',
-    POPPY_CLOUDFLARE_BASE_URL: baseUrl,
-    POPPY_CLOUDFLARE_API_TOKEN: FAKE_TOKEN,
-    POPPY_CLOUDFLARE_ZONE_ID: FAKE_ZONE_ID,
-    POPPY_CLOUDFLARE_CNAME_TARGET: CNAME_TARGET,
-    POPPY_CLOUDFLARE_RATE_LIMIT: '200',
-    POPPY_CLOUDFLARE_TIMEOUT_MS: '2000',
-    ...env,
-  });
-  const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: 15_000 });
-  return {
-    process,
-    client,
-    stop: async () => {
-      client.close();
-      await process.stop();
+function startAdapter(baseUrl: string, env: Record<string, string> = {}): Promise<Adapter> {
+  return startAdapterProcess({
+    name: 'provider-cloudflare',
+    env: {
+      POPPY_CLOUDFLARE_BASE_URL: baseUrl,
+      POPPY_CLOUDFLARE_API_TOKEN: FAKE_TOKEN,
+      POPPY_CLOUDFLARE_ZONE_ID: FAKE_ZONE_ID,
+      POPPY_CLOUDFLARE_CNAME_TARGET: CNAME_TARGET,
+      POPPY_CLOUDFLARE_RATE_LIMIT: '200',
+      POPPY_CLOUDFLARE_TIMEOUT_MS: '2000',
+      ...env,
     },
-  };
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
+    deadlineMs: 15_000,
+  });
 }
 
 const spec = (): commonV1.ServiceSpec => defaultContractSpec(randomUUID().slice(0, 8));

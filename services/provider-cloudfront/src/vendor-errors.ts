@@ -9,11 +9,18 @@
  * | `PreconditionFailed` (the ETag moved: someone changed the distribution meanwhile) | retryable, soon |
  * | `DistributionNotDisabled` (disabling has not deployed yet) | retryable |
  * | any other 4xx (validation: `InvalidArgument`, `CNAMEAlreadyExists`, …) | not retryable; the vendor's message is the tenant's `error_message` |
+ *
+ * The classes and the ProviderError of each are shared by every adapter
+ * (libs/provider-kit/src/vendor-error-class.ts); what is read from the vendor's error is here.
  */
-import { ProviderError } from '@poppy/provider-kit';
+import {
+  ProviderError,
+  vendorErrorClassOf,
+  vendorProviderError,
+  type VendorErrorClass,
+} from '@poppy/provider-kit';
 
-export const THROTTLE_HINT_MS = 1000;
-export const SERVER_ERROR_HINT_MS = 2000;
+export { SERVER_ERROR_HINT_MS, THROTTLE_HINT_MS } from '@poppy/provider-kit';
 
 const THROTTLING = new Set([
   'Throttling',
@@ -85,61 +92,24 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
   const errorClass = `cloudfront.${name}`;
   const hinted = retryAfterMsOf(e.$response?.headers);
 
-  if (THROTTLING.has(name) || status === 429 || e.$retryable?.throttling) {
-    return new ProviderError(`CloudFront is throttling ${operation}: ${vendorMessage}`, {
-      retryable: true,
-      retryAfterMs: hinted ?? THROTTLE_HINT_MS,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  }
-  if (RETRYABLE_CLIENT.has(name)) {
-    return new ProviderError(`CloudFront ${operation}: ${vendorMessage}`, {
-      retryable: true,
-      retryAfterMs: hinted,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  }
-  if (status === undefined) {
-    // No HTTP answer: the vendor is unreachable or the call timed out.
-    const network =
-      NETWORK_CODES.has(e.code ?? '') ||
-      ['TimeoutError', 'AbortError'].includes(name) ||
-      /socket|network|connect/i.test(vendorMessage);
-    if (network) {
-      return new ProviderError(`CloudFront unreachable during ${operation}: ${vendorMessage}`, {
-        retryable: true,
-        retryAfterMs: hinted,
-        errorClass: `cloudfront.${e.code ?? name}`,
-        detail,
-        cause: error,
-      });
-    }
-    // Not an AWS answer at all: a bug on our side, not a vendor refusal.
-    return new ProviderError(`CloudFront ${operation} failed: ${vendorMessage}`, {
-      retryable: false,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  }
-  if (status >= 500 || e.$fault === 'server') {
-    return new ProviderError(`CloudFront ${operation} failed on AWS's side: ${vendorMessage}`, {
-      retryable: true,
-      retryAfterMs: hinted ?? SERVER_ERROR_HINT_MS,
-      errorClass,
-      detail,
-      cause: error,
-    });
-  }
-  // A refusal (validation, conflict, access): retrying cannot help; the tenant reads the message.
-  return new ProviderError(`CloudFront refused ${operation}: ${vendorMessage}`, {
-    retryable: false,
-    errorClass,
+  // No HTTP answer: the vendor is unreachable or the call timed out, else a bug on our side.
+  const network =
+    NETWORK_CODES.has(e.code ?? '') ||
+    ['TimeoutError', 'AbortError'].includes(name) ||
+    /socket|network|connect/i.test(vendorMessage);
+  let kind: VendorErrorClass = vendorErrorClassOf(status, { network });
+  if (THROTTLING.has(name) || e.$retryable?.throttling) kind = 'throttled';
+  else if (RETRYABLE_CLIENT.has(name)) kind = 'busy';
+  else if (kind === 'refused' && e.$fault === 'server') kind = 'server';
+  return vendorProviderError(kind, {
+    vendor: 'CloudFront',
+    side: 'AWS',
+    throttling: 'throttling',
+    operation,
+    message: vendorMessage,
+    errorClass: kind === 'unreachable' ? `cloudfront.${e.code ?? name}` : errorClass,
     detail,
+    retryAfterMs: hinted,
     cause: error,
   });
 }

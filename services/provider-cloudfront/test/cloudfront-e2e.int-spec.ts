@@ -17,14 +17,12 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
-import type { ProviderDetail } from '@poppy/domain';
 import { createPromiseClient } from '@poppy/platform';
 import {
-  callApi,
   motoClientConfig,
   startMotoServer,
-  waitForServiceStatus,
   startSuite,
+  tenantApi,
   type MotoServer,
   type Suite,
 } from '@poppy/testing';
@@ -34,55 +32,19 @@ jest.setTimeout(60_000);
 
 const PROJECT = 'cloudfront-e2e';
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: {
-    status?: string;
-    links?: Array<{ href: string; rel: string }>;
-    errors?: Array<{ message: string }>;
-  } & Record<string, unknown>;
-}
-
 describe('CloudFront end to end through the REST API (moto)', () => {
   let moto: MotoServer;
   let proxy: AwsProxy;
   let suite: Suite;
   let aws: CloudFrontClient;
 
-  async function api(method: string, path: string, body?: unknown): Promise<Reply> {
-    const reply = await callApi<Reply['body'] | undefined>(suite, PROJECT, method, path, body);
-    return { ...reply, body: reply.body ?? {} };
-  }
+  const { api, waitFor, providerDetails, createService } = tenantApi(() => suite, PROJECT, {
+    waitTimeoutMs: 15_000,
+  });
+  const cloudFrontDetail = async (id: string) => (await providerDetails(id)).CloudFront;
 
-  const waitFor = (id: string, status: string, timeoutMs = 15_000): Promise<Reply['body']> =>
-    waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs, pollMs: 50 });
-
-  async function cloudFrontDetail(id: string): Promise<ProviderDetail> {
-    const catalog = createPromiseClient(
-      catalogV1.CatalogServiceService,
-      `127.0.0.1:${suite.catalog.port}`,
-      { deadlineMs: 5000 },
-    );
-    try {
-      const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
-      return providerDetailsFromWire(service!.provider_details).CloudFront;
-    } finally {
-      catalog.close();
-    }
-  }
-
-  async function create(domain: string): Promise<string> {
-    const reply = await api('POST', '/v1.0/services', {
-      name: `cf-${domain}`,
-      domains: [{ domain }],
-      origins: [{ origin: 'origin.example.com' }],
-      caching: [{ name: 'default', ttl: 300, rules: [{ name: 'default', request_url: '/*' }] }],
-      flavor_id: 'cloudfront',
-    });
-    expect(reply.status).toBe(202);
-    return reply.headers.get('location')!.split('/').pop()!;
-  }
+  const create = (domain: string) =>
+    createService({ name: `cf-${domain}`, domain, flavor: 'cloudfront' });
 
   const domain = () => `www.cf${randomUUID().slice(0, 8)}.example.com`;
 
@@ -116,25 +78,25 @@ describe('CloudFront end to end through the REST API (moto)', () => {
           POPPY_RECONCILE_STUCK_AFTER_MS: '400',
         },
       },
-    });
-    const flavor = await api('POST', '/v1.0/flavors', {
-      id: 'cloudfront',
-      providers: [
+      flavors: [
         {
-          provider: 'cloudfront',
-          links: [{ href: 'https://aws.amazon.com/cloudfront/', rel: 'provider_url' }],
+          id: 'cloudfront',
+          providers: [
+            {
+              provider: 'cloudfront',
+              links: [{ href: 'https://aws.amazon.com/cloudfront/', rel: 'provider_url' }],
+            },
+          ],
+        },
+        {
+          id: 'cloudfront-mock',
+          providers: ['cloudfront', 'mock'].map((p) => ({
+            provider: p,
+            links: [{ href: `http://${p}.example`, rel: 'provider_url' }],
+          })),
         },
       ],
     });
-    expect(flavor.status).toBe(201);
-    const pair = await api('POST', '/v1.0/flavors', {
-      id: 'cloudfront-mock',
-      providers: ['cloudfront', 'mock'].map((p) => ({
-        provider: p,
-        links: [{ href: `http://${p}.example`, rel: 'provider_url' }],
-      })),
-    });
-    expect(pair.status).toBe(201);
   }, 90_000);
 
   afterAll(async () => {

@@ -11,54 +11,31 @@ import {
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
 import type { commonV1 } from '@poppy/contracts';
-import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
+import type { ProviderClient } from '@poppy/provider-kit';
 import {
   defaultContractSpec,
   describeProviderContract,
+  providerErrorOf,
+  startAdapterProcess,
+  type AdapterProcess,
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
-import {
-  motoClientConfig,
-  startMotoServer,
-  startProcess,
-  type MotoServer,
-  type RunningProcess,
-} from '@poppy/testing';
+import { motoClientConfig, startMotoServer, type MotoServer } from '@poppy/testing';
 import { startAwsProxy, type AwsProxy } from './aws-proxy';
 
-interface Adapter {
-  process: RunningProcess;
-  client: ProviderClient;
-  stop(): Promise<void>;
-}
+type Adapter = AdapterProcess;
 
-async function startAdapter(endpoint: string, env: Record<string, string> = {}): Promise<Adapter> {
-  const process = await startProcess('provider-cloudfront', {
-    POPPY_PROVIDER_PORT: '0',
-    POPPY_CLOUDFRONT_ENDPOINT: endpoint,
-    POPPY_CLOUDFRONT_ACCESS_KEY_ID: 'testing',
-    POPPY_CLOUDFRONT_SECRET_ACCESS_KEY: 'testing',
-    POPPY_CLOUDFRONT_TIMEOUT_MS: '2000',
-    ...env,
-  });
-  const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: 10_000 });
-  return {
-    process,
-    client,
-    stop: async () => {
-      client.close();
-      await process.stop();
+function startAdapter(endpoint: string, env: Record<string, string> = {}): Promise<Adapter> {
+  return startAdapterProcess({
+    name: 'provider-cloudfront',
+    env: {
+      POPPY_CLOUDFRONT_ENDPOINT: endpoint,
+      POPPY_CLOUDFRONT_ACCESS_KEY_ID: 'testing',
+      POPPY_CLOUDFRONT_SECRET_ACCESS_KEY: 'testing',
+      POPPY_CLOUDFRONT_TIMEOUT_MS: '2000',
+      ...env,
     },
-  };
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
+  });
 }
 
 const spec = (): commonV1.ServiceSpec => defaultContractSpec(randomUUID().slice(0, 8));

@@ -9,11 +9,19 @@
  * | 409 `Duplicate record` (a concurrent writer made the object) | retryable, soon: the next run reads it |
  * | 401/403 (bad `Fastly-Key`) | not retryable |
  * | any other 4xx (validation: `Bad request` + detail, a failed activation) | not retryable; Fastly's `detail` (else `msg`) is the tenant's `error_message` |
+ *
+ * The classes and the ProviderError of each are shared by every adapter
+ * (libs/provider-kit/src/vendor-error-class.ts); what is read from the vendor's error is here.
  */
-import { ProviderError } from '@poppy/provider-kit';
+import {
+  ProviderError,
+  THROTTLE_HINT_MS,
+  vendorErrorClassOf,
+  vendorProviderError,
+  type VendorErrorClass,
+} from '@poppy/provider-kit';
 
-export const THROTTLE_HINT_MS = 1000;
-export const SERVER_ERROR_HINT_MS = 2000;
+export { SERVER_ERROR_HINT_MS, THROTTLE_HINT_MS } from '@poppy/provider-kit';
 
 /** An answer of Fastly that is not a success, read from its legacy, JSON:API or problem body. */
 export class FastlyHttpError extends Error {
@@ -64,35 +72,24 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
       request: `${error.method} ${error.path}`,
       message: error.message,
     });
-    const errorClass = `fastly.Http${error.status}`;
-    if (error.status === 429)
-      return new ProviderError(`Fastly is rate limiting ${operation}: ${error.message}`, {
-        retryable: true,
-        retryAfterMs: error.retryAfterMs ?? THROTTLE_HINT_MS,
-        errorClass: 'fastly.RateLimited',
-        detail,
-        cause: error,
-      });
-    if (error.status >= 500)
-      return new ProviderError(`Fastly ${operation} failed on Fastly's side: ${error.message}`, {
-        retryable: true,
-        retryAfterMs: SERVER_ERROR_HINT_MS,
-        errorClass,
-        detail,
-        cause: error,
-      });
-    if (error.status === 409)
-      return new ProviderError(`Fastly ${operation}: ${error.message}`, {
-        retryable: true,
-        retryAfterMs: THROTTLE_HINT_MS,
-        errorClass: 'fastly.Conflict',
-        detail,
-        cause: error,
-      });
-    return new ProviderError(`Fastly refused ${operation}: ${error.message}`, {
-      retryable: false,
+    // 409 `Duplicate record`: a concurrent writer made the object; the next run reads it.
+    const kind: VendorErrorClass =
+      error.status === 409 ? 'busy' : vendorErrorClassOf(error.status, { network: false });
+    const errorClass =
+      kind === 'throttled'
+        ? 'fastly.RateLimited'
+        : kind === 'busy'
+          ? 'fastly.Conflict'
+          : `fastly.Http${error.status}`;
+    return vendorProviderError(kind, {
+      vendor: 'Fastly',
+      operation,
+      message: error.message,
       errorClass,
       detail,
+      // Only a 429 carries Fastly's wait (Fastly-RateLimit-Reset).
+      retryAfterMs: kind === 'throttled' ? error.retryAfterMs : undefined,
+      defaultRetryAfterMs: kind === 'busy' ? THROTTLE_HINT_MS : undefined,
       cause: error,
     });
   }
@@ -107,17 +104,14 @@ export function fromVendorError(error: unknown, operation: string): ProviderErro
     e.name === 'TimeoutError' ||
     e.name === 'AbortError' ||
     (e.name === 'TypeError' && /fetch failed/i.test(e.message ?? ''));
-  return new ProviderError(
-    network
-      ? `Fastly unreachable during ${operation}: ${message}`
-      : `Fastly ${operation} failed: ${message}`,
-    {
-      retryable: network,
-      errorClass: `fastly.${code ?? e.name ?? 'Error'}`,
-      detail: JSON.stringify({ operation, message }),
-      cause: error,
-    },
-  );
+  return vendorProviderError(vendorErrorClassOf(undefined, { network }), {
+    vendor: 'Fastly',
+    operation,
+    message,
+    errorClass: `fastly.${code ?? e.name ?? 'Error'}`,
+    detail: JSON.stringify({ operation, message }),
+    cause: error,
+  });
 }
 
 /** Runs one Fastly call; what it throws becomes a ProviderError naming `operation`. */

@@ -6,10 +6,7 @@
  * refused except inside an injected 429 period.
  */
 import { randomUUID } from 'node:crypto';
-import { catalogV1, providerDetailsFromWire } from '@poppy/contracts';
-import type { ProviderDetail } from '@poppy/domain';
-import { createPromiseClient } from '@poppy/platform';
-import { callApi, waitForServiceStatus, startSuite, type Suite } from '@poppy/testing';
+import { startSuite, tenantApi, type Suite } from '@poppy/testing';
 import { FakeFastly, type FakeService } from '@poppy/fakes/fastly';
 
 jest.setTimeout(60_000);
@@ -19,55 +16,19 @@ const PROJECT = 'fastly-e2e';
 const FAKE_LIMIT_PER_S = 30;
 const ADAPTER_RATE = 12;
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: {
-    status?: string;
-    links?: Array<{ href: string; rel: string }>;
-    errors?: Array<{ message: string }>;
-  } & Record<string, unknown>;
-}
-
 describe('Fastly end to end through the REST API (Fastly fake)', () => {
   let fake: FakeFastly;
   let suite: Suite;
 
-  async function api(method: string, path: string, body?: unknown): Promise<Reply> {
-    const reply = await callApi<Reply['body'] | undefined>(suite, PROJECT, method, path, body);
-    return { ...reply, body: reply.body ?? {} };
-  }
-
-  const waitFor = (id: string, status: string, timeoutMs = 20_000): Promise<Reply['body']> =>
-    waitForServiceStatus(suite, PROJECT, id, status, { timeoutMs, pollMs: 50 });
-
-  async function fastlyDetail(id: string): Promise<ProviderDetail> {
-    const catalog = createPromiseClient(
-      catalogV1.CatalogServiceService,
-      `127.0.0.1:${suite.catalog.port}`,
-      { deadlineMs: 5000 },
-    );
-    try {
-      const { service } = await catalog.getService({ project_id: PROJECT, service_id: id });
-      return providerDetailsFromWire(service!.provider_details).Fastly;
-    } finally {
-      catalog.close();
-    }
-  }
+  const { api, waitFor, providerDetails, createService } = tenantApi(() => suite, PROJECT, {
+    waitTimeoutMs: 20_000,
+  });
+  const fastlyDetail = async (id: string) => (await providerDetails(id)).Fastly;
 
   const domain = () => `www.f${randomUUID().slice(0, 8)}.example.com`;
 
-  async function create(name: string): Promise<string> {
-    const reply = await api('POST', '/v1.0/services', {
-      name: `fastly-${name}`,
-      domains: [{ domain: name }],
-      origins: [{ origin: 'origin.example.com' }],
-      caching: [{ name: 'default', ttl: 300, rules: [{ name: 'default', request_url: '/*' }] }],
-      flavor_id: 'fastly',
-    });
-    expect(reply.status).toBe(202);
-    return reply.headers.get('location')!.split('/').pop()!;
-  }
+  const create = (name: string) =>
+    createService({ name: `fastly-${name}`, domain: name, flavor: 'fastly' });
 
   async function fastlyService(id: string): Promise<FakeService> {
     const detail = await fastlyDetail(id);
@@ -98,14 +59,18 @@ describe('Fastly end to end through the REST API (Fastly fake)', () => {
           POPPY_RECONCILE_STUCK_AFTER_MS: '400',
         },
       },
-    });
-    const flavor = await api('POST', '/v1.0/flavors', {
-      id: 'fastly',
-      providers: [
-        { provider: 'fastly', links: [{ href: 'https://www.fastly.com', rel: 'provider_url' }] },
+      flavors: [
+        {
+          id: 'fastly',
+          providers: [
+            {
+              provider: 'fastly',
+              links: [{ href: 'https://www.fastly.com', rel: 'provider_url' }],
+            },
+          ],
+        },
       ],
     });
-    expect(flavor.status).toBe(201);
   }, 90_000);
 
   afterAll(async () => {

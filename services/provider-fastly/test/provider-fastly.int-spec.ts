@@ -6,48 +6,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
-import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
+import type { ProviderClient } from '@poppy/provider-kit';
 import {
   defaultContractSpec,
   describeProviderContract,
+  providerErrorOf,
+  startAdapterProcess,
+  type AdapterProcess,
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
-import { startProcess, type RunningProcess } from '@poppy/testing';
 import { FakeFastly } from '@poppy/fakes/fastly';
 
-interface Adapter {
-  process: RunningProcess;
-  client: ProviderClient;
-  stop(): Promise<void>;
-}
+type Adapter = AdapterProcess;
 
-async function startAdapter(url: string, env: Record<string, string> = {}): Promise<Adapter> {
-  const process = await startProcess('provider-fastly', {
-    POPPY_PROVIDER_PORT: '0',
-    POPPY_FASTLY_API_URL: url,
-    POPPY_FASTLY_API_TOKEN: 'fake-fastly-token',
-    POPPY_FASTLY_TIMEOUT_MS: '2000',
-    POPPY_FASTLY_RATE_LIMIT: '200',
-    ...env,
-  });
-  const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: 10_000 });
-  return {
-    process,
-    client,
-    stop: async () => {
-      client.close();
-      await process.stop();
+function startAdapter(url: string, env: Record<string, string> = {}): Promise<Adapter> {
+  return startAdapterProcess({
+    name: 'provider-fastly',
+    env: {
+      POPPY_FASTLY_API_URL: url,
+      POPPY_FASTLY_API_TOKEN: 'fake-fastly-token',
+      POPPY_FASTLY_TIMEOUT_MS: '2000',
+      POPPY_FASTLY_RATE_LIMIT: '200',
+      ...env,
     },
-  };
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
+  });
 }
 
 const spec = (): commonV1.ServiceSpec => defaultContractSpec(randomUUID().slice(0, 8));

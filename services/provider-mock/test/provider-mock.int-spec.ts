@@ -8,51 +8,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
-import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
+import type { ProviderClient } from '@poppy/provider-kit';
 import {
   defaultContractSpec,
   describeProviderContract,
+  providerErrorOf,
+  startAdapterProcess,
+  type AdapterProcess,
   type ProviderContractTarget,
 } from '@poppy/provider-kit/testing';
-import { makeTempDir, startProcess, type RunningProcess } from '@poppy/testing';
+import { makeTempDir, startProcess } from '@poppy/testing';
 import { readJournal } from '../src/journal';
 
 const DEADLINE_MS = 3000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface MockUnderTest {
-  process: RunningProcess;
-  client: ProviderClient;
+interface MockUnderTest extends AdapterProcess {
   journal: string;
-  stop(): Promise<void>;
 }
 
 async function startMock(env: Record<string, string> = {}): Promise<MockUnderTest> {
   const journal = path.join(makeTempDir('provider-mock'), 'journal.jsonl');
-  const process = await startProcess('provider-mock', {
-    POPPY_PROVIDER_PORT: '0',
-    POPPY_MOCK_JOURNAL: journal,
-    ...env,
+  const adapter = await startAdapterProcess({
+    name: 'provider-mock',
+    env: { POPPY_MOCK_JOURNAL: journal, ...env },
+    deadlineMs: DEADLINE_MS,
   });
-  const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: DEADLINE_MS });
-  return {
-    process,
-    client,
-    journal,
-    stop: async () => {
-      client.close();
-      await process.stop();
-    },
-  };
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
+  return { ...adapter, journal };
 }
 
 const spec = (): commonV1.ServiceSpec => defaultContractSpec(randomUUID().slice(0, 8));

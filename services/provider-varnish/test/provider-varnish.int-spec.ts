@@ -9,15 +9,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { commonV1 } from '@poppy/contracts';
-import { createProviderClient, ProviderError, type ProviderClient } from '@poppy/provider-kit';
-import { describeProviderContract, type ProviderContractTarget } from '@poppy/provider-kit/testing';
+import type { ProviderClient } from '@poppy/provider-kit';
 import {
-  makeTempDir,
-  startProcess,
-  startVarnish,
-  type RunningProcess,
-  type Varnish,
-} from '@poppy/testing';
+  describeProviderContract,
+  providerErrorOf,
+  startAdapterProcess,
+  type AdapterProcess,
+  type ProviderContractTarget,
+} from '@poppy/provider-kit/testing';
+import { makeTempDir, startVarnish, type Varnish } from '@poppy/testing';
 
 jest.setTimeout(60_000);
 
@@ -34,20 +34,15 @@ function adapterEnv(varnish: Varnish, extra: Record<string, string> = {}): Recor
   };
 }
 
-async function startAdapter(
+function startAdapter(
   varnish: Varnish,
   extra: Record<string, string> = {},
-): Promise<{ process: RunningProcess; client: ProviderClient; stop(): Promise<void> }> {
-  const process = await startProcess('provider-varnish', adapterEnv(varnish, extra));
-  const client = createProviderClient(`127.0.0.1:${process.port}`, { deadlineMs: DEADLINE_MS });
-  return {
-    process,
-    client,
-    stop: async () => {
-      client.close();
-      await process.stop();
-    },
-  };
+): Promise<AdapterProcess> {
+  return startAdapterProcess({
+    name: 'provider-varnish',
+    env: adapterEnv(varnish, extra),
+    deadlineMs: DEADLINE_MS,
+  });
 }
 
 /** Origins resolve at VCL compile time: the contract's origin is a loopback address. */
@@ -64,15 +59,6 @@ function contractSpec(n: string): commonV1.ServiceSpec {
     flavor_id: 'contract',
     log_delivery: { enabled: false },
   };
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 /** GET through the edge with a Host header; resolves with the status. */

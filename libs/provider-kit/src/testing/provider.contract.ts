@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { commonV1, providerV1 } from '@poppy/contracts';
 import type { ProviderClient } from '../provider-client';
-import { ProviderError } from '../provider-error';
+import { providerErrorOf } from './adapter-process';
 
 export interface ProviderContractTarget {
   /** A client of the adapter under test. */
@@ -90,17 +90,6 @@ function checkLinks(
     return;
   }
   expect(accessLinks.map((l) => l.domain).sort()).toEqual(spec.domains.map((d) => d.domain).sort());
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const outcome = await promise.then(
-    (value: unknown) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome))
-    throw new Error(`expected a ProviderError, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(ProviderError);
-  return outcome.error as ProviderError;
 }
 
 export function describeProviderContract<T extends ProviderContractTarget>(
