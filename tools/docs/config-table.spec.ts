@@ -41,8 +41,9 @@ const SWITCHES: NodeJS.ProcessEnv[] = [
     POPPY_DNS_BACKEND: 'powerdns',
     POPPY_CERTIFICATES_ADDRESS: '127.0.0.1:1',
     POPPY_ACME_CHALLENGE: 'dns-01',
+    POPPY_RATE_BUDGET: 'nats',
   },
-  { POPPY_DNS_BACKEND: 'route53' },
+  { POPPY_DNS_BACKEND: 'route53', POPPY_RATE_BUDGET: 'sqlite' },
 ];
 
 /** Every POPPY_* name `load` reads, whatever branch it takes. */

@@ -35,4 +35,20 @@ export {
   type ProviderClient,
 } from './provider-client';
 // The contract suite lives at '@poppy/provider-kit/testing' (src/testing/), for tests only.
-export { LocalRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget';
+export {
+  BucketRateBudget,
+  LocalRateBudget,
+  MemoryBucketStore,
+  type BucketState,
+  type BucketStore,
+  type RateBudget,
+  type RateBudgetOptions,
+} from './rate-budget/rate-budget';
+export { SqliteBucketStore } from './rate-budget/sqlite-bucket-store';
+export { NatsBucketStore, type NatsBucketStoreOptions } from './rate-budget/nats-bucket-store';
+export {
+  createRateBudget,
+  rateBudgetKey,
+  readRateBudgetConfig,
+  type RateBudgetConfig,
+} from './rate-budget/rate-budget-config';
