@@ -44,6 +44,7 @@ const SWITCHES: NodeJS.ProcessEnv[] = [
     POPPY_RATE_BUDGET: 'nats',
   },
   { POPPY_DNS_BACKEND: 'route53', POPPY_RATE_BUDGET: 'sqlite' },
+  { POPPY_DNS_BACKEND: 'designate' },
 ];
 
 /** Every POPPY_* name `load` reads, whatever branch it takes. */
