@@ -4,6 +4,8 @@
  * is one `BEGIN IMMEDIATE` transaction, so two processes never interleave a read and a
  * write of the same bucket (SQLite holds the file's write lock for the transaction).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ProviderError } from '../provider-error';
 import type { BucketState, BucketStore } from './rate-budget';
@@ -25,6 +27,8 @@ export class SqliteBucketStore implements BucketStore {
     private readonly key: string,
     options: { busyTimeoutMs?: number } = {},
   ) {
+    // An adapter may start before the process that usually creates the data directory.
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
     this.db.pragma('journal_mode = WAL');
