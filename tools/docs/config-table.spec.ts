@@ -44,9 +44,11 @@ const SWITCHES: NodeJS.ProcessEnv[] = [
     POPPY_CERTIFICATES_ADDRESS: '127.0.0.1:1',
     POPPY_ACME_CHALLENGE: 'dns-01',
     POPPY_VARNISH_TLS_PEM_DIR: '/etc/hitch/poppy.d',
+    POPPY_RATE_BUDGET: 'nats',
   },
-  { POPPY_DNS_BACKEND: 'route53', POPPY_AUTH: 'keystone' },
+  { POPPY_DNS_BACKEND: 'route53', POPPY_AUTH: 'keystone', POPPY_RATE_BUDGET: 'sqlite' },
   { POPPY_AUTH: 'jwt' },
+  { POPPY_DNS_BACKEND: 'designate' },
 ];
 
 /** Every POPPY_* name `load` reads, whatever branch it takes. */

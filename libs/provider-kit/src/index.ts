@@ -36,7 +36,6 @@ export {
   type ProviderClient,
 } from './provider-client';
 // The contract suite lives at '@poppy/provider-kit/testing' (src/testing/), for tests only.
-export { LocalRateBudget, type RateBudget, type RateBudgetOptions } from './rate-budget';
 export {
   SERVER_ERROR_HINT_MS,
   THROTTLE_HINT_MS,
@@ -45,3 +44,20 @@ export {
   type VendorErrorClass,
   type VendorFailure,
 } from './vendor-error-class';
+export {
+  BucketRateBudget,
+  LocalRateBudget,
+  MemoryBucketStore,
+  type BucketState,
+  type BucketStore,
+  type RateBudget,
+  type RateBudgetOptions,
+} from './rate-budget/rate-budget';
+export { SqliteBucketStore } from './rate-budget/sqlite-bucket-store';
+export { NatsBucketStore, type NatsBucketStoreOptions } from './rate-budget/nats-bucket-store';
+export {
+  createRateBudget,
+  rateBudgetKey,
+  readRateBudgetConfig,
+  type RateBudgetConfig,
+} from './rate-budget/rate-budget-config';

@@ -24,6 +24,22 @@ describe('loadDnsConfig', () => {
     expect(() => loadDnsConfig({ POPPY_DNS_BACKEND: 'bind' })).toThrow(/POPPY_DNS_BACKEND/);
   });
 
+  it('designate needs its dns endpoint and a Keystone token', () => {
+    expect(() => loadDnsConfig({ POPPY_DNS_BACKEND: 'designate' })).toThrow(
+      /POPPY_DESIGNATE_API_URL[\s\S]*POPPY_DESIGNATE_TOKEN/,
+    );
+    const c = loadDnsConfig({
+      POPPY_DNS_BACKEND: 'designate',
+      POPPY_DESIGNATE_API_URL: 'http://127.0.0.1:9001',
+      POPPY_DESIGNATE_TOKEN: 'gAAAA',
+    });
+    expect(c.designate).toEqual({
+      apiUrl: 'http://127.0.0.1:9001',
+      token: 'gAAAA',
+      email: undefined,
+    });
+  });
+
   it('route53 with a local endpoint (moto)', () => {
     const c = loadDnsConfig({
       POPPY_DNS_BACKEND: 'route53',

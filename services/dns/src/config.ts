@@ -1,7 +1,7 @@
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
 import type { OperatorDnsConfig } from './operator-dns';
 
-export type DnsBackend = 'manual' | 'powerdns' | 'route53';
+export type DnsBackend = 'manual' | 'powerdns' | 'route53' | 'designate';
 
 export interface DnsServiceConfig extends CommonConfig {
   /** @default '127.0.0.1' (POPPY_DNS_HOST) */
@@ -23,13 +23,15 @@ export interface DnsServiceConfig extends CommonConfig {
   powerdns: { apiUrl: string; apiKey: string; serverId: string; nameservers: string[] };
   /** Read when backend is route53 (POPPY_ROUTE53_ENDPOINT, _REGION); credentials from the AWS chain. */
   route53: { endpoint?: string; region: string };
+  /** Read when backend is designate (POPPY_DESIGNATE_API_URL, _TOKEN, _EMAIL). */
+  designate: { apiUrl: string; token: string; email?: string };
 }
 
 export function loadDnsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<DnsServiceConfig> {
   const e = new EnvReader(env);
   const backend = e.oneOf(
     'POPPY_DNS_BACKEND',
-    ['manual', 'powerdns', 'route53'] as const,
+    ['manual', 'powerdns', 'route53', 'designate'] as const,
     'manual',
   );
   const suffix = e.string('POPPY_DNS_ZONE_SUFFIX', 'poppycdn.net');
@@ -72,7 +74,20 @@ export function loadDnsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Dn
       endpoint: e.optionalString('POPPY_ROUTE53_ENDPOINT'),
       region: e.string('POPPY_ROUTE53_REGION', 'us-east-1'),
     },
+    designate: {
+      apiUrl: backend === 'designate' ? e.string('POPPY_DESIGNATE_API_URL', '') : '',
+      token: backend === 'designate' ? e.string('POPPY_DESIGNATE_TOKEN', '') : '',
+      email: backend === 'designate' ? e.optionalString('POPPY_DESIGNATE_EMAIL') : undefined,
+    },
   };
+  if (backend === 'designate' && !/^https?:\/\/[^\s/]+/.test(config.designate.apiUrl))
+    e.problem(
+      'POPPY_DESIGNATE_API_URL (the dns endpoint, http(s)) is required when POPPY_DNS_BACKEND=designate',
+    );
+  if (backend === 'designate' && !config.designate.token)
+    e.problem(
+      'POPPY_DESIGNATE_TOKEN (a Keystone token) is required when POPPY_DNS_BACKEND=designate',
+    );
   if (backend === 'powerdns' && !config.powerdns.apiUrl)
     e.problem('POPPY_POWERDNS_API_URL is required when POPPY_DNS_BACKEND=powerdns');
   if (backend === 'powerdns' && !config.powerdns.apiKey)

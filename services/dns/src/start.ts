@@ -1,6 +1,7 @@
 import { startGrpcServer, type Logger, type Shutdown } from '@poppy/platform';
 import { CircuitBreakers } from '@poppy/resilience';
 import type { DnsServiceConfig } from './config';
+import { DesignateDriver } from './drivers/designate-driver';
 import type { DnsDriver } from './drivers/dns-driver';
 import { ManualDnsDriver } from './drivers/manual-driver';
 import { PowerDnsDriver } from './drivers/powerdns-driver';
@@ -30,6 +31,13 @@ export async function createDnsDriver(
       shutdown?.add('route53 client', async () => driver.close());
       return driver;
     }
+    case 'designate':
+      return new DesignateDriver({
+        apiUrl: config.designate.apiUrl,
+        token: config.designate.token,
+        ...(config.designate.email ? { email: config.designate.email } : {}),
+        timeoutMs: config.breaker.timeoutMs || undefined,
+      });
   }
 }
 

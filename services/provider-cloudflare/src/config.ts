@@ -1,4 +1,5 @@
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
+import { readRateBudgetConfig, type RateBudgetConfig } from '@poppy/provider-kit';
 
 export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
 
@@ -17,6 +18,11 @@ export interface ProviderCloudflareConfig extends CommonConfig {
   cnameTarget: string;
   /** Requests per second for the account (Cloudflare: 1200 per 5 minutes). @default 4 (POPPY_CLOUDFLARE_RATE_LIMIT) */
   rateLimit: number;
+  /**
+   * Where the account's budget is kept: this process only, or shared by every replica
+   * (POPPY_RATE_BUDGET local|sqlite|nats; libs/provider-kit/src/rate-budget/rate-budget-config.ts).
+   */
+  rateBudget: RateBudgetConfig;
   /** SDK retries of a 429/5xx/connection failure, each through the budget. @default 2 (POPPY_CLOUDFLARE_MAX_RETRIES) */
   maxRetries: number;
   /** Per request. @default 10000 (POPPY_CLOUDFLARE_TIMEOUT_MS) */
@@ -51,6 +57,7 @@ export function loadProviderCloudflareConfig(
     zoneId,
     cnameTarget,
     rateLimit: e.int('POPPY_CLOUDFLARE_RATE_LIMIT', 4, { min: 1 }),
+    rateBudget: readRateBudgetConfig(e),
     maxRetries: e.int('POPPY_CLOUDFLARE_MAX_RETRIES', 2, { min: 0, max: 10 }),
     timeoutMs: e.int('POPPY_CLOUDFLARE_TIMEOUT_MS', 10_000, { min: 100 }),
     pollMs: e.int('POPPY_CLOUDFLARE_POLL_MS', 30_000, { min: 0 }),

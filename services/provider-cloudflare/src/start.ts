@@ -1,4 +1,4 @@
-import { LocalRateBudget, serveProviderProcess } from '@poppy/provider-kit';
+import { createRateBudget, serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
 import { CAPABILITIES, KNOWN_UNSUPPORTED } from './capabilities';
 import { CloudflareDriver } from './cloudflare-driver';
@@ -11,7 +11,12 @@ export async function startProviderCloudflare(
   shutdown: Shutdown,
 ): Promise<void> {
   // One budget for the account's token (docs/adding-a-provider.md, "Vendor rate limits").
-  const budget = new LocalRateBudget({ ratePerSecond: config.rateLimit });
+  const budget = createRateBudget(
+    config.rateBudget,
+    { vendor: 'cloudflare', credential: config.apiToken },
+    { ratePerSecond: config.rateLimit },
+  );
+  shutdown.add('rate budget', () => budget.close());
   const client = createCloudflareClient(
     {
       apiToken: config.apiToken,

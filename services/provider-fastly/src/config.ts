@@ -1,4 +1,5 @@
 import { EnvReader, readCommonConfig, type CommonConfig } from '@poppy/platform/boot';
+import { readRateBudgetConfig, type RateBudgetConfig } from '@poppy/provider-kit';
 
 export const CERTIFICATE_AUTHORITIES = ['lets-encrypt', 'certainly', 'globalsign'] as const;
 
@@ -16,6 +17,11 @@ export interface ProviderFastlyConfig extends CommonConfig {
    * number). Fastly's own hourly write quota is followed from its headers. @default 10 (POPPY_FASTLY_RATE_LIMIT)
    */
   rateLimit: number;
+  /**
+   * Where the account's budget is kept: this process only, or shared by every replica
+   * (POPPY_RATE_BUDGET local|sqlite|nats; libs/provider-kit/src/rate-budget/rate-budget-config.ts).
+   */
+  rateBudget: RateBudgetConfig;
   /** Longest wait for the budget before a job is handed back for a later retry. @default 30000 (POPPY_FASTLY_RATE_MAX_WAIT_MS) */
   rateMaxWaitMs: number;
   /** Per Fastly request. @default 10000 (POPPY_FASTLY_TIMEOUT_MS) */
@@ -40,6 +46,7 @@ export function loadProviderFastlyConfig(
     apiUrl,
     apiToken: apiToken ?? '',
     rateLimit: e.int('POPPY_FASTLY_RATE_LIMIT', 10, { min: 1, max: 10_000 }),
+    rateBudget: readRateBudgetConfig(e),
     rateMaxWaitMs: e.int('POPPY_FASTLY_RATE_MAX_WAIT_MS', 30_000, { min: 0 }),
     requestTimeoutMs: e.int('POPPY_FASTLY_TIMEOUT_MS', 10_000, { min: 100 }),
     certificateAuthority: e.oneOf(

@@ -1,4 +1,4 @@
-import { LocalRateBudget, serveProviderProcess } from '@poppy/provider-kit';
+import { createRateBudget, serveProviderProcess } from '@poppy/provider-kit';
 import type { Logger, Shutdown } from '@poppy/platform';
 import { CAPABILITIES, KNOWN_UNSUPPORTED } from './capabilities';
 import type { ProviderFastlyConfig } from './config';
@@ -11,10 +11,12 @@ export async function startProviderFastly(
   shutdown: Shutdown,
 ): Promise<void> {
   // One budget for the account this process talks to (docs/adding-a-provider.md, "Vendor rate limits").
-  const budget = new LocalRateBudget({
-    ratePerSecond: config.rateLimit,
-    maxWaitMs: config.rateMaxWaitMs,
-  });
+  const budget = createRateBudget(
+    config.rateBudget,
+    { vendor: 'fastly', credential: config.apiToken },
+    { ratePerSecond: config.rateLimit, maxWaitMs: config.rateMaxWaitMs },
+  );
+  shutdown.add('rate budget', () => budget.close());
   const api = new HttpFastlyApi({
     baseUrl: config.apiUrl,
     token: config.apiToken,

@@ -1,4 +1,4 @@
-import { isProviderError } from './provider-error';
+import { isProviderError } from '../provider-error';
 import { LocalRateBudget } from './rate-budget';
 
 /** A budget on a fake clock: sleeping advances the clock and records the wait. */
