@@ -24,7 +24,12 @@ import {
 } from '@poppy/domain';
 import { encodeServiceJob, type ServiceJobBody } from '@poppy/jobs';
 import { outboxPayload } from './outbox-relay';
-import type { CatalogStore, OutboxJob, ServiceRef } from './store/catalog-store';
+import {
+  unknownFlavor,
+  type CatalogStore,
+  type OutboxJob,
+  type ServiceRef,
+} from './store/catalog-store';
 import { allocateSharedSslDomain } from './shared-ssl-shards';
 
 export interface CatalogOptions {
@@ -77,7 +82,7 @@ export class Catalog {
 
   private async requireFlavor(flavorId: string): Promise<Flavor> {
     const flavor = await this.store.getFlavor(flavorId);
-    if (!flavor) throw invalid(`Could not find a flavor with the id '${flavorId}'`);
+    if (!flavor) throw unknownFlavor(flavorId);
     return flavor;
   }
 

@@ -60,6 +60,24 @@ export class CassandraServiceTable {
     return row?.get('generation') as number | undefined;
   }
 
+  /** The stored aggregated status only; undefined when there is no such row. */
+  async statusOf(projectId: string, serviceId: string): Promise<ServiceStatus | undefined> {
+    const row = await this.session.readOne(
+      'SELECT status FROM services WHERE project_id = ? AND service_id = ?',
+      [projectId, serviceId],
+    );
+    return row?.get('status') as ServiceStatus | undefined;
+  }
+
+  /** The stored flavor id only; undefined when there is no such row. */
+  async flavorOf(projectId: string, serviceId: string): Promise<string | undefined> {
+    const row = await this.session.readOne(
+      'SELECT flavor_id FROM services WHERE project_id = ? AND service_id = ?',
+      [projectId, serviceId],
+    );
+    return row?.get('flavor_id') as string | undefined;
+  }
+
   /** Services of a project with service_id > marker (the partition is ordered by id). */
   async list(projectId: string, marker: string | undefined, limit: number): Promise<Service[]> {
     const r = await this.session.client.execute(

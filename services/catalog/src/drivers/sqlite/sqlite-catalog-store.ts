@@ -13,7 +13,12 @@ import {
   type Service,
   type ServiceStatus,
 } from '@poppy/domain';
-import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
+import {
+  unknownFlavor,
+  type CatalogStore,
+  type OutboxJob,
+  type ServiceRef,
+} from '../../store/catalog-store';
 import {
   archivedServiceColumn,
   flavorFromRecord,
@@ -122,6 +127,15 @@ export class SqliteCatalogStore implements CatalogStore {
     for (const { domain } of held) if (!keep.has(domain)) release.run(domain, service.service_id);
   }
 
+  /**
+   * In the write's IMMEDIATE transaction, which deleteFlavor's also is: a flavor checked here
+   * cannot be deleted before the service row that uses it is committed.
+   */
+  private requireFlavor(flavorId: string): void {
+    if (!this.sql('SELECT 1 FROM flavors WHERE flavor_id = ?').get(flavorId))
+      throw unknownFlavor(flavorId);
+  }
+
   private indexProviderUrls(serviceId: string, details: Record<string, ProviderDetail>): void {
     this.sql('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
     const insert = this.sql(
@@ -140,6 +154,7 @@ export class SqliteCatalogStore implements CatalogStore {
         // Decision 4: only the caller's own services being deleted are discounted.
         if (total - deleting >= limit)
           throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
+        this.requireFlavor(service.flavor_id);
         this.claimDomains(service);
         const now = new Date().toISOString();
         const columns = serviceColumns(service);
@@ -196,6 +211,10 @@ export class SqliteCatalogStore implements CatalogStore {
     const columns = serviceColumns(service);
     return this.db
       .transaction(() => {
+        const stored = this.sql(
+          'SELECT flavor_id FROM services WHERE project_id = ? AND service_id = ?',
+        ).get(service.project_id, service.service_id) as { flavor_id: string } | undefined;
+        if (stored && stored.flavor_id !== service.flavor_id) this.requireFlavor(service.flavor_id);
         const result = this.sql(
           `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?,
                                  generation = ?, updated_at = ?
