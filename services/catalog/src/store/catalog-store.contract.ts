@@ -204,6 +204,64 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       expect(await store.listServicesByStatus('create_in_progress')).toEqual([]);
     });
 
+    it('writes provider details only over the ones the writer read, when it names them', async () => {
+      const service = sampleService();
+      await store.createService(service, sampleJob(service), 20);
+      const first = deployed('one.cdn.net', service.domains[0].domain);
+      const second = deployed('two.cdn.net', service.domains[0].domain);
+      const { project_id: p, service_id: id } = service;
+      // A write-back computed from the empty details after `first` landed: refused, nothing changed.
+      expect(await store.updateProviderDetails(p, id, 1, first)).toBe(true);
+      expect(await store.updateProviderDetails(p, id, 1, second, {})).toBe(false);
+      expect((await store.getService(p, id))?.provider_details).toEqual(first);
+      // The same content in another key order and without absent fields still matches.
+      const { Mock } = first;
+      const reordered: Record<string, ProviderDetail> = {
+        Mock: {
+          status: Mock.status,
+          domains_certificate_status: Mock.domains_certificate_status,
+          access_urls: Mock.access_urls,
+          id: Mock.id,
+          error_message: undefined,
+        },
+      };
+      expect(await store.updateProviderDetails(p, id, 1, second, reordered)).toBe(true);
+      expect((await store.getService(p, id))?.provider_details).toEqual(second);
+      expect(await store.listDomainsByProviderUrl('two.cdn.net')).toEqual([
+        service.domains[0].domain,
+      ]);
+    });
+
+    it('replaces a service at its generation only over the provider details it read', async () => {
+      const service = sampleService();
+      await store.createService(service, sampleJob(service), 20);
+      const read = await store.getService(service.project_id, service.service_id);
+      // A write-back at the same generation lands after the read.
+      const written = deployed('w.cdn.net', service.domains[0].domain);
+      await store.updateProviderDetails(service.project_id, service.service_id, 1, written);
+      const disabled: Service = { ...read!, operator_status: 'disabled' };
+      expect(await store.replaceService(disabled, 1, undefined, read!.provider_details)).toBe(
+        false,
+      );
+      expect(
+        (await store.getService(service.project_id, service.service_id))?.provider_details,
+      ).toEqual(written);
+      // Read again, it applies and keeps the write-back.
+      const again = (await store.getService(service.project_id, service.service_id))!;
+      expect(
+        await store.replaceService(
+          { ...again, operator_status: 'disabled' },
+          1,
+          undefined,
+          again.provider_details,
+        ),
+      ).toBe(true);
+      expect(await store.getService(service.project_id, service.service_id)).toEqual({
+        ...again,
+        operator_status: 'disabled',
+      });
+    });
+
     it('deletes a service with its claims and indexes, freeing the domain', async () => {
       const service = sampleService();
       await store.createService(service, sampleJob(service), 20);

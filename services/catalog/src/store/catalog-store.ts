@@ -59,24 +59,35 @@ export interface CatalogStore {
   listServices(projectId: string, marker: string | undefined, limit: number): Promise<Service[]>;
 
   /**
-   * Atomically, only if the stored generation is `expectedGeneration`: replace the whole
+   * Atomically, only if the stored generation is `expectedGeneration` and, when
+   * `expectedDetails` is given, the stored provider details are still those
+   * (sameProviderDetails; a write-back at the same generation may have landed since the
+   * caller read them): replace the whole
    * service (configuration, operator status, provider details, generation), claim its new
    * domains and release the ones it no longer has (invalid(`Domain <d> has already been
    * taken`) when another service holds one), refuse a new flavor that does not exist
    * (unknownFlavor) as createService does, and record the job if any. Returns false,
    * changing nothing, when the generation moved on or the service is gone.
    */
-  replaceService(service: Service, expectedGeneration: number, job?: OutboxJob): Promise<boolean>;
+  replaceService(
+    service: Service,
+    expectedGeneration: number,
+    job?: OutboxJob,
+    expectedDetails?: Record<string, ProviderDetail>,
+  ): Promise<boolean>;
 
   /**
-   * Replace the provider details only, if the stored generation is `generation`; also
-   * refreshes the status index and the provider-URL index. Returns false when stale.
+   * Atomically replace the provider details only, if the stored generation is `generation`
+   * and, when `expectedDetails` is given, the stored details are still those
+   * (sameProviderDetails); also refreshes the status index and the provider-URL index.
+   * Returns false, changing nothing, when stale.
    */
   updateProviderDetails(
     projectId: string,
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean>;
 
   /** Remove the service (archived), its domain claims and index rows. False when absent. */

@@ -18,7 +18,13 @@
  * Driver errors meaning "the cluster is not reachable / did not answer in time" become
  * PoppyError `unavailable` (gRPC UNAVAILABLE, HTTP 503).
  */
-import type { Flavor, ProviderDetail, Service, ServiceStatus } from '@poppy/domain';
+import {
+  sameProviderDetails,
+  type Flavor,
+  type ProviderDetail,
+  type Service,
+  type ServiceStatus,
+} from '@poppy/domain';
 import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
 import { createCassandraClient, translateCassandraError } from './cassandra-client';
 import type { CassandraConfig } from './cassandra-config';
@@ -138,11 +144,14 @@ export class CassandraCatalogStore implements CatalogStore {
     service: Service,
     expectedGeneration: number,
     job?: OutboxJob,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     return this.run(async () => {
       const { project_id: projectId, service_id: serviceId } = service;
       const current = await this.services.find(projectId, serviceId);
       if (!current || current.generation !== expectedGeneration) return false;
+      if (expectedDetails && !sameProviderDetails(current.provider_details, expectedDetails))
+        return false;
       // A new flavor is referenced before the commit, like a create's (./flavor-table.ts).
       const newFlavor = service.flavor_id !== current.flavor_id ? service.flavor_id : undefined;
       const reference =
@@ -167,7 +176,10 @@ export class CassandraCatalogStore implements CatalogStore {
       );
       const entry = job && this.outbox.entry(job);
       if (entry) await this.session.loggedBatch(entry.writes);
-      if (!(await this.services.replace(service, expectedGeneration, at))) {
+      // The update applies only over the details just read (their stored text), so a write-back
+      // that lands between the read and this update makes it not apply, not vanish.
+      const readDetails = expectedDetails && current.provider_details;
+      if (!(await this.services.replace(service, expectedGeneration, at, readDetails))) {
         await this.claims.release(inserted, service.service_id, at);
         if (entry) await this.outbox.remove(entry);
         await releaseNewFlavor();
@@ -184,10 +196,22 @@ export class CassandraCatalogStore implements CatalogStore {
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
-    return this.run(() =>
-      this.services.updateProviderDetails(projectId, serviceId, generation, details),
-    );
+    return this.run(async () => {
+      if (!expectedDetails)
+        return this.services.updateProviderDetails(projectId, serviceId, generation, details);
+      const current = await this.services.find(projectId, serviceId);
+      if (!current || current.generation !== generation) return false;
+      if (!sameProviderDetails(current.provider_details, expectedDetails)) return false;
+      return this.services.updateProviderDetails(
+        projectId,
+        serviceId,
+        generation,
+        details,
+        current.provider_details,
+      );
+    });
   }
 
   async deleteService(projectId: string, serviceId: string, generation: number): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   conflict,
   invalid,
   limitExceeded,
+  sameProviderDetails,
   type Flavor,
   type ProviderDetail,
   type Service,
@@ -25,6 +26,7 @@ import {
   flavorProvidersColumn,
   jobFromRecord,
   jobPayloadColumn,
+  parseProviderDetails,
   providerDetailsColumns,
   providerUrlPairs,
   serviceColumns,
@@ -136,6 +138,14 @@ export class SqliteCatalogStore implements CatalogStore {
       throw unknownFlavor(flavorId);
   }
 
+  /** Read and compared inside the caller's IMMEDIATE transaction, so nobody writes in between. */
+  private detailsAsExpected(
+    stored: string,
+    expected: Record<string, ProviderDetail> | undefined,
+  ): boolean {
+    return expected === undefined || sameProviderDetails(parseProviderDetails(stored), expected);
+  }
+
   private indexProviderUrls(serviceId: string, details: Record<string, ProviderDetail>): void {
     this.sql('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
     const insert = this.sql(
@@ -207,14 +217,18 @@ export class SqliteCatalogStore implements CatalogStore {
     service: Service,
     expectedGeneration: number,
     job?: OutboxJob,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     const columns = serviceColumns(service);
     return this.db
       .transaction(() => {
         const stored = this.sql(
-          'SELECT flavor_id FROM services WHERE project_id = ? AND service_id = ?',
-        ).get(service.project_id, service.service_id) as { flavor_id: string } | undefined;
-        if (stored && stored.flavor_id !== service.flavor_id) this.requireFlavor(service.flavor_id);
+          'SELECT flavor_id, provider_details FROM services WHERE project_id = ? AND service_id = ?',
+        ).get(service.project_id, service.service_id) as
+          { flavor_id: string; provider_details: string } | undefined;
+        if (!stored || !this.detailsAsExpected(stored.provider_details, expectedDetails))
+          return false;
+        if (stored.flavor_id !== service.flavor_id) this.requireFlavor(service.flavor_id);
         const result = this.sql(
           `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?,
                                  generation = ?, updated_at = ?
@@ -245,10 +259,18 @@ export class SqliteCatalogStore implements CatalogStore {
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     const columns = providerDetailsColumns(details);
     return this.db
       .transaction(() => {
+        if (expectedDetails) {
+          const stored = this.sql(
+            'SELECT provider_details FROM services WHERE project_id = ? AND service_id = ?',
+          ).get(projectId, serviceId) as { provider_details: string } | undefined;
+          if (!stored || !this.detailsAsExpected(stored.provider_details, expectedDetails))
+            return false;
+        }
         const result = this.sql(
           `UPDATE services SET provider_details = ?, status = ?, updated_at = ?
              WHERE project_id = ? AND service_id = ? AND generation = ?`,
