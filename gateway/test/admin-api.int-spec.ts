@@ -56,6 +56,8 @@ async function markDeployed(id: string, accessUrls: AccessUrl[]): Promise<void> 
     project_id: 'project-a',
     service_id: id,
     generation: service!.generation,
+    expected_provider_details: {},
+    expects_provider_details: false,
     provider_details: providerDetailsToWire({
       Mock: {
         id: 'mock-1',

@@ -70,6 +70,8 @@ async function markDeployed(serviceId: string, project = 'project-a'): Promise<v
     project_id: project,
     service_id: serviceId,
     generation: service!.generation,
+    expected_provider_details: {},
+    expects_provider_details: false,
     provider_details: providerDetailsToWire({
       Mock: {
         id: 'mock-1',

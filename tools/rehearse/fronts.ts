@@ -155,8 +155,8 @@ export class HttpFront extends RoundRobin {
           path: req.url,
           headers: { ...req.headers, host: `127.0.0.1:${this.port}` },
           agent: this.agent,
-          // A create may wait up to the catalog's project-lease TTL (10 s, ADR 0003) behind a
-          // create that a crash interrupted; only an idle socket this long counts as dead.
+          // Generous: a create's Paxos rounds and the store's timeouts during a fault add up;
+          // only an idle socket this long counts as dead.
           timeout: 30_000,
         },
         (answer) => {

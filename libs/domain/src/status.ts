@@ -26,3 +26,26 @@ export function displayedStatus(
     ? 'disabled'
     : aggregateServiceStatus(service.provider_details);
 }
+
+/** JSON of a value with object keys sorted and undefined fields left out: equal for equal content. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+        )
+      : v,
+  );
+}
+
+/**
+ * Whether two provider-detail maps say the same, whatever their key order or absent optional
+ * fields: what a write conditional on the details it was computed from compares
+ * (docs/adr/0004-provisioning.md).
+ */
+export function sameProviderDetails(
+  a: Record<string, ProviderDetail>,
+  b: Record<string, ProviderDetail>,
+): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}

@@ -24,7 +24,12 @@ import {
 } from '@poppy/domain';
 import { encodeServiceJob, type ServiceJobBody } from '@poppy/jobs';
 import { outboxPayload } from './outbox-relay';
-import type { CatalogStore, OutboxJob, ServiceRef } from './store/catalog-store';
+import {
+  unknownFlavor,
+  type CatalogStore,
+  type OutboxJob,
+  type ServiceRef,
+} from './store/catalog-store';
 import { allocateSharedSslDomain } from './shared-ssl-shards';
 
 export interface CatalogOptions {
@@ -77,7 +82,7 @@ export class Catalog {
 
   private async requireFlavor(flavorId: string): Promise<Flavor> {
     const flavor = await this.store.getFlavor(flavorId);
-    if (!flavor) throw invalid(`Could not find a flavor with the id '${flavorId}'`);
+    if (!flavor) throw unknownFlavor(flavorId);
     return flavor;
   }
 
@@ -155,7 +160,10 @@ export class Catalog {
       const current = await this.store.getService(projectId, serviceId);
       if (!current) throw missing();
       const { next, job } = await change(current);
-      if (await this.store.replaceService(next, current.generation, job)) return next;
+      // Also conditional on the provider details read: a write-back at the same generation
+      // (purge, enable/disable keep it) that lands meanwhile makes us start over, not vanish.
+      if (await this.store.replaceService(next, current.generation, job, current.provider_details))
+        return next;
       if (attempt >= MAX_WRITE_ATTEMPTS)
         throw invalid(`Service ${serviceId} is being changed concurrently, try again`);
     }
@@ -384,25 +392,44 @@ export class Catalog {
       generation: number;
       details: Record<string, ProviderDetail>;
       deleted: boolean;
+      expectedDetails?: Record<string, ProviderDetail>;
     }>,
   ): Promise<boolean[]> {
     const applied: boolean[] = [];
     for (const u of updates)
       applied.push(
-        await this.updateProvisioning(u.projectId, u.serviceId, u.generation, u.details, u.deleted),
+        await this.updateProvisioning(
+          u.projectId,
+          u.serviceId,
+          u.generation,
+          u.details,
+          u.deleted,
+          u.expectedDetails,
+        ),
       );
     return applied;
   }
 
-  /** The outcome of a job for one generation; stale outcomes are ignored (returns false). */
+  /**
+   * The outcome of a job for one generation; stale outcomes are ignored (returns false), and so
+   * is one computed from provider details that changed since (`expectedDetails`, when given: a
+   * purge's write-back; the job re-reads and computes again).
+   */
   async updateProvisioning(
     projectId: string,
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
     deleted: boolean,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     if (deleted) return this.store.deleteService(projectId, serviceId, generation);
-    return this.store.updateProviderDetails(projectId, serviceId, generation, details);
+    return this.store.updateProviderDetails(
+      projectId,
+      serviceId,
+      generation,
+      details,
+      expectedDetails,
+    );
   }
 }

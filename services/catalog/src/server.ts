@@ -7,7 +7,7 @@ import {
   serviceToWire,
   specFromWire,
 } from '@poppy/contracts';
-import { SERVICE_STATUSES, invalid, type ServiceStatus } from '@poppy/domain';
+import { SERVICE_STATUSES, invalid, type ProviderDetail, type ServiceStatus } from '@poppy/domain';
 import {
   answerEach,
   bindUnaryService,
@@ -134,6 +134,7 @@ export function catalogGrpcService(
           req.generation,
           providerDetailsFromWire(req.provider_details),
           req.deleted,
+          expectedDetailsFromWire(req),
         ),
       }),
       updateProvisioningBatch: async (req) => ({
@@ -144,6 +145,7 @@ export function catalogGrpcService(
             generation: u.generation,
             details: providerDetailsFromWire(u.provider_details),
             deleted: u.deleted,
+            expectedDetails: expectedDetailsFromWire(u),
           })),
         ),
       }),
@@ -161,6 +163,18 @@ export function catalogGrpcService(
 }
 
 /** A wire patch operation as the plain RFC 6902 object the domain applies. */
+/** The provider details a write-back was computed from, when it asks to be checked against them. */
+function expectedDetailsFromWire(
+  req: Pick<
+    catalogV1.UpdateProvisioningRequest,
+    'expects_provider_details' | 'expected_provider_details'
+  >,
+): Record<string, ProviderDetail> | undefined {
+  return req.expects_provider_details
+    ? providerDetailsFromWire(req.expected_provider_details)
+    : undefined;
+}
+
 function patchOperation(op: catalogV1.JsonPatchOperation): Record<string, unknown> {
   const out: Record<string, unknown> = { op: op.op, path: op.path };
   if (op.from !== undefined) out.from = op.from;

@@ -8,6 +8,8 @@ function request(serviceId: string): catalogV1.UpdateProvisioningRequest {
     generation: 1,
     provider_details: {},
     deleted: false,
+    expected_provider_details: {},
+    expects_provider_details: false,
   };
 }
 

@@ -3,7 +3,7 @@
  * its own int-spec). Written once; a driver's spec calls describeCatalogStoreContract
  * with a factory that returns a fresh, empty store (unique file / keyspace per call).
  */
-import type { ProviderDetail, Service } from '@poppy/domain';
+import type { Flavor, ProviderDetail, Service } from '@poppy/domain';
 import { sampleService } from '@poppy/testing';
 import type { CatalogStore, OutboxJob } from './catalog-store';
 
@@ -21,6 +21,17 @@ export function sampleJob(service: Service, kind: OutboxJob['kind'] = 'create'):
   };
 }
 
+/** The flavor sampleService() uses: a service can only be stored on an existing flavor. */
+export const sampleFlavor = (id = 'mock'): Flavor => ({
+  id,
+  providers: [{ provider: 'mock', provider_url: 'http://mock.example' }],
+});
+
+/** Creates sampleService()'s flavor unless the store has it already. */
+export async function ensureSampleFlavor(store: CatalogStore): Promise<void> {
+  if (!(await store.getFlavor(sampleFlavor().id))) await store.createFlavor(sampleFlavor());
+}
+
 const deployed = (providerUrl: string, domain: string): Record<string, ProviderDetail> => ({
   Mock: {
     id: 'vendor-1',
@@ -35,6 +46,7 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
     let store: CatalogStore;
     beforeEach(async () => {
       store = await makeStore();
+      await ensureSampleFlavor(store);
     });
     afterEach(async () => {
       await store.close();
@@ -192,6 +204,64 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       expect(await store.listServicesByStatus('create_in_progress')).toEqual([]);
     });
 
+    it('writes provider details only over the ones the writer read, when it names them', async () => {
+      const service = sampleService();
+      await store.createService(service, sampleJob(service), 20);
+      const first = deployed('one.cdn.net', service.domains[0].domain);
+      const second = deployed('two.cdn.net', service.domains[0].domain);
+      const { project_id: p, service_id: id } = service;
+      // A write-back computed from the empty details after `first` landed: refused, nothing changed.
+      expect(await store.updateProviderDetails(p, id, 1, first)).toBe(true);
+      expect(await store.updateProviderDetails(p, id, 1, second, {})).toBe(false);
+      expect((await store.getService(p, id))?.provider_details).toEqual(first);
+      // The same content in another key order and without absent fields still matches.
+      const { Mock } = first;
+      const reordered: Record<string, ProviderDetail> = {
+        Mock: {
+          status: Mock.status,
+          domains_certificate_status: Mock.domains_certificate_status,
+          access_urls: Mock.access_urls,
+          id: Mock.id,
+          error_message: undefined,
+        },
+      };
+      expect(await store.updateProviderDetails(p, id, 1, second, reordered)).toBe(true);
+      expect((await store.getService(p, id))?.provider_details).toEqual(second);
+      expect(await store.listDomainsByProviderUrl('two.cdn.net')).toEqual([
+        service.domains[0].domain,
+      ]);
+    });
+
+    it('replaces a service at its generation only over the provider details it read', async () => {
+      const service = sampleService();
+      await store.createService(service, sampleJob(service), 20);
+      const read = await store.getService(service.project_id, service.service_id);
+      // A write-back at the same generation lands after the read.
+      const written = deployed('w.cdn.net', service.domains[0].domain);
+      await store.updateProviderDetails(service.project_id, service.service_id, 1, written);
+      const disabled: Service = { ...read!, operator_status: 'disabled' };
+      expect(await store.replaceService(disabled, 1, undefined, read!.provider_details)).toBe(
+        false,
+      );
+      expect(
+        (await store.getService(service.project_id, service.service_id))?.provider_details,
+      ).toEqual(written);
+      // Read again, it applies and keeps the write-back.
+      const again = (await store.getService(service.project_id, service.service_id))!;
+      expect(
+        await store.replaceService(
+          { ...again, operator_status: 'disabled' },
+          1,
+          undefined,
+          again.provider_details,
+        ),
+      ).toBe(true);
+      expect(await store.getService(service.project_id, service.service_id)).toEqual({
+        ...again,
+        operator_status: 'disabled',
+      });
+    });
+
     it('deletes a service with its claims and indexes, freeing the domain', async () => {
       const service = sampleService();
       await store.createService(service, sampleJob(service), 20);
@@ -221,7 +291,7 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
         detail: "A flavor with the id 'cdn' already exists",
       });
       expect(await store.getFlavor('cdn')).toEqual(flavor);
-      expect(await store.listFlavors()).toEqual([flavor]);
+      expect(await store.listFlavors()).toEqual([flavor, sampleFlavor()]);
       const service = sampleService({ flavor_id: 'cdn' });
       await store.createService(service, sampleJob(service), 20);
       await expect(store.deleteFlavor('cdn')).rejects.toMatchObject({ kind: 'conflict' });
@@ -229,6 +299,82 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
       await store.deleteService(service.project_id, service.service_id, 1);
       await store.deleteFlavor('cdn');
       expect(await store.getFlavor('cdn')).toBeUndefined();
+    });
+
+    it('holds the limit exactly under many concurrent creates in one project', async () => {
+      const racers = Array.from({ length: 12 }, () => sampleService({ project_id: 'crowded' }));
+      const results = await Promise.allSettled(
+        racers.map((s) => store.createService(s, sampleJob(s), 4)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+      for (const r of results)
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ kind: 'limit_exceeded' });
+      expect(await store.listServices('crowded', undefined, 20)).toHaveLength(4);
+    });
+
+    it('gives a deleted service’s place to the next create, and a refused create’s too', async () => {
+      const first = sampleService();
+      await store.createService(first, sampleJob(first), 1);
+      // Refused for its domain: it must not keep the only place.
+      const taken = sampleService({ project_id: 'project-b', domains: first.domains });
+      await expect(store.createService(taken, sampleJob(taken), 1)).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+      const second = sampleService({ project_id: 'project-b' });
+      await expect(store.createService(second, sampleJob(second), 1)).resolves.toBeUndefined();
+      const blocked = sampleService();
+      await expect(store.createService(blocked, sampleJob(blocked), 1)).rejects.toMatchObject({
+        kind: 'limit_exceeded',
+      });
+      expect(await store.deleteService(first.project_id, first.service_id, 1)).toBe(true);
+      await expect(store.createService(blocked, sampleJob(blocked), 1)).resolves.toBeUndefined();
+    });
+
+    it('refuses a service on a flavor that does not exist, on create and on replace', async () => {
+      const orphan = sampleService({ flavor_id: 'nowhere' });
+      await expect(store.createService(orphan, sampleJob(orphan), 20)).rejects.toMatchObject({
+        kind: 'invalid',
+        detail: "Could not find a flavor with the id 'nowhere'",
+      });
+      expect(await store.getService(orphan.project_id, orphan.service_id)).toBeUndefined();
+      const service = sampleService();
+      await store.createService(service, sampleJob(service), 20);
+      await expect(
+        store.replaceService({ ...service, flavor_id: 'nowhere', generation: 2 }, 1),
+      ).rejects.toMatchObject({ kind: 'invalid' });
+      expect(await store.getService(service.project_id, service.service_id)).toEqual(service);
+      // The flavor the caller checked is deleted before the write: the write must see it.
+      await store.createFlavor(sampleFlavor('brief'));
+      await store.deleteFlavor('brief');
+      const late = sampleService({ flavor_id: 'brief' });
+      await expect(store.createService(late, sampleJob(late), 20)).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+    });
+
+    it('never leaves a service on a missing flavor when creates race the flavor’s delete', async () => {
+      for (let round = 0; round < 6; round++) {
+        const flavorId = `racy-${round}`;
+        await store.createFlavor(sampleFlavor(flavorId));
+        const service = sampleService({ flavor_id: flavorId });
+        const create = () => store.createService(service, sampleJob(service), 20);
+        const remove = () => store.deleteFlavor(flavorId);
+        // Both orders of issue, so either side can be first to reach the store.
+        const [created, deleted] =
+          round % 2 === 0
+            ? await Promise.allSettled([create(), remove()])
+            : (await Promise.allSettled([remove(), create()])).reverse();
+        const stored = await store.getService(service.project_id, service.service_id);
+        const flavor = await store.getFlavor(flavorId);
+        if (stored) expect(flavor).toBeDefined();
+        expect(created.status === 'fulfilled').toBe(stored !== undefined);
+        if (created.status === 'rejected')
+          expect(created.reason).toMatchObject({ kind: 'invalid' });
+        if (deleted.status === 'rejected')
+          expect(deleted.reason).toMatchObject({ kind: 'conflict' });
+        // Exactly one of them won.
+        expect(created.status === 'fulfilled').toBe(deleted.status === 'rejected');
+      }
     });
 
     it('keeps per-project limits', async () => {

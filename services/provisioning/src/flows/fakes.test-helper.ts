@@ -1,7 +1,8 @@
 /**
  * In-memory fakes of provisioning's own ports (the catalog calls it makes, the provider
- * adapters) for the flow unit tests. The fake catalog keeps the real catalog's one rule
- * that matters here: a write-back is applied only for the current generation.
+ * adapters) for the flow unit tests. The fake catalog keeps the real catalog's rules that
+ * matter here: a write-back is applied only for the current generation, and only over the
+ * provider details it expects when it names them.
  */
 import {
   catalogV1,
@@ -13,6 +14,7 @@ import {
 import {
   aggregateServiceStatus,
   notFound,
+  sameProviderDetails,
   type Flavor,
   type ProviderDetail,
   type Service,
@@ -32,6 +34,12 @@ export class FakeCatalog implements CatalogApi {
   readonly flavors = new Map<string, Flavor>();
   readonly writes: catalogV1.UpdateProvisioningRequest[] = [];
   reads = 0;
+  private concurrentWrite: (() => void) | undefined;
+
+  /** Runs `write` when the next write-back arrives, before it is applied: another writer got there first. */
+  beforeNextWrite(write: () => void): void {
+    this.concurrentWrite = write;
+  }
 
   put(service: Service): Service {
     this.services.set(service.service_id, structuredClone(service));
@@ -60,8 +68,19 @@ export class FakeCatalog implements CatalogApi {
     req: catalogV1.UpdateProvisioningRequest,
   ): Promise<catalogV1.UpdateProvisioningResponse> {
     this.writes.push(structuredClone(req));
+    const concurrent = this.concurrentWrite;
+    this.concurrentWrite = undefined;
+    concurrent?.();
     const s = this.services.get(req.service_id);
     if (!s || s.generation !== req.generation) return { applied: false };
+    if (
+      req.expects_provider_details &&
+      !sameProviderDetails(
+        s.provider_details,
+        providerDetailsFromWire(req.expected_provider_details),
+      )
+    )
+      return { applied: false };
     if (req.deleted) this.services.delete(req.service_id);
     else s.provider_details = providerDetailsFromWire(req.provider_details);
     return { applied: true };

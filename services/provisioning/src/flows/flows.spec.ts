@@ -435,6 +435,35 @@ describe('purge flow', () => {
     ]);
   });
 
+  it('a purge write-back that meets a concurrent write decides again on it, overwriting nothing', async () => {
+    const s = catalog.put(
+      newService({
+        provider_details: {
+          Mock: { ...deployedDetail('Mock', 'x'), status: 'update_in_progress' },
+        },
+      }),
+    );
+    // Lands between the purge's read of the service and its write-back, at the same generation.
+    catalog.beforeNextWrite(() => {
+      catalog.get(s.service_id)!.provider_details.Mock.domains_certificate_status = {
+        'www.site.com': 'deployed',
+      };
+    });
+    expect(await runPurge(ctx(), jobFor(s, 'purge', { url: '/*', hard: false }))).toEqual({
+      type: 'done',
+    });
+    expect(catalog.get(s.service_id)!.provider_details.Mock).toMatchObject({
+      status: 'deployed',
+      domains_certificate_status: { 'www.site.com': 'deployed' },
+    });
+    // The first write was refused (it expected the details without the certificate status).
+    expect(catalog.writes).toHaveLength(2);
+    expect(catalog.writes.every((w) => w.expects_provider_details)).toBe(true);
+    expect(catalog.writes[1].expected_provider_details.Mock.domains_certificate_status).toEqual({
+      'www.site.com': 'deployed',
+    });
+  });
+
   it('hard purge refused: status unchanged, error recorded', async () => {
     mock.script('purgeService', refused('hard purge of /* unsupported'));
     const s = catalog.put(newService({ provider_details: { Mock: deployedDetail('Mock', 'x') } }));

@@ -11,10 +11,16 @@
  * status changes, so the generation check cannot order them: the write-back re-reads the
  * service and changes only the providers this job purged, and only what the purge decides
  * (a soft purge settles a provider still update_in_progress; nothing changed → no write).
+ * The write is conditional on the details it re-read; when another writer changed them in
+ * between, it is refused and the purge decides again on the new details (never overwriting).
  */
+
+/** Re-reads after a refused write-back before the job is retried as a whole. */
+const MAX_RECOMPUTE_ROUNDS = 5;
 import { specToWire } from '@poppy/contracts';
 import type { ProviderDetail } from '@poppy/domain';
 import type { JobOutcome } from '@poppy/jobs';
+import { backoffDelayMs } from '@poppy/resilience';
 import type { CallOutcome } from '../providers';
 import { DONE, loadService, type FlowContext } from './flow-context';
 import { cleared, failedDetail } from './provider-details';
@@ -53,25 +59,40 @@ export function runPurge(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome>
     },
 
     async conclude(run, { results }) {
-      const fresh = await loadService(ctx, job);
-      if (!fresh) return DONE;
-      const writeBack = new WriteBack(ctx, { ...fresh, generation: job.generation });
-      const pending: PendingPart[] = [];
-      for (const [name, outcome] of results) {
-        const current = fresh.provider_details[name];
-        if (!current) continue;
-        if (outcome.ok) {
-          if (!hard && current.status === 'update_in_progress')
-            writeBack.set(name, { ...cleared(current), status: 'deployed' });
-          else if (current.error_message !== undefined) writeBack.set(name, cleared(current));
-        } else {
-          recordFailure({ writeBack, pending }, name, outcome, current, failedStatus(current));
+      for (let round = 1; ; round++) {
+        const fresh = await loadService(ctx, job);
+        if (!fresh) return DONE;
+        const writeBack = new WriteBack(
+          ctx,
+          { ...fresh, generation: job.generation },
+          { checkDetails: true },
+        );
+        const pending: PendingPart[] = [];
+        for (const [name, outcome] of results) {
+          const current = fresh.provider_details[name];
+          if (!current) continue;
+          if (outcome.ok) {
+            if (!hard && current.status === 'update_in_progress')
+              writeBack.set(name, { ...cleared(current), status: 'deployed' });
+            else if (current.error_message !== undefined) writeBack.set(name, cleared(current));
+          } else {
+            recordFailure({ writeBack, pending }, name, outcome, current, failedStatus(current));
+          }
         }
+        const outcome = await settle({ ...run, writeBack, pending }, (name, failure) => {
+          const current = fresh.provider_details[name];
+          return failedDetail(current, failure, failedStatus(current));
+        });
+        // Refused at a newer generation: that generation's job owns the statuses now. Refused at
+        // ours: somebody wrote the details since we read them; decide again on what they wrote.
+        if (!writeBack.stale || fresh.generation !== job.generation) return outcome;
+        if (round >= MAX_RECOMPUTE_ROUNDS)
+          return {
+            type: 'retry',
+            delayMs: backoffDelayMs(job.attempt, ctx.backoff),
+            reason: 'provider details kept changing under the purge write-back',
+          };
       }
-      return settle({ ...run, writeBack, pending }, (name, failure) => {
-        const current = fresh.provider_details[name];
-        return failedDetail(current, failure, failedStatus(current));
-      });
     },
   });
 }

@@ -18,17 +18,29 @@ import type { FlowContext } from './flow-context';
  */
 export class WriteBack {
   readonly details: Record<string, ProviderDetail>;
-  /** The catalog refused a write: the service moved to a newer generation or is gone. */
+  /**
+   * The catalog refused a write: the service moved to a newer generation or is gone, or (with
+   * `expected`) its provider details changed since they were read.
+   */
   stale = false;
   private dirty = false;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
 
+  /**
+   * With `checkDetails`, every write applies only if the catalog still holds the details this
+   * write-back started from (then the ones it last wrote): for writers sharing a generation
+   * (purge), whose generation check cannot order them (docs/adr/0004-provisioning.md).
+   */
+  private expected: Record<string, ProviderDetail> | undefined;
+
   constructor(
     private readonly ctx: Pick<FlowContext, 'catalog'>,
     private readonly service: Service,
+    options: { checkDetails?: boolean } = {},
   ) {
     this.details = structuredClone(service.provider_details);
+    if (options.checkDetails) this.expected = structuredClone(service.provider_details);
   }
 
   set(name: string, detail: ProviderDetail): void {
@@ -68,16 +80,20 @@ export class WriteBack {
   private async write(deleted: boolean): Promise<void> {
     if (!this.dirty || this.stale) return;
     this.dirty = false;
+    const written = structuredClone(this.details);
     try {
       const { applied } = await this.ctx.catalog.updateProvisioning({
         project_id: this.service.project_id,
         service_id: this.service.service_id,
         generation: this.service.generation,
-        provider_details: deleted ? {} : providerDetailsToWire(this.details),
+        provider_details: deleted ? {} : providerDetailsToWire(written),
         deleted,
+        expects_provider_details: this.expected !== undefined,
+        expected_provider_details: providerDetailsToWire(this.expected ?? {}),
       });
       this.failure = undefined;
       if (!applied) this.stale = true;
+      else if (this.expected) this.expected = written;
     } catch (error) {
       this.dirty = true;
       this.failure = error;

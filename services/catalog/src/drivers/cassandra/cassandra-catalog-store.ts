@@ -5,19 +5,26 @@
  *
  * - ./service-table.ts: service rows, changed only under `IF generation = ?`, and their indexes;
  * - ./domain-claims.ts: strict domain uniqueness (Paxos claims with tokens, stale takeover);
- * - ./project-lease.ts: the per-project limit, creates serialised by a lease row;
+ * - ./project-slots.ts: the per-project limit, exact: one slot (Paxos) per service;
  * - ./outbox-pages.ts: the bucketed outbox the relay pages through, orphan jobs dropped;
- * - ./flavor-table.ts: flavors;
+ * - ./flavor-table.ts: flavors and their usage guard (a create references its flavor under Paxos);
  * - the row format (service row ↔ model) is the one the SQLite store shares
  *   (../../store/row-format.ts).
  *
- * This file orders those parts within a write: a create claims its domains under the project's
- * lease, then writes the service row and its job in one logged batch; a replace writes its job
+ * This file orders those parts within a write: a create claims a project slot, references its
+ * flavor, claims its domains, then writes the service row and its job in one logged batch (a
+ * refusal on the way gives back what it took; a crash leaves it to the grace periods); a replace writes its job
  * first, then the conditional update, and undoes claims and job if the update does not apply.
  * Driver errors meaning "the cluster is not reachable / did not answer in time" become
  * PoppyError `unavailable` (gRPC UNAVAILABLE, HTTP 503).
  */
-import type { Flavor, ProviderDetail, Service, ServiceStatus } from '@poppy/domain';
+import {
+  sameProviderDetails,
+  type Flavor,
+  type ProviderDetail,
+  type Service,
+  type ServiceStatus,
+} from '@poppy/domain';
 import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
 import { createCassandraClient, translateCassandraError } from './cassandra-client';
 import type { CassandraConfig } from './cassandra-config';
@@ -28,15 +35,21 @@ import { CassandraFlavorTable } from './flavor-table';
 import type { KeyspacePolicy } from './keyspace-history';
 import { ensureKeyspace, migrateCassandra } from './migrator';
 import { CassandraOutbox } from './outbox-pages';
-import { CassandraProjectLease } from './project-lease';
+import { CassandraProjectSlots } from './project-slots';
 import { CassandraServiceTable } from './service-table';
+
+/** A refusal (bad input, limit) is certain to have committed nothing; an outage is not. */
+const isRefusal = (e: unknown): boolean => {
+  const kind = (e as { kind?: string } | undefined)?.kind;
+  return kind === 'invalid' || kind === 'limit_exceeded';
+};
 
 export class CassandraCatalogStore implements CatalogStore {
   readonly driverName = 'cassandra';
   readonly akamai: CassandraAkamaiState;
   private readonly services: CassandraServiceTable;
   private readonly claims: CassandraDomainClaims;
-  private readonly projects: CassandraProjectLease;
+  private readonly projects: CassandraProjectSlots;
   private readonly outbox: CassandraOutbox;
   private readonly flavors: CassandraFlavorTable;
 
@@ -46,7 +59,7 @@ export class CassandraCatalogStore implements CatalogStore {
   ) {
     this.services = new CassandraServiceTable(session);
     this.claims = new CassandraDomainClaims(session, this.services);
-    this.projects = new CassandraProjectLease(session, this.services);
+    this.projects = new CassandraProjectSlots(session, this.services);
     this.outbox = new CassandraOutbox(session, this.services);
     this.flavors = new CassandraFlavorTable(session, this.services);
     this.akamai = new CassandraAkamaiState(session.client, session);
@@ -91,16 +104,28 @@ export class CassandraCatalogStore implements CatalogStore {
   }
 
   async createService(service: Service, job: OutboxJob, limit: number): Promise<void> {
-    await this.run(() =>
-      this.projects.withCreateSlot(service.project_id, limit, async () => {
-        const now = new Date();
-        await this.claims.claimAll(service, now);
-        await this.session.loggedBatch([
-          this.services.insert(service, now),
-          ...this.outbox.entry(job).writes,
-        ]);
-      }),
-    );
+    const { project_id: projectId, service_id: serviceId, flavor_id: flavorId } = service;
+    await this.run(async () => {
+      const now = new Date();
+      await this.projects.claim(projectId, serviceId, limit);
+      try {
+        const reference = await this.flavors.reference(flavorId, projectId, serviceId);
+        try {
+          await this.claims.claimAll(service, now);
+        } catch (e) {
+          if (isRefusal(e)) await this.flavors.release(flavorId, reference);
+          throw e;
+        }
+      } catch (e) {
+        // Refused: nothing of this service was committed. Otherwise the grace periods free it.
+        if (isRefusal(e)) await this.projects.release(projectId, serviceId);
+        throw e;
+      }
+      await this.session.loggedBatch([
+        this.services.insert(service, now),
+        ...this.outbox.entry(job).writes,
+      ]);
+    });
   }
 
   async getService(projectId: string, serviceId: string): Promise<Service | undefined> {
@@ -119,12 +144,29 @@ export class CassandraCatalogStore implements CatalogStore {
     service: Service,
     expectedGeneration: number,
     job?: OutboxJob,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     return this.run(async () => {
-      const current = await this.services.find(service.project_id, service.service_id);
+      const { project_id: projectId, service_id: serviceId } = service;
+      const current = await this.services.find(projectId, serviceId);
       if (!current || current.generation !== expectedGeneration) return false;
+      if (expectedDetails && !sameProviderDetails(current.provider_details, expectedDetails))
+        return false;
+      // A new flavor is referenced before the commit, like a create's (./flavor-table.ts).
+      const newFlavor = service.flavor_id !== current.flavor_id ? service.flavor_id : undefined;
+      const reference =
+        newFlavor && (await this.flavors.reference(newFlavor, projectId, serviceId));
+      const releaseNewFlavor = async () => {
+        if (newFlavor && reference) await this.flavors.release(newFlavor, reference);
+      };
       const at = new Date();
-      const inserted = await this.claims.claimAll(service, at);
+      let inserted: string[];
+      try {
+        inserted = await this.claims.claimAll(service, at);
+      } catch (e) {
+        if (isRefusal(e)) await releaseNewFlavor();
+        throw e;
+      }
       // Tokens of the claims to release after the commit, read before it: a later writer that
       // needs one of them re-stamps it, and our conditional release then leaves it alone.
       const keep = new Set(service.domains.map((d) => d.domain));
@@ -134,12 +176,17 @@ export class CassandraCatalogStore implements CatalogStore {
       );
       const entry = job && this.outbox.entry(job);
       if (entry) await this.session.loggedBatch(entry.writes);
-      if (!(await this.services.replace(service, expectedGeneration, at))) {
+      // The update applies only over the details just read (their stored text), so a write-back
+      // that lands between the read and this update makes it not apply, not vanish.
+      const readDetails = expectedDetails && current.provider_details;
+      if (!(await this.services.replace(service, expectedGeneration, at, readDetails))) {
         await this.claims.release(inserted, service.service_id, at);
         if (entry) await this.outbox.remove(entry);
+        await releaseNewFlavor();
         return false;
       }
       await this.claims.releaseHeld(dropped, service.service_id);
+      if (newFlavor) await this.flavors.releaseService(current.flavor_id, projectId, serviceId, at);
       return true;
     });
   }
@@ -149,10 +196,22 @@ export class CassandraCatalogStore implements CatalogStore {
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
-    return this.run(() =>
-      this.services.updateProviderDetails(projectId, serviceId, generation, details),
-    );
+    return this.run(async () => {
+      if (!expectedDetails)
+        return this.services.updateProviderDetails(projectId, serviceId, generation, details);
+      const current = await this.services.find(projectId, serviceId);
+      if (!current || current.generation !== generation) return false;
+      if (!sameProviderDetails(current.provider_details, expectedDetails)) return false;
+      return this.services.updateProviderDetails(
+        projectId,
+        serviceId,
+        generation,
+        details,
+        current.provider_details,
+      );
+    });
   }
 
   async deleteService(projectId: string, serviceId: string, generation: number): Promise<boolean> {
@@ -165,6 +224,8 @@ export class CassandraCatalogStore implements CatalogStore {
         service.domains.map((d) => d.domain),
         serviceId,
       );
+      await this.flavors.releaseService(service.flavor_id, projectId, serviceId, new Date());
+      await this.projects.release(projectId, serviceId);
       return true;
     });
   }

@@ -13,7 +13,7 @@ import {
   testKeyspace,
 } from '@poppy/testing';
 import type { Service } from '@poppy/domain';
-import { sampleJob } from '../../store/catalog-store.contract';
+import { ensureSampleFlavor, sampleJob } from '../../store/catalog-store.contract';
 import { CassandraCatalogStore } from './cassandra-catalog-store';
 import { readCassandraConfig } from './cassandra-config';
 
@@ -43,6 +43,7 @@ it('loses no acknowledged create when the node is killed (SIGKILL) right after a
   await node.start();
   const store = await CassandraCatalogStore.open(config);
   stores.push(store);
+  await ensureSampleFlavor(store);
   const acknowledged: Service[] = [];
   let running = true;
   let n = 0;

@@ -19,7 +19,7 @@ import {
   testKeyspace,
   type Suite,
 } from '@poppy/testing';
-import { sampleJob } from '../../store/catalog-store.contract';
+import { ensureSampleFlavor, sampleJob } from '../../store/catalog-store.contract';
 import { CassandraCatalogStore } from './cassandra-catalog-store';
 import { createCassandraClient } from './cassandra-client';
 import { readCassandraConfig, type CassandraConfig } from './cassandra-config';
@@ -67,6 +67,7 @@ describe('the store', () => {
     const config = configFor(testKeyspace('poppy_lost'));
     const store = await CassandraCatalogStore.open(config);
     stores.push(store);
+    await ensureSampleFlavor(store);
     const kept = sampleService();
     await store.createService(kept, sampleJob(kept), 10);
     expect(await store.ping()).toBe(true);

@@ -38,6 +38,15 @@ const refOf = (row: Row): ServiceRef => ({
   service_id: row.get('service_id') as string,
 });
 
+/*
+ * Details read from a row are compared as the row's text: JSON.stringify of what JSON.parse made
+ * of a JSON.stringify result gives that text back, so this is the stored column exactly.
+ */
+const detailsCondition = (readDetails: Record<string, ProviderDetail> | undefined): string =>
+  readDetails ? ' AND provider_details = ?' : '';
+const detailsParam = (readDetails: Record<string, ProviderDetail> | undefined): string[] =>
+  readDetails ? [providerDetailsColumns(readDetails).provider_details] : [];
+
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class CassandraServiceTable {
@@ -58,6 +67,24 @@ export class CassandraServiceTable {
       [projectId, serviceId],
     );
     return row?.get('generation') as number | undefined;
+  }
+
+  /** The stored aggregated status only; undefined when there is no such row. */
+  async statusOf(projectId: string, serviceId: string): Promise<ServiceStatus | undefined> {
+    const row = await this.session.readOne(
+      'SELECT status FROM services WHERE project_id = ? AND service_id = ?',
+      [projectId, serviceId],
+    );
+    return row?.get('status') as ServiceStatus | undefined;
+  }
+
+  /** The stored flavor id only; undefined when there is no such row. */
+  async flavorOf(projectId: string, serviceId: string): Promise<string | undefined> {
+    const row = await this.session.readOne(
+      'SELECT flavor_id FROM services WHERE project_id = ? AND service_id = ?',
+      [projectId, serviceId],
+    );
+    return row?.get('flavor_id') as string | undefined;
   }
 
   /** Services of a project with service_id > marker (the partition is ordered by id). */
@@ -109,13 +136,21 @@ export class CassandraServiceTable {
     };
   }
 
-  /** Replaces the whole row if its generation is still `expectedGeneration`; true when it did. */
-  async replace(service: Service, expectedGeneration: number, at: Date): Promise<boolean> {
+  /**
+   * Replaces the whole row if its generation is still `expectedGeneration` (and, when given, its
+   * provider details still `readDetails`, as read from this row); true when it did.
+   */
+  async replace(
+    service: Service,
+    expectedGeneration: number,
+    at: Date,
+    readDetails?: Record<string, ProviderDetail>,
+  ): Promise<boolean> {
     const columns = serviceColumns(service);
     const r = await this.session.conditional(
       `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?, provider_urls = ?,
                            generation = ?, updated_at = ?
-       WHERE project_id = ? AND service_id = ? IF generation = ?`,
+       WHERE project_id = ? AND service_id = ? IF generation = ?${detailsCondition(readDetails)}`,
       [
         columns.flavor_id,
         columns.spec,
@@ -128,22 +163,27 @@ export class CassandraServiceTable {
         service.project_id,
         service.service_id,
         expectedGeneration,
+        ...detailsParam(readDetails),
       ],
     );
     return r.wasApplied();
   }
 
-  /** Replaces the provider details (and their index columns) if the generation is `generation`. */
+  /**
+   * Replaces the provider details (and their index columns) if the generation is `generation`
+   * (and, when given, the details still `readDetails`, as read from this row).
+   */
   async updateProviderDetails(
     projectId: string,
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
+    readDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     const columns = providerDetailsColumns(details);
     const r = await this.session.conditional(
       `UPDATE services SET provider_details = ?, status = ?, provider_urls = ?, updated_at = ?
-       WHERE project_id = ? AND service_id = ? IF generation = ?`,
+       WHERE project_id = ? AND service_id = ? IF generation = ?${detailsCondition(readDetails)}`,
       [
         columns.provider_details,
         columns.status,
@@ -152,6 +192,7 @@ export class CassandraServiceTable {
         projectId,
         serviceId,
         generation,
+        ...detailsParam(readDetails),
       ],
     );
     return r.wasApplied();

@@ -8,18 +8,25 @@ import {
   conflict,
   invalid,
   limitExceeded,
+  sameProviderDetails,
   type Flavor,
   type ProviderDetail,
   type Service,
   type ServiceStatus,
 } from '@poppy/domain';
-import type { CatalogStore, OutboxJob, ServiceRef } from '../../store/catalog-store';
+import {
+  unknownFlavor,
+  type CatalogStore,
+  type OutboxJob,
+  type ServiceRef,
+} from '../../store/catalog-store';
 import {
   archivedServiceColumn,
   flavorFromRecord,
   flavorProvidersColumn,
   jobFromRecord,
   jobPayloadColumn,
+  parseProviderDetails,
   providerDetailsColumns,
   providerUrlPairs,
   serviceColumns,
@@ -122,6 +129,23 @@ export class SqliteCatalogStore implements CatalogStore {
     for (const { domain } of held) if (!keep.has(domain)) release.run(domain, service.service_id);
   }
 
+  /**
+   * In the write's IMMEDIATE transaction, which deleteFlavor's also is: a flavor checked here
+   * cannot be deleted before the service row that uses it is committed.
+   */
+  private requireFlavor(flavorId: string): void {
+    if (!this.sql('SELECT 1 FROM flavors WHERE flavor_id = ?').get(flavorId))
+      throw unknownFlavor(flavorId);
+  }
+
+  /** Read and compared inside the caller's IMMEDIATE transaction, so nobody writes in between. */
+  private detailsAsExpected(
+    stored: string,
+    expected: Record<string, ProviderDetail> | undefined,
+  ): boolean {
+    return expected === undefined || sameProviderDetails(parseProviderDetails(stored), expected);
+  }
+
   private indexProviderUrls(serviceId: string, details: Record<string, ProviderDetail>): void {
     this.sql('DELETE FROM provider_url_domains WHERE service_id = ?').run(serviceId);
     const insert = this.sql(
@@ -140,6 +164,7 @@ export class SqliteCatalogStore implements CatalogStore {
         // Decision 4: only the caller's own services being deleted are discounted.
         if (total - deleting >= limit)
           throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
+        this.requireFlavor(service.flavor_id);
         this.claimDomains(service);
         const now = new Date().toISOString();
         const columns = serviceColumns(service);
@@ -192,10 +217,18 @@ export class SqliteCatalogStore implements CatalogStore {
     service: Service,
     expectedGeneration: number,
     job?: OutboxJob,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     const columns = serviceColumns(service);
     return this.db
       .transaction(() => {
+        const stored = this.sql(
+          'SELECT flavor_id, provider_details FROM services WHERE project_id = ? AND service_id = ?',
+        ).get(service.project_id, service.service_id) as
+          { flavor_id: string; provider_details: string } | undefined;
+        if (!stored || !this.detailsAsExpected(stored.provider_details, expectedDetails))
+          return false;
+        if (stored.flavor_id !== service.flavor_id) this.requireFlavor(service.flavor_id);
         const result = this.sql(
           `UPDATE services SET flavor_id = ?, spec = ?, operator_status = ?, provider_details = ?, status = ?,
                                  generation = ?, updated_at = ?
@@ -226,10 +259,18 @@ export class SqliteCatalogStore implements CatalogStore {
     serviceId: string,
     generation: number,
     details: Record<string, ProviderDetail>,
+    expectedDetails?: Record<string, ProviderDetail>,
   ): Promise<boolean> {
     const columns = providerDetailsColumns(details);
     return this.db
       .transaction(() => {
+        if (expectedDetails) {
+          const stored = this.sql(
+            'SELECT provider_details FROM services WHERE project_id = ? AND service_id = ?',
+          ).get(projectId, serviceId) as { provider_details: string } | undefined;
+          if (!stored || !this.detailsAsExpected(stored.provider_details, expectedDetails))
+            return false;
+        }
         const result = this.sql(
           `UPDATE services SET provider_details = ?, status = ?, updated_at = ?
              WHERE project_id = ? AND service_id = ? AND generation = ?`,

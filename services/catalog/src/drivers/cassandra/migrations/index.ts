@@ -11,6 +11,7 @@
  *   uses (CONTRACT) ships one release later, after no running catalog reads it.
  */
 import { AKAMAI_STATE_MIGRATION } from './002-akamai-state';
+import { EXACT_GUARDS_MIGRATION } from './003-exact-guards';
 
 export interface CassandraMigration {
   version: number;
@@ -56,7 +57,8 @@ export const CASSANDRA_MIGRATIONS: readonly CassandraMigration[] = [
          service_id text,
          claimed_at timestamp
        )`,
-      // A short lease (TTL) serialising creates within one project, for the limit check.
+      // Was a short lease (TTL) serialising creates within one project; unused since version 3
+      // (project_slots), dropped in a later release.
       `CREATE TABLE IF NOT EXISTS project_locks (
          project_id text PRIMARY KEY,
          owner      text
@@ -118,4 +120,5 @@ export const CASSANDRA_MIGRATIONS: readonly CassandraMigration[] = [
     ],
   },
   AKAMAI_STATE_MIGRATION,
+  EXACT_GUARDS_MIGRATION,
 ];

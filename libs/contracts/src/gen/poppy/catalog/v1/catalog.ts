@@ -225,9 +225,22 @@ export interface UpdateProvisioningRequest {
   provider_details: { [key: string]: ProviderDetail };
   /** True when a delete job completed at every provider and the DNS: the service is removed. */
   deleted: boolean;
+  /**
+   * When expects_provider_details is set, applied only if the stored provider details are still
+   * expected_provider_details (what the job computed its write from): writers that share a
+   * generation (a purge's write-back, the catalog's purge / enable / disable) cannot overwrite
+   * each other; the job re-reads and computes again. docs/adr/0004-provisioning.md.
+   */
+  expected_provider_details: { [key: string]: ProviderDetail };
+  expects_provider_details: boolean;
 }
 
 export interface UpdateProvisioningRequest_ProviderDetailsEntry {
+  key: string;
+  value: ProviderDetail | undefined;
+}
+
+export interface UpdateProvisioningRequest_ExpectedProviderDetailsEntry {
   key: string;
   value: ProviderDetail | undefined;
 }
@@ -3135,7 +3148,15 @@ export const RunServiceActionResponse: MessageFns<RunServiceActionResponse> = {
 };
 
 function createBaseUpdateProvisioningRequest(): UpdateProvisioningRequest {
-  return { project_id: "", service_id: "", generation: 0, provider_details: {}, deleted: false };
+  return {
+    project_id: "",
+    service_id: "",
+    generation: 0,
+    provider_details: {},
+    deleted: false,
+    expected_provider_details: {},
+    expects_provider_details: false,
+  };
 }
 
 export const UpdateProvisioningRequest: MessageFns<UpdateProvisioningRequest> = {
@@ -3155,6 +3176,15 @@ export const UpdateProvisioningRequest: MessageFns<UpdateProvisioningRequest> = 
     });
     if (message.deleted !== false) {
       writer.uint32(40).bool(message.deleted);
+    }
+    globalThis.Object.entries(message.expected_provider_details).forEach(([key, value]: [string, ProviderDetail]) => {
+      UpdateProvisioningRequest_ExpectedProviderDetailsEntry.encode(
+        { key: key as any, value },
+        writer.uint32(50).fork(),
+      ).join();
+    });
+    if (message.expects_provider_details !== false) {
+      writer.uint32(56).bool(message.expects_provider_details);
     }
     return writer;
   },
@@ -3215,6 +3245,25 @@ export const UpdateProvisioningRequest: MessageFns<UpdateProvisioningRequest> = 
             message.deleted = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = UpdateProvisioningRequest_ExpectedProviderDetailsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.expected_provider_details[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expects_provider_details = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3268,6 +3317,38 @@ export const UpdateProvisioningRequest: MessageFns<UpdateProvisioningRequest> = 
         )
         : {},
       deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+      expected_provider_details: isObject(object.expectedProviderDetails)
+        ? (globalThis.Object.entries(object.expectedProviderDetails) as [string, any][]).reduce(
+          (acc: { [key: string]: ProviderDetail }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: ProviderDetail.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.expected_provider_details)
+        ? (globalThis.Object.entries(object.expected_provider_details) as [string, any][]).reduce(
+          (acc: { [key: string]: ProviderDetail }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: ProviderDetail.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      expects_provider_details: isSet(object.expectsProviderDetails)
+        ? globalThis.Boolean(object.expectsProviderDetails)
+        : isSet(object.expects_provider_details)
+        ? globalThis.Boolean(object.expects_provider_details)
+        : false,
     };
   },
 
@@ -3293,6 +3374,18 @@ export const UpdateProvisioningRequest: MessageFns<UpdateProvisioningRequest> = 
     }
     if (message.deleted !== false) {
       obj.deleted = message.deleted;
+    }
+    if (message.expected_provider_details) {
+      const entries = globalThis.Object.entries(message.expected_provider_details) as [string, ProviderDetail][];
+      if (entries.length > 0) {
+        obj.expectedProviderDetails = {};
+        entries.forEach(([k, v]) => {
+          obj.expectedProviderDetails[k] = ProviderDetail.toJSON(v);
+        });
+      }
+    }
+    if (message.expects_provider_details !== false) {
+      obj.expectsProviderDetails = message.expects_provider_details;
     }
     return obj;
   },
@@ -3367,6 +3460,86 @@ export const UpdateProvisioningRequest_ProviderDetailsEntry: MessageFns<
   },
 
   toJSON(message: UpdateProvisioningRequest_ProviderDetailsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = ProviderDetail.toJSON(message.value);
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateProvisioningRequest_ExpectedProviderDetailsEntry(): UpdateProvisioningRequest_ExpectedProviderDetailsEntry {
+  return { key: "", value: undefined };
+}
+
+export const UpdateProvisioningRequest_ExpectedProviderDetailsEntry: MessageFns<
+  UpdateProvisioningRequest_ExpectedProviderDetailsEntry
+> = {
+  encode(
+    message: UpdateProvisioningRequest_ExpectedProviderDetailsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      ProviderDetail.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProvisioningRequest_ExpectedProviderDetailsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProvisioningRequest_ExpectedProviderDetailsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = ProviderDetail.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProvisioningRequest_ExpectedProviderDetailsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? ProviderDetail.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateProvisioningRequest_ExpectedProviderDetailsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
