@@ -20,6 +20,8 @@ bash tools/infra/node24.sh install      # Node 24 LTS from the npm registry + be
 
 step "contracts (buf lint + generated code current)"
 node tools/contracts-check.js
+step "citations (code comments point at docs/behaviour.md, not outside the repo)"
+node tools/docs/repoint-references.js --check
 step "format (prettier)"
 npx prettier --check "**/*.{ts,js,json}" --log-level warn
 step "typecheck"

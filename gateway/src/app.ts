@@ -1,5 +1,5 @@
 /**
- * The fastify application: routes from the table, Poppy's HTTP conventions (reference §2)
+ * The fastify application: routes from the table, Poppy's HTTP conventions (docs/behaviour.md §2)
  * applied once for all of them. Built without listening, so tests can inject requests.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * Answers to errors Node's HTTP parser raises before a request reaches fastify: headers or
  * body too slow (408), headers too large (431), unparsable request (400). They carry
- * Poppy's error body like every other answer (reference §2.4) and close the connection.
+ * Poppy's error body like every other answer (docs/behaviour.md §2.4) and close the connection.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';

@@ -89,9 +89,9 @@ export interface GatewayConfig extends CommonConfig {
   port: number;
   /** @default '127.0.0.1:50051' (POPPY_CATALOG_ADDRESS) */
   catalogAddress: string;
-  /** Append the project id to links' base URL (reference §2.3). @default false (POPPY_PROJECT_ID_IN_URL) */
+  /** Append the project id to links' base URL (docs/behaviour.md §2.3). @default false (POPPY_PROJECT_ID_IN_URL) */
   projectIdInUrl: boolean;
-  /** Largest `limit` of a service list (reference §4.6). @default 20 (POPPY_MAX_SERVICES_PER_PAGE) */
+  /** Largest `limit` of a service list (docs/behaviour.md §4.6). @default 20 (POPPY_MAX_SERVICES_PER_PAGE) */
   maxServicesPerPage: number;
   /** TTL of the default caching rule. @default 86400 (POPPY_DEFAULT_CACHE_TTL) */
   defaultCacheTtl: number;

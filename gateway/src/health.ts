@@ -1,5 +1,5 @@
 /**
- * Health of what the API depends on (reference §9.3): storage and the task back-end (as
+ * Health of what the API depends on (docs/behaviour.md §9.3): storage and the task back-end (as
  * the catalog reports them), the DNS driver and every configured provider. A dependency
  * that cannot be asked counts as offline; a health check never throws.
  */
@@ -26,10 +26,10 @@ export async function checkHealth(deps: GatewayDeps): Promise<HealthReport> {
     // catalog unreachable: storage and task back-end are reported offline
   }
   const providers: Record<string, boolean> = {};
-  // The mock provider is always alive (reference §12.5); provider adapters report their own
+  // The mock provider is always alive (docs/behaviour.md §12.5); provider adapters report their own
   // health once the provisioning service runs them.
   for (const p of deps.config.providers) providers[p] = p === 'mock';
-  // The default DNS driver records nothing, so it is always alive (reference §13.2).
+  // The default DNS driver records nothing, so it is always alive (docs/behaviour.md §13.2).
   const dns = { [deps.config.dnsDriver]: deps.config.dnsDriver === 'default' };
   return { dns, storage, distributed_task: task, providers };
 }

@@ -1,5 +1,5 @@
 /**
- * What the tenant sees of an error (reference §2.4): a 4xx carries Poppy's message; a 5xx
+ * What the tenant sees of an error (docs/behaviour.md §2.4): a 4xx carries Poppy's message; a 5xx
  * carries only a generic message and the request id, while the cause goes to the log.
  */
 import { HTTP_STATUS_BY_KIND } from '@poppy/platform';

@@ -1,7 +1,7 @@
 /**
  * JSON Schemas of the bodies the gateway answers with, for the OpenAPI document. The
  * conformance test (test/openapi-conformance.int-spec.ts) validates every answer it gets
- * against them, so they say what the routes really send (reference §4–§10).
+ * against them, so they say what the routes really send (docs/behaviour.md §4–docs/behaviour.md §10).
  */
 const link = {
   type: 'object',
@@ -10,7 +10,7 @@ const link = {
 };
 const links = { type: 'array', items: link };
 
-/** Poppy's error body (reference §2.4): a message, or a schema error object; a 5xx adds a request id. */
+/** Poppy's error body (docs/behaviour.md §2.4): a message, or a schema error object; a 5xx adds a request id. */
 export const errorBody = {
   type: 'object',
   properties: {
@@ -118,7 +118,7 @@ export const subsystemHealthBody = {
   additionalProperties: false,
 };
 
-/** Reference §9.3: an unknown dependency name is a 404 whose body is JSON `null`. */
+/** docs/behaviour.md §9.3: an unknown dependency name is a 404 whose body is JSON `null`. */
 export const nullBody = { type: 'null' };
 
 export const homeBody = {

@@ -56,7 +56,7 @@ export interface RouteDef {
   method: HttpMethod;
   /** fastify path syntax; params are taken verbatim (a `.com` is part of the value). */
   url: string;
-  /** X-Project-ID required: every route but ping (reference §2.2). */
+  /** X-Project-ID required: every route but ping (docs/behaviour.md §2.2). */
   project: boolean;
   summary: string;
   handler: (ctx: RouteContext) => Promise<RouteReply>;

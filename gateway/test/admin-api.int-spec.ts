@@ -1,5 +1,5 @@
 /**
- * The operator routes of reference §10 end to end (catalog and gateway as real processes),
+ * The operator routes of docs/behaviour.md §10 end to end (catalog and gateway as real processes),
  * once per catalog store: success and every error branch through the gateway. Provisioning
  * is not running: a deployed service is written through the catalog's write-back RPC, as
  * provisioning does. Without a dns service the catalog maps CNAMEs like the original's
@@ -129,7 +129,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
     return { id: location.slice(location.lastIndexOf('/') + 1), domain };
   }
 
-  describe('GET /admin/services?status= (§10.1)', () => {
+  describe('GET /admin/services?status= (docs/behaviour.md §10.1)', () => {
     it('lists services by status from the status index, following every status write', async () => {
       const { id, domain } = await newService();
       const pending = await call('GET', '/v1.0/admin/services?status=create_in_progress');
@@ -154,7 +154,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
     });
   });
 
-  describe('POST /admin/services/status (§10.3)', () => {
+  describe('POST /admin/services/status (docs/behaviour.md §10.3)', () => {
     it('sets every provider status (201) and the status index follows', async () => {
       const { id, domain } = await newService();
       await markDeployed(id, [
@@ -211,7 +211,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
     });
   });
 
-  describe('PATCH /admin/services/provider_details/{id} (§10.4)', () => {
+  describe('PATCH /admin/services/provider_details/{id} (docs/behaviour.md §10.4)', () => {
     const patch = (id: string, body: unknown) =>
       call('PATCH', `/v1.0/admin/services/provider_details/${id}`, body);
 
@@ -232,7 +232,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
       });
     });
 
-    it('answers every refusal as §10.4 says', async () => {
+    it('answers every refusal as docs/behaviour.md §10.4 says', async () => {
       const { id, domain } = await newService();
       const provider = `${domain}.mock.cdn`;
       await markDeployed(id, [
@@ -298,7 +298,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
     });
   });
 
-  describe('GET /admin/domains (§10.5, §10.6)', () => {
+  describe('GET /admin/domains (docs/behaviour.md §10.5, §10.6)', () => {
     it('finds the service owning a domain, in any project', async () => {
       const { id, domain } = await newService();
       const res = await call('GET', `/v1.0/admin/domains/${domain}`);
@@ -342,7 +342,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
     });
   });
 
-  describe('POST /admin/provider/akamai/service (§10.10)', () => {
+  describe('POST /admin/provider/akamai/service (docs/behaviour.md §10.10)', () => {
     it('moves a domain onto the new certificate, whose status the service then shows', async () => {
       const { id, domain } = await newService(true);
       await markDeployed(id, [
@@ -366,7 +366,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
       expect(mapped.body).toContainEqual({ domain_name: domain });
     });
 
-    it('answers every refusal as §10.10 says', async () => {
+    it('answers every refusal as docs/behaviour.md §10.10 says', async () => {
       const { id } = await newService(true);
       const body = {
         project_id: 'project-a',
@@ -410,7 +410,7 @@ describe.each(STORES)('admin API with the catalog on $store', ({ env }) => {
     });
   });
 
-  describe('Akamai queues and configuration without Akamai (§10.11–10.14)', () => {
+  describe('Akamai queues and configuration without Akamai (docs/behaviour.md §10.11–10.14)', () => {
     const base = '/v1.0/admin/provider/akamai';
     const mapping = {
       domain_name: 'www.queued.com',

@@ -1,5 +1,5 @@
 /**
- * Reference §10.3 / §5.4: a service whose create job was lost stays in create_in_progress
+ * docs/behaviour.md §10.3 / §5.4: a service whose create job was lost stays in create_in_progress
  * (the reconciler is off here); `POST /v1.0/admin/services/status` re-runs its create and
  * provisioning takes it to deployed. Real processes: catalog, gateway, provisioning,
  * provider-mock, the embedded SQLite job queue — on both catalog stores.

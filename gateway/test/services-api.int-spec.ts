@@ -233,7 +233,7 @@ describe.each(STORES)('REST API with the catalog on $store', ({ store, env }) =>
         'delete_in_progress',
       );
 
-      // The flavor is in use: refused (Decision 16).
+      // The flavor is in use: refused (docs/behaviour.md D-16).
       const inUse = await call('DELETE', '/v1.0/flavors/cdn');
       expect(inUse.status).toBe(409);
       expect((inUse.body as Json).message).toEqual(expect.stringContaining('cdn'));

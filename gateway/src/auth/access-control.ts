@@ -3,7 +3,7 @@
  * (the configured authenticator), may it call this route (access-table.ts), and which
  * project does the call act on. docs/auth.md explains the rules; in short:
  *
- * - `none`: today's trust in X-Project-ID, every route open (reference §2.2).
+ * - `none`: today's trust in X-Project-ID, every route open (docs/behaviour.md §2.2).
  * - `keystone` / `jwt`: the token's project is the tenant. An X-Project-ID naming another
  *   project is refused (403) unless the caller is an admin, for whom it selects the project
  *   acted on. Refusing rather than ignoring keeps a confused client from writing into the

@@ -1,10 +1,10 @@
 /**
  * `keystone` mode: the caller's X-Auth-Token is validated with Keystone v3
- * `GET /v3/auth/tokens` (vendors reference openstack.md §2.2). The token validates itself
+ * `GET /v3/auth/tokens` (vendors reference openstack.md docs/behaviour.md §2.2). The token validates itself
  * (X-Auth-Token = X-Subject-Token: Keystone's policy lets a token's own subject validate
  * it), so the gateway holds no Keystone credential. The token's project becomes the tenant,
  * its roles map to Poppy's (roles.ts). A positive answer is cached until the token expires
- * or `cacheSeconds` pass, whichever is first: that cap is the revocation latency (§2.4).
+ * or `cacheSeconds` pass, whichever is first: that cap is the revocation latency (docs/behaviour.md §2.4).
  * Refusals are not cached.
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Akamai operator routes (reference §10.10–10.14). The queues and configuration live in
+ * Akamai operator routes (docs/behaviour.md §10.10–10.14). The queues and configuration live in
  * the catalog store; without the Akamai adapter they answer the Akamai-less way (see
  * services/catalog/src/akamai/akamai-admin.ts). Role: admin (gateway/src/auth/access-table.ts).
  */
@@ -27,7 +27,7 @@ const BASE = '/v1.0/admin/provider/akamai';
 const HOSTNAME_LIMIT = 'san_cert_hostname_limit';
 const hostname = { type: 'string', minLength: 3, maxLength: 253 };
 
-/** §10.10 body. */
+/** docs/behaviour.md §10.10 body. */
 export const migrateSchema = {
   type: 'object',
   properties: {
@@ -41,7 +41,7 @@ export const migrateSchema = {
   additionalProperties: false,
 };
 
-/** §10.11 body: the check-and-update job, or a property update (SAN / SNI). */
+/** docs/behaviour.md §10.11 body: the check-and-update job, or a property update (SAN / SNI). */
 export const backgroundJobSchema = {
   type: 'object',
   oneOf: [
@@ -63,7 +63,7 @@ export const backgroundJobSchema = {
         },
         update_type: { enum: ['hostnames'] },
         action: { enum: ['add', 'remove'] },
-        // The original's enum holds one concatenated string (reference §10.11 QUIRK), kept.
+        // The original's enum holds one concatenated string (docs/behaviour.md §10.11 QUIRK), kept.
         property_spec: {
           enum: ['akamai_https_san_config_numbersakamai_https_sni_config_numbers'],
         },
@@ -75,7 +75,7 @@ export const backgroundJobSchema = {
   ],
 };
 
-/** §10.12 PUT body. */
+/** docs/behaviour.md §10.12 PUT body. */
 export const sanMappingSchema = {
   type: 'array',
   uniqueItems: true,
@@ -117,7 +117,7 @@ export const sanMappingSchema = {
   },
 };
 
-/** §10.13 PUT body. */
+/** docs/behaviour.md §10.13 PUT body. */
 export const retryListSchema = {
   type: 'array',
   uniqueItems: true,
@@ -134,7 +134,7 @@ export const retryListSchema = {
   },
 };
 
-/** §10.14 POST body of config/{x}. */
+/** docs/behaviour.md §10.14 POST body of config/{x}. */
 export const sanConfigSchema = {
   type: 'object',
   properties: {
@@ -145,7 +145,7 @@ export const sanConfigSchema = {
   additionalProperties: false,
 };
 
-/** §10.14 POST body of sni_config/{cert_name}. */
+/** docs/behaviour.md §10.14 POST body of sni_config/{cert_name}. */
 export const sniConfigSchema = {
   type: 'object',
   properties: {
@@ -157,7 +157,7 @@ export const sniConfigSchema = {
 
 const EDGE_SUFFIX = 'edgekey.net';
 
-/** `POST .../akamai/service` (§10.10): move a domain onto another certificate hostname. */
+/** `POST .../akamai/service` (docs/behaviour.md §10.10): move a domain onto another certificate hostname. */
 async function migrateDomain(ctx: RouteContext): Promise<RouteReply> {
   const body = parseJsonText(ctx.body);
   assertMatchesSchema(migrateSchema, body);
@@ -184,7 +184,7 @@ async function migrateDomain(ctx: RouteContext): Promise<RouteReply> {
   return { status: 202 };
 }
 
-/** Decision 12: the project's SAN certificate of the domain, if any, takes the new status. */
+/** docs/behaviour.md D-12: the project's SAN certificate of the domain, if any, takes the new status. */
 async function recordCertificateStatus(
   ctx: RouteContext,
   projectId: string,
@@ -202,7 +202,7 @@ async function recordCertificateStatus(
   }
 }
 
-/** `POST .../background_job` (§10.11). */
+/** `POST .../background_job` (docs/behaviour.md §10.11). */
 async function backgroundJob(ctx: RouteContext): Promise<RouteReply> {
   const body = parseJsonText(ctx.body);
   assertMatchesSchema(backgroundJobSchema, body);
@@ -236,14 +236,14 @@ async function replaceQueue(
   return { status: 200, body: { queue: reply.queue, deleted: reply.deleted } };
 }
 
-/** `PUT .../background_job/san_mapping` (§10.12). */
+/** `PUT .../background_job/san_mapping` (docs/behaviour.md §10.12). */
 async function putSanMapping(ctx: RouteContext): Promise<RouteReply> {
   const body = parseJsonText(ctx.body);
   assertMatchesSchema(sanMappingSchema, body);
   return replaceQueue(ctx, 'san_mapping', body as unknown[]);
 }
 
-/** `PUT .../ssl_certificate/retry_list` (§10.13): every item is checked before the queue changes. */
+/** `PUT .../ssl_certificate/retry_list` (docs/behaviour.md §10.13): every item is checked before the queue changes. */
 async function putRetryList(ctx: RouteContext): Promise<RouteReply> {
   const body = parseJsonText(ctx.body);
   assertMatchesSchema(retryListSchema, body);
@@ -281,7 +281,7 @@ async function certificateIsDeployed(ctx: RouteContext, domain: string): Promise
   }
 }
 
-/** `POST .../ssl_certificate/retry_list` (§10.13): re-run the queued certificates. */
+/** `POST .../ssl_certificate/retry_list` (docs/behaviour.md §10.13): re-run the queued certificates. */
 async function runRetryList(ctx: RouteContext): Promise<RouteReply> {
   const reply = await failingAs(
     'not_found',

@@ -1,5 +1,5 @@
 /**
- * Operator look-ups of domains (reference §10.5, §10.6), across projects.
+ * Operator look-ups of domains (docs/behaviour.md §10.5, §10.6), across projects.
  * Role: admin (gateway/src/auth/access-table.ts).
  */
 import { serviceFromWire } from '@poppy/contracts';
@@ -7,17 +7,17 @@ import { htmlEscape, invalid, renderService, validateDomainParam } from '@poppy/
 import { certificateDomainsBody, serviceBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
-/** Exactly 5 or 6 labels (reference §10.6). */
+/** Exactly 5 or 6 labels (docs/behaviour.md §10.6). */
 const PROVIDER_URL = /^[A-Za-z0-9-]{1,255}(\.[A-Za-z0-9-]{1,255}){4,5}$/;
 
-/** `GET /v1.0/admin/domains/{domain_name}` (§10.5): the domain is checked before any look-up. */
+/** `GET /v1.0/admin/domains/{domain_name}` (docs/behaviour.md §10.5): the domain is checked before any look-up. */
 async function getDomain(ctx: RouteContext): Promise<RouteReply> {
   const domain = validateDomainParam(ctx.params.domain_name);
   const { service } = await ctx.deps.catalog.getServiceByDomain({ domain });
   return { status: 200, body: renderService(serviceFromWire(service), ctx.links.baseUrl) };
 }
 
-/** `GET /v1.0/admin/domains?provider_url=` (§10.6): from the provider-URL index. */
+/** `GET /v1.0/admin/domains?provider_url=` (docs/behaviour.md §10.6): from the provider-URL index. */
 async function listByProviderUrl(ctx: RouteContext): Promise<RouteReply> {
   const url = ctx.query.provider_url;
   if (url === undefined) throw invalid('provider_url needs to be provided as a query parameter');

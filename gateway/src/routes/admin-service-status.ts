@@ -1,5 +1,5 @@
 /**
- * Operator routes on service status and access URLs (reference §10.1, §10.3, §10.4).
+ * Operator routes on service status and access URLs (docs/behaviour.md §10.1, §10.3, §10.4).
  * Role: admin (gateway/src/auth/access-table.ts).
  */
 import {
@@ -16,7 +16,7 @@ import { serviceRefsBody } from '../response-schemas';
 import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 import { failingAs } from './admin-errors';
 
-/** §10.3 body. */
+/** docs/behaviour.md §10.3 body. */
 export const setStatusSchema = {
   type: 'object',
   properties: {
@@ -33,7 +33,7 @@ export const setStatusSchema = {
 
 const hostname = { type: 'string', minLength: 3, maxLength: 253 };
 
-/** §10.4 body. */
+/** docs/behaviour.md §10.4 body. */
 export const providerDetailsSchema = {
   type: 'object',
   properties: {
@@ -46,7 +46,7 @@ export const providerDetailsSchema = {
   additionalProperties: false,
 };
 
-/** `GET /v1.0/admin/services?status=` (§10.1): from the catalog's status index. */
+/** `GET /v1.0/admin/services?status=` (docs/behaviour.md §10.1): from the catalog's status index. */
 async function listByStatus(ctx: RouteContext): Promise<RouteReply> {
   const status = ctx.query.status ?? '';
   if (!(SERVICE_STATUSES as readonly string[]).includes(status)) {
@@ -63,7 +63,7 @@ async function listByStatus(ctx: RouteContext): Promise<RouteReply> {
   };
 }
 
-/** `POST /v1.0/admin/services/status` (§10.3): 201 status set, 202 stuck create re-run. */
+/** `POST /v1.0/admin/services/status` (docs/behaviour.md §10.3): 201 status set, 202 stuck create re-run. */
 async function setStatus(ctx: RouteContext): Promise<RouteReply> {
   const body = parseJsonText(ctx.body);
   assertMatchesSchema(setStatusSchema, body);
@@ -77,7 +77,7 @@ async function setStatus(ctx: RouteContext): Promise<RouteReply> {
   return { status: rerun ? 202 : 201 };
 }
 
-/** `PATCH /v1.0/admin/services/provider_details/{service_id}` (§10.4). */
+/** `PATCH /v1.0/admin/services/provider_details/{service_id}` (docs/behaviour.md §10.4). */
 async function patchProviderDetails(ctx: RouteContext): Promise<RouteReply> {
   const body = parseJsonText(ctx.body);
   assertMatchesSchema(providerDetailsSchema, body);

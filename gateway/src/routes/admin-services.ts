@@ -11,7 +11,7 @@ import type { RouteContext, RouteDef, RouteReply } from '../route-table';
 
 const ACTIONS = ['enable', 'disable', 'delete'];
 
-/** Reference §10.2: the request body schema (exactly one target, a known action, nothing else). */
+/** docs/behaviour.md §10.2: the request body schema (exactly one target, a known action, nothing else). */
 const actionSchema = {
   type: 'object',
   oneOf: [
@@ -56,7 +56,7 @@ async function serviceAction(ctx: RouteContext): Promise<RouteReply> {
   try {
     await ctx.deps.catalog.runServiceAction(target);
   } catch (e) {
-    // Reference §10.2: any failure of the action itself is a 404 with this message.
+    // docs/behaviour.md §10.2: any failure of the action itself is a 404 with this message.
     if (isPoppyError(e) && e.kind !== 'unavailable' && e.kind !== 'internal') {
       throw notFound(
         `Services action ${target.action} on tenant: ${target.project_id ?? 'None'} failed, Reason: ${e.message}`,

@@ -1,5 +1,5 @@
 /**
- * SSL certificate routes (reference §7.2–7.4, §10.7–10.8; Decisions 11 and 14) over the
+ * SSL certificate routes (docs/behaviour.md §7.2–7.4, §10.7–10.8; D-11 and D-14) over the
  * certificates service. Managed certificates (`san`, `sni`) are issued asynchronously
  * (202); `custom` ones carry `certificate` (PEM chain, leaf first) and `private_key`, are
  * validated before the 202, and their key is never returned.
@@ -60,7 +60,7 @@ function client(ctx: RouteContext): CertificatesClient {
   return ctx.deps.certificates;
 }
 
-/** A 4xx from below gets the route's prefix (reference §7.2 / §7.4 messages); others pass. */
+/** A 4xx from below gets the route's prefix (docs/behaviour.md §7.2 / §7.4 messages); others pass. */
 async function prefixed<T>(prefix: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -123,7 +123,7 @@ function parseCreate(raw: unknown): CreateBody {
   return b as unknown as CreateBody;
 }
 
-/** `POST /v1.0/ssl_certificate` (reference §7.2). */
+/** `POST /v1.0/ssl_certificate` (docs/behaviour.md §7.2). */
 async function createCertificate(ctx: RouteContext): Promise<RouteReply> {
   const body = parseCreate(parseJsonText(ctx.body));
   // Everything the request itself can get wrong is answered before the certificates
@@ -152,7 +152,7 @@ async function createCertificate(ctx: RouteContext): Promise<RouteReply> {
   return { status: 202 };
 }
 
-/** The reference §7.3 shape (Decision 14: an object), plus when the certificate expires. */
+/** The docs/behaviour.md §7.3 shape (docs/behaviour.md D-14: an object), plus when the certificate expires. */
 export function renderCertificate(c: certificatesV1.Certificate): Record<string, unknown> {
   const out: Record<string, unknown> = {
     flavor_id: c.flavor_id,
@@ -167,14 +167,14 @@ export function renderCertificate(c: certificatesV1.Certificate): Record<string,
   return out;
 }
 
-/** `GET /v1.0/ssl_certificate/{domain_name}` (reference §7.3; no ownership check, as the original). */
+/** `GET /v1.0/ssl_certificate/{domain_name}` (docs/behaviour.md §7.3; no ownership check, as the original). */
 async function getCertificate(ctx: RouteContext): Promise<RouteReply> {
   const domain = validateDomainParam(ctx.params.domain_name);
   const { certificate } = await client(ctx).getCertificate({ domain_name: domain });
   return { status: 200, body: renderCertificate(certificate!) };
 }
 
-/** `DELETE /v1.0/ssl_certificate/{domain_name}?cert_type=` (reference §7.4; Decision 11: unknown → 404). */
+/** `DELETE /v1.0/ssl_certificate/{domain_name}?cert_type=` (docs/behaviour.md §7.4; D-11: unknown → 404). */
 async function deleteCertificate(ctx: RouteContext): Promise<RouteReply> {
   const domain = validateDomainParam(ctx.params.domain_name);
   const certType = ctx.query.cert_type ?? 'san';
@@ -189,7 +189,7 @@ async function deleteCertificate(ctx: RouteContext): Promise<RouteReply> {
   return { status: 202 };
 }
 
-/** `GET /v1.0/admin/certificates?status=` (reference §10.7). */
+/** `GET /v1.0/admin/certificates?status=` (docs/behaviour.md §10.7). */
 async function listByStatus(ctx: RouteContext): Promise<RouteReply> {
   const status = ctx.query.status ?? '';
   if (!(CERTIFICATE_STATUSES as readonly string[]).includes(status)) {
@@ -199,7 +199,7 @@ async function listByStatus(ctx: RouteContext): Promise<RouteReply> {
   return { status: 200, body: domain_names.map((domain_name) => ({ domain_name })) };
 }
 
-/** `PATCH /v1.0/admin/certificates/{domain_name}` (reference §10.8). */
+/** `PATCH /v1.0/admin/certificates/{domain_name}` (docs/behaviour.md §10.8). */
 async function patchStatus(ctx: RouteContext): Promise<RouteReply> {
   const domain = validateDomainParam(ctx.params.domain_name);
   const body = parseJsonText(ctx.body);

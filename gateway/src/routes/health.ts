@@ -84,7 +84,7 @@ export const healthRoutes: RouteDef[] = [
       responses: {
         404: {
           description:
-            'Unknown dependency: body null (reference §9.3); a path no route matches: the not-found error body',
+            'Unknown dependency: body null (docs/behaviour.md §9.3); a path no route matches: the not-found error body',
           schema: { anyOf: [nullBody, errorBody] },
         },
       },

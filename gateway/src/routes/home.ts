@@ -1,7 +1,7 @@
 import { homeBody } from '../response-schemas';
 import type { RouteDef } from '../route-table';
 
-/** The fixed JSON-home document (reference §9.1), `marker` under rel/flavors as in the original. */
+/** The fixed JSON-home document (docs/behaviour.md §9.1), `marker` under rel/flavors as in the original. */
 export const JSON_HOME = {
   resources: {
     'rel/services': {

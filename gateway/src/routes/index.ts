@@ -10,7 +10,7 @@ import { healthRoutes } from './health';
 import { homeRoutes } from './home';
 import { serviceRoutes } from './services';
 
-/** Every public route of the gateway (reference §3). */
+/** Every public route of the gateway (docs/behaviour.md §3). */
 export const ROUTES: RouteDef[] = [
   ...homeRoutes,
   ...healthRoutes,

@@ -19,7 +19,7 @@ const accepted = (location?: string): RouteReply => ({
   headers: location ? { location } : undefined,
 });
 
-/** Poppy echoes the id as the tenant gave it in not-found messages (reference §4.7). */
+/** Poppy echoes the id as the tenant gave it in not-found messages (docs/behaviour.md §4.7). */
 async function orNotFound<T>(call: Promise<T>, message: string): Promise<T> {
   try {
     return await call;

@@ -8,7 +8,7 @@ import {
 
 const label63 = 'a'.repeat(63);
 
-describe('isValidDomainName (reference §4.4 multi-label rule)', () => {
+describe('isValidDomainName (docs/behaviour.md §4.4 multi-label rule)', () => {
   it.each([
     'www.example.com',
     'a.co',
@@ -22,7 +22,7 @@ describe('isValidDomainName (reference §4.4 multi-label rule)', () => {
 
   it.each([
     ['upper case', 'Www.example.com'],
-    ['a trailing newline (Decision 17)', 'www.example.com\n'],
+    ['a trailing newline (docs/behaviour.md D-17)', 'www.example.com\n'],
     ['a leading newline', '\nwww.example.com'],
     ['a wildcard', '*.example.com'],
     ['an underscore', 'a_b.example.com'],
@@ -66,16 +66,16 @@ describe('isValidSharedSslLabel', () => {
   );
 });
 
-describe('isRootDomain (effective lists of §4.4, Decision 2)', () => {
+describe('isRootDomain (effective lists of docs/behaviour.md §4.4, D-2)', () => {
   it.each(['example.co.uk', 'example.org.uk', 'example.com.au', 'example.co.hu', 'example.com.my'])(
-    'is true for %s (net-effect example of §4.4)',
+    'is true for %s (net-effect example of docs/behaviour.md §4.4)',
     (name) => {
       expect(isRootDomain(name)).toBe(true);
     },
   );
 
   it.each(['example.co.ie', 'example.qld.au', 'example.police.uk'])(
-    'is false for %s (net-effect example of §4.4)',
+    'is false for %s (net-effect example of docs/behaviour.md §4.4)',
     (name) => {
       expect(isRootDomain(name)).toBe(false);
     },
@@ -168,7 +168,7 @@ describe('isRootDomain (effective lists of §4.4, Decision 2)', () => {
   });
 });
 
-describe('isValidIpv4Origin (§4.1 origin rule)', () => {
+describe('isValidIpv4Origin (docs/behaviour.md §4.1 origin rule)', () => {
   it.each([
     '1.2.3.4',
     '0.0.0.0',
@@ -196,7 +196,7 @@ describe('isValidIpv4Origin (§4.1 origin rule)', () => {
   });
 });
 
-describe('isValidClientIp (§4.1 client_ip rule)', () => {
+describe('isValidClientIp (docs/behaviour.md §4.1 client_ip rule)', () => {
   it.each([
     '1.2.3.4',
     '1.2.3.4/1',

@@ -1,6 +1,6 @@
 /**
- * Host-name and address rules of reference §4.1 and §4.4. All patterns are anchored
- * strictly (Decision 17): JavaScript's `$` without the `m` flag does not accept the
+ * Host-name and address rules of docs/behaviour.md §4.1 and §4.4. All patterns are anchored
+ * strictly (docs/behaviour.md D-17): JavaScript's `$` without the `m` flag does not accept the
  * trailing newline that Python's `$` lets through.
  */
 import * as ipaddr from 'ipaddr.js';
@@ -31,7 +31,7 @@ export function isValidSharedSslLabel(s: unknown): boolean {
   return typeof s === 'string' && SHARED_SSL_LABEL.test(s);
 }
 
-/** A dotted IPv4 origin (IPv6 origins are not accepted, reference §4.1). */
+/** A dotted IPv4 origin (IPv6 origins are not accepted, docs/behaviour.md §4.1). */
 export function isValidIpv4Origin(s: unknown): boolean {
   return typeof s === 'string' && DOTTED_IPV4.test(s);
 }
@@ -52,9 +52,9 @@ export function isValidClientIp(s: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------
-// Root domains (reference §4.4). The lists are the *effective* ones of the original: its
+// Root domains (docs/behaviour.md §4.4). The lists are the *effective* ones of the original: its
 // multi-line regexes silently dropped the first alternative of every continuation line
-// and the whole Hungary and UK patterns (Decision 2). Entries that were dead there are
+// and the whole Hungary and UK patterns (docs/behaviour.md D-2). Entries that were dead there are
 // deliberately absent here; the spec file lists them so nobody "fixes" this by accident.
 // ---------------------------------------------------------------------------------------
 

@@ -2,13 +2,13 @@
  * The closed set of domain errors. Each kind is translated exactly once at each edge:
  * kind → gRPC status (libs/platform grpc-errors) → HTTP status + Poppy's error body (gateway).
  * `message` is what the tenant sees: a string, or a structured value (schema errors,
- * reference §2.4) that travels as JSON text and is embedded parsed in the error body.
+ * docs/behaviour.md §2.4) that travels as JSON text and is embedded parsed in the error body.
  */
 export type ErrorKind =
   | 'invalid' // 400
   | 'not_found' // 404
-  | 'limit_exceeded' // 403 (service limit, reference §4.5 step 6)
-  | 'conflict' // 409 (flavor in use, Decision 16)
+  | 'limit_exceeded' // 403 (service limit, docs/behaviour.md §4.5 step 6)
+  | 'conflict' // 409 (flavor in use, docs/behaviour.md D-16)
   | 'unavailable' // 503 (a dependency is down; retry later)
   | 'internal'; // 500, message never shown to the tenant
 
@@ -38,7 +38,7 @@ export function isPoppyError(e: unknown): e is PoppyError {
   return e instanceof PoppyError;
 }
 
-/** HTML-escapes &, < and > (not quotes), as Poppy's HTTP-layer validators do (reference §2.4). */
+/** HTML-escapes &, < and > (not quotes), as Poppy's HTTP-layer validators do (docs/behaviour.md §2.4). */
 export function htmlEscape(text: string): string {
   if (!/[&<>]/.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -7,7 +7,7 @@ const provider = (name: string, href = `http://${name}.example.com`) => ({
   links: [{ href, rel: 'provider_url' }],
 });
 
-describe('prepareFlavor (reference §8.1)', () => {
+describe('prepareFlavor (docs/behaviour.md §8.1)', () => {
   it('returns the id and each provider with the href of its provider_url link', () => {
     expect(
       prepareFlavor(

@@ -1,5 +1,5 @@
 /**
- * Validation and normalisation of a flavor create body (reference §8.1).
+ * Validation and normalisation of a flavor create body (docs/behaviour.md §8.1).
  */
 import { htmlEscape, invalid } from './errors';
 import type { Flavor, FlavorProvider } from './model';

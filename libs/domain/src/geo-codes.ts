@@ -1,5 +1,5 @@
 /**
- * Poppy's geography values (reference Appendix A: region and country names) → ISO 3166-1
+ * Poppy's geography values (docs/behaviour.md Appendix A: region and country names) → ISO 3166-1
  * alpha-2 codes: what a CloudFront geo restriction takes and what an edge compares with
  * the country header of a request. Country names resolve
  * through `countries-list`; the original's odd entries (abbreviated, merged or historic

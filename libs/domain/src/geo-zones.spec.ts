@@ -1,6 +1,6 @@
 import { GEO_COUNTRY_NAMES, GEO_REGION_NAMES, isSupportedGeography } from './geo-zones';
 
-describe('geo zones (reference Appendix A)', () => {
+describe('geo zones (docs/behaviour.md Appendix A)', () => {
   it('lists the seven region names exactly', () => {
     expect(GEO_REGION_NAMES).toEqual([
       'North America',

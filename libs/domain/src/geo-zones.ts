@@ -1,5 +1,5 @@
 /**
- * Geography values a restriction rule may name (reference Appendix A): a region name or a
+ * Geography values a restriction rule may name (docs/behaviour.md Appendix A): a region name or a
  * country name, exact and case-sensitive. The lists are the original's, odd entries
  * included: "Jordan, Kenya" and "Senegal, Seychelles" are single values (neither country
  * is accepted alone), Costa Rica sits in both Americas, and many countries are absent.

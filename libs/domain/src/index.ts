@@ -1,7 +1,7 @@
 /**
  * @poppy/domain: the service model and its rules (validation, normalisation, PATCH,
  * status, response bodies), as pure functions without I/O. Behaviour follows
- * /work/shared/reference/poppy-reference.md; section numbers in comments point there.
+ * docs/behaviour.md; section numbers in comments point there.
  */
 export * from './model';
 export * from './errors';

@@ -1,6 +1,6 @@
 /**
  * The service model: what a tenant asks for (ServiceSpec) and what the catalog stores
- * (Service). Field names follow Poppy's wire format (reference §4.1, §4.8, §5.3) so that
+ * (Service). Field names follow Poppy's wire format (docs/behaviour.md §4.1, §4.8, §5.3) so that
  * the REST body, the stored JSON and the gRPC messages read the same.
  */
 
@@ -56,7 +56,7 @@ export interface LogDelivery {
   enabled: boolean;
 }
 
-/** The desired configuration of a CDN service, normalised (reference §4.3). */
+/** The desired configuration of a CDN service, normalised (docs/behaviour.md §4.3). */
 export interface ServiceSpec {
   name: string;
   domains: Domain[];
@@ -100,7 +100,7 @@ export interface LogDeliveryContainer {
   internalURL?: string;
 }
 
-/** An access URL entry of a provider detail (reference §5.3). */
+/** An access URL entry of a provider detail (docs/behaviour.md §5.3). */
 export interface AccessUrl {
   domain?: string;
   provider_url?: string;
@@ -110,7 +110,7 @@ export interface AccessUrl {
   log_delivery?: LogDeliveryContainer[];
 }
 
-/** What one provider reported for a service (reference §5.3), keyed by provider name. */
+/** What one provider reported for a service (docs/behaviour.md §5.3), keyed by provider name. */
 export interface ProviderDetail {
   id?: string;
   access_urls: AccessUrl[];

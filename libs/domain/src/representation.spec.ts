@@ -16,7 +16,7 @@ const provider = (changes: Partial<ProviderDetail> = {}): ProviderDetail => ({
   ...changes,
 });
 
-describe('encodeUriRfc3986 (reference §2.3)', () => {
+describe('encodeUriRfc3986 (docs/behaviour.md §2.3)', () => {
   it('leaves unreserved characters and reserved delimiters intact', () => {
     const kept = "AZaz09-._~:/?#[]@!$&'()*+,;=";
     expect(encodeUriRfc3986(kept)).toBe(kept);
@@ -28,7 +28,7 @@ describe('encodeUriRfc3986 (reference §2.3)', () => {
   });
 });
 
-describe('renderService (reference §4.8)', () => {
+describe('renderService (docs/behaviour.md §4.8)', () => {
   it('renders a just-created service like the reference example, keys in order', () => {
     const body = renderService(service(), BASE);
     const { domains, origins, caching } = normalisedMinimalSpec();
@@ -334,7 +334,7 @@ describe('renderService (reference §4.8)', () => {
   });
 });
 
-describe('renderFlavor (reference §8.2)', () => {
+describe('renderFlavor (docs/behaviour.md §8.2)', () => {
   const flavor: Flavor = {
     id: 'cdn',
     providers: [

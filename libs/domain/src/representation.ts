@@ -1,5 +1,5 @@
 /**
- * Response bodies for services and flavors (reference §4.8, §8.2). Key order is part of
+ * Response bodies for services and flavors (docs/behaviour.md §4.8, §8.2). Key order is part of
  * the contract: clients and the original's tests compare bodies as text.
  */
 import { htmlEscape } from './errors';
@@ -23,7 +23,7 @@ const ALL_UNRESERVED_OR_DELIMITER = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]*$/;
 const utf8 = new TextEncoder();
 
 /**
- * RFC 3986 encoding as Poppy applies it to whole URLs (§2.3): unreserved characters and
+ * RFC 3986 encoding as Poppy applies it to whole URLs (docs/behaviour.md §2.3): unreserved characters and
  * all reserved delimiters stay, everything else (including `%` and space) becomes UTF-8
  * percent-escapes. So an already-encoded URL gets encoded again, as in the original.
  */
@@ -44,7 +44,7 @@ export function encodeUriRfc3986(s: string): string {
 
 /**
  * The body of `GET /v1.0/services/{id}`. `baseUrl` is the raw (not yet encoded) base of
- * §2.3, e.g. `https://cdn.example.com/v1.0`; the generated links are encoded whole.
+ * docs/behaviour.md §2.3, e.g. `https://cdn.example.com/v1.0`; the generated links are encoded whole.
  * Tenant-supplied text is HTML-escaped on the way out (it is stored raw).
  */
 export function renderService(service: Service, baseUrl: string): Json {
@@ -79,7 +79,7 @@ function renderDomain(d: Domain, service: Service): Json {
  * Shared certificates are always deployed; other https domains are still being created
  * while no provider has reported, and otherwise show what the last provider that knows
  * the domain recorded. When none recorded one: a managed (san / sni) certificate has no
- * certificate hostname yet, so it is still `create_in_progress` (reference §7.5: the
+ * certificate hostname yet, so it is still `create_in_progress` (docs/behaviour.md §7.5: the
  * status follows the certificate once one exists); a custom one is `deployed`.
  */
 function certificateStatus(d: Domain, service: Service): string {
@@ -153,7 +153,7 @@ function serviceLinks(service: Service, baseUrl: string): Link[] {
   return links;
 }
 
-/** The body of `GET /v1.0/flavors/{id}` (§8.2); `baseUrl` as for renderService. */
+/** The body of `GET /v1.0/flavors/{id}` (docs/behaviour.md §8.2); `baseUrl` as for renderService. */
 export function renderFlavor(flavor: Flavor, baseUrl: string): Json {
   return {
     id: flavor.id,

@@ -12,7 +12,7 @@ import { invalidDetail } from './rejection.test-helper';
 
 const CANONICAL = '2b6d0b4a-91b1-4c41-a8c8-8e0f1d6a3b3a';
 
-describe('parseServiceId (Python uuid.UUID forms, reference §2.6)', () => {
+describe('parseServiceId (Python uuid.UUID forms, docs/behaviour.md §2.6)', () => {
   it.each([
     ['the canonical form', CANONICAL],
     ['upper case', CANONICAL.toUpperCase()],
@@ -48,7 +48,7 @@ describe('parseServiceId (Python uuid.UUID forms, reference §2.6)', () => {
   });
 });
 
-describe('parseListQuery (reference §4.6)', () => {
+describe('parseListQuery (docs/behaviour.md §4.6)', () => {
   const max = 20;
   const notInteger = 'Limit should be an integer greater than 0 and less or equal to 20';
 
@@ -115,7 +115,7 @@ describe('parseListQuery (reference §4.6)', () => {
   });
 });
 
-describe('parsePurgeQuery (reference §4.11, Decision 8)', () => {
+describe('parsePurgeQuery (docs/behaviour.md §4.11, D-8)', () => {
   it('purges everything, hard, by default', () => {
     expect(parsePurgeQuery({})).toEqual({ url: '/*', hard: true });
   });
@@ -167,7 +167,7 @@ describe('parsePurgeQuery (reference §4.11, Decision 8)', () => {
   });
 });
 
-describe('validateDomainParam (reference §2.6)', () => {
+describe('validateDomainParam (docs/behaviour.md §2.6)', () => {
   it.each(['www.example.com', 'mysite', 'abc'])('accepts %j', (d) => {
     expect(validateDomainParam(d)).toBe(d);
   });
@@ -197,7 +197,7 @@ describe('validateDomainParam (reference §2.6)', () => {
   });
 });
 
-describe('validateProjectId (reference §2.6)', () => {
+describe('validateProjectId (docs/behaviour.md §2.6)', () => {
   it.each(['000123', 'my-project_1.a', 'p'.repeat(256)])('accepts %j', (p) => {
     expect(validateProjectId(p)).toBe(p);
   });

@@ -1,12 +1,12 @@
 /**
- * Path and query parameter rules (reference §2.6, §4.6, §4.11). Messages are HTML-escaped
+ * Path and query parameter rules (docs/behaviour.md §2.6, §4.6, §4.11). Messages are HTML-escaped
  * because they echo the client's input, as the original's HTTP-layer validators did.
  */
 import { htmlEscape, invalid } from './errors';
 import { isValidDomainName, isValidSharedSslLabel } from './domain-names';
 import { truncateEcho } from './python-repr';
 
-/** §2.6: every path validator rejects a missing and an empty value first. */
+/** docs/behaviour.md §2.6: every path validator rejects a missing and an empty value first. */
 function requirePresent(value: string | null | undefined): asserts value is string {
   if (value === null || value === undefined) throw invalid('None value not permitted');
   if (value === '') throw invalid('Empty value not permitted');
@@ -51,10 +51,10 @@ export interface ListQuery {
   marker?: string;
 }
 
-/** Default page size of `GET /v1.0/services` (§4.6), capped by the configured maximum. */
+/** Default page size of `GET /v1.0/services` (docs/behaviour.md §4.6), capped by the configured maximum. */
 export const DEFAULT_LIST_LIMIT = 10;
 
-/** `limit` and `marker` of `GET /v1.0/services` (§4.6). */
+/** `limit` and `marker` of `GET /v1.0/services` (docs/behaviour.md §4.6). */
 export function parseListQuery(
   query: { limit?: string; marker?: string },
   maxPerPage: number,
@@ -83,8 +83,8 @@ export interface PurgeQuery {
 }
 
 /**
- * `url`, `all` and `hard` of `DELETE /v1.0/services/{id}/assets` (§4.11). `hard` accepts
- * only true/false in any letter case (Decision 8; the original evaluated a Python literal).
+ * `url`, `all` and `hard` of `DELETE /v1.0/services/{id}/assets` (docs/behaviour.md §4.11). `hard` accepts
+ * only true/false in any letter case (docs/behaviour.md D-8; the original evaluated a Python literal).
  */
 export function parsePurgeQuery(query: { url?: string; all?: string; hard?: string }): PurgeQuery {
   const url = query.url ?? '/*';
@@ -102,7 +102,7 @@ export function parsePurgeQuery(query: { url?: string; all?: string; hard?: stri
   return { url, hard };
 }
 
-/** A domain named in a path (§2.6): a multi-label domain or a shared-SSL label, 3–253 long. */
+/** A domain named in a path (docs/behaviour.md §2.6): a multi-label domain or a shared-SSL label, 3–253 long. */
 export function validateDomainParam(d: string | null | undefined): string {
   requirePresent(d);
   // Lengths count characters as Python does, not UTF-16 units.
@@ -117,7 +117,7 @@ export function validateDomainParam(d: string | null | undefined): string {
 const PROJECT_ID = /^[a-zA-Z0-9_\-.]{1,256}$/;
 
 /**
- * A project id (§2.6), wherever it comes from: the X-Project-ID header of every tenant
+ * A project id (docs/behaviour.md §2.6), wherever it comes from: the X-Project-ID header of every tenant
  * route, a path, or a body. One rule, so every tenant that can be created can be managed
  * by the admin routes (docs/api-hardening.md).
  */

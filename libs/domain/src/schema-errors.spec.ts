@@ -22,7 +22,7 @@ describe('formatSchemaPath', () => {
   });
 });
 
-describe('schema error messages (Python jsonschema wording, reference §2.4)', () => {
+describe('schema error messages (Python jsonschema wording, docs/behaviour.md §2.4)', () => {
   const object = (properties: object, extra: object = {}) => ({
     type: 'object',
     properties,

@@ -1,5 +1,5 @@
 /**
- * Runs a JSON Schema with ajv and reports failures the way Poppy does (reference §2.4):
+ * Runs a JSON Schema with ajv and reports failures the way Poppy does (docs/behaviour.md §2.4):
  * `{errors: [{message: "<path>-<message>"}]}`, every error of the document at once, in
  * document order, each message HTML-escaped. Messages imitate Python jsonschema (Draft 3,
  * as the original used), so `<path>` of a missing property ends with that property:

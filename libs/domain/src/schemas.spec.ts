@@ -26,7 +26,7 @@ describe('request-body schemas', () => {
     });
   });
 
-  it('tolerates unknown top-level properties of a service (§4.1)', () => {
+  it('tolerates unknown top-level properties of a service (docs/behaviour.md §4.1)', () => {
     expect('additionalProperties' in serviceCreateSchema).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * JSON Schemas of the request bodies (reference §4.1, §4.9, §8.1). Plain draft-07 objects,
+ * JSON Schemas of the request bodies (docs/behaviour.md §4.1, §4.9, §8.1). Plain draft-07 objects,
  * free of functions, because the same objects feed the OpenAPI 3.1 document. Two rules
  * are checked in code instead (see schema-errors.ts and service-validation.ts):
  *  - caching entries after the first need `rules` with at least one item: only draft-07's
@@ -26,7 +26,7 @@ const ruleSchema = {
 
 const domainName = { type: 'string', minLength: 3, maxLength: 253 } as const;
 
-/** Shapes A–D of §4.1; they exclude one another, so oneOf and anyOf agree. */
+/** Shapes A–D of docs/behaviour.md §4.1; they exclude one another, so oneOf and anyOf agree. */
 const domainSchema = {
   oneOf: [
     {
@@ -165,7 +165,7 @@ const restrictionSchema = {
   required: ['name', 'rules'],
 } as const;
 
-/** Body of `POST /v1.0/services`. Unknown top-level properties are tolerated (§4.1). */
+/** Body of `POST /v1.0/services`. Unknown top-level properties are tolerated (docs/behaviour.md §4.1). */
 export const serviceCreateSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Service',
@@ -186,7 +186,7 @@ export const serviceCreateSchema = {
   required: ['name', 'domains', 'origins', 'flavor_id'],
 } as const;
 
-/** Body of `PATCH /v1.0/services/{id}`: RFC 6902 operations (§4.9). */
+/** Body of `PATCH /v1.0/services/{id}`: RFC 6902 operations (docs/behaviour.md §4.9). */
 export const servicePatchSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'JSON Patch',
@@ -204,7 +204,7 @@ export const servicePatchSchema = {
   },
 } as const;
 
-/** Body of `POST /v1.0/flavors` (§8.1); `limits` is accepted and ignored. */
+/** Body of `POST /v1.0/flavors` (docs/behaviour.md §8.1); `limits` is accepted and ignored. */
 export const flavorCreateSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Flavor',

@@ -15,7 +15,7 @@ import type { ServiceSpec } from './model';
 
 type Doc = Record<string, unknown>;
 
-describe('normaliseServiceDocument (reference §4.1 defaults, §4.3)', () => {
+describe('normaliseServiceDocument (docs/behaviour.md §4.1 defaults, §4.3)', () => {
   it('fills every default of a minimal document (Appendix C step 1)', () => {
     expect(normaliseServiceDocument(base(), opts)).toEqual(normalisedMinimalSpec());
   });
@@ -183,7 +183,7 @@ describe('normaliseServiceDocument (reference §4.1 defaults, §4.3)', () => {
     ).toEqual({ enabled: true });
   });
 
-  it('ignores fields a client may not choose (Decision 5)', () => {
+  it('ignores fields a client may not choose (docs/behaviour.md D-5)', () => {
     const spec = normaliseServiceDocument(
       base({
         service_id: '00000000-0000-0000-0000-000000000001',

@@ -1,6 +1,6 @@
 /**
- * From a validated service document to the stored ServiceSpec (reference §4.1 defaults,
- * §4.3 normalisation), and back to the JSON view that validation and jobs read.
+ * From a validated service document to the stored ServiceSpec (docs/behaviour.md §4.1 defaults,
+ * docs/behaviour.md §4.3 normalisation), and back to the JSON view that validation and jobs read.
  */
 import { htmlEscape, invalid } from './errors';
 import { isSupportedGeography } from './geo-zones';
@@ -24,7 +24,7 @@ export interface NormaliseOptions {
   defaultCacheTtl: number;
   /**
    * Whether an absent or empty `caching` list gets the default entry. True on create;
-   * false on PATCH, where an emptied list stays empty (§4.9).
+   * false on PATCH, where an emptied list stays empty (docs/behaviour.md §4.9).
    * @default true
    */
   defaultCaching?: boolean;
@@ -49,8 +49,8 @@ function rulesOrDefault(rules: unknown): Rule[] {
 /**
  * Applies defaults and normalisation to a document that passed validateServiceDocument.
  * Fields a client may not choose (service_id, project_id, status, operator_status,
- * provider_details) are not read (Decision 5). Throws invalid(...) for an unknown
- * geography (§4.1).
+ * provider_details) are not read (docs/behaviour.md D-5). Throws invalid(...) for an unknown
+ * geography (docs/behaviour.md §4.1).
  */
 export function normaliseServiceDocument(doc: unknown, opts: NormaliseOptions): ServiceSpec {
   const d = doc as Json;
@@ -174,7 +174,7 @@ export function restrictionRuleDocument(r: RestrictionRule): Json {
 }
 
 /**
- * The whole create path of §4.2/§4.5 without I/O: validate the raw body, apply defaults,
+ * The whole create path of docs/behaviour.md §4.2/§4.5 without I/O: validate the raw body, apply defaults,
  * then validate the result again — defaults can create conflicts the raw body did not
  * have (a second origin without rules gets `/*` and collides with the first one's).
  */

@@ -42,7 +42,7 @@ describe('sharedSslLabel', () => {
   });
 });
 
-describe('patchTargetDocument (reference §4.9 view)', () => {
+describe('patchTargetDocument (docs/behaviour.md §4.9 view)', () => {
   it('shows shared-SSL domains as labels, unset values as null, and no server-owned fields', () => {
     const minimalOrigin = () => normalisedMinimalSpec().origins[0]!;
     const customHostOrigin = (): Origin => ({
@@ -166,7 +166,7 @@ describe('applyServicePatch', () => {
     });
   });
 
-  describe('allows only the patchable members (Decision 6)', () => {
+  describe('allows only the patchable members (docs/behaviour.md D-6)', () => {
     it.each([
       '/project_id',
       '/status',
@@ -243,7 +243,7 @@ describe('applyServicePatch', () => {
     });
   });
 
-  describe('defaults after the patch (§4.9 step 2)', () => {
+  describe('defaults after the patch (docs/behaviour.md §4.9 step 2)', () => {
     it('gives an added origin without rules /*, which collides with the first origin', () => {
       expect(
         invalidDetail(() =>
@@ -284,7 +284,7 @@ describe('applyServicePatch', () => {
     });
   });
 
-  describe('validates the patched document fully (§4.9 step 3)', () => {
+  describe('validates the patched document fully (docs/behaviour.md §4.9 step 3)', () => {
     it('rejects removing the last domain', () => {
       expect(
         schemaMessages(() =>

@@ -1,5 +1,5 @@
 /**
- * PATCH of a service (reference §4.9): JSON Patch ops applied to a JSON view of the
+ * PATCH of a service (docs/behaviour.md §4.9): JSON Patch ops applied to a JSON view of the
  * stored service, then defaults, full validation and normalisation. Pure: the caller
  * checks preconditions, the flavor, shared-SSL shards and domain claims, and keeps the
  * provider details.
@@ -18,7 +18,7 @@ import { validateServiceDocument } from './service-validation';
 
 type Json = Record<string, unknown>;
 
-/** The top-level members a tenant may patch (Decision 6); everything below them is fair. */
+/** The top-level members a tenant may patch (docs/behaviour.md D-6); everything below them is fair. */
 export const PATCHABLE_ROOTS = [
   'name',
   'domains',
@@ -36,7 +36,7 @@ export function sharedSslLabel(domain: string): string {
 }
 
 /**
- * The document patches apply to (§4.9 view). Shared-SSL domains appear as their label,
+ * The document patches apply to (docs/behaviour.md §4.9 view). Shared-SSL domains appear as their label,
  * since that is what a client sent on create. Unset certificate and host header value
  * show as null, as in the original, so `replace`/`test` on them resolve.
  */
@@ -82,7 +82,7 @@ export interface PatchOperation {
 /**
  * The checks a PATCH body gets before any service is read: an array of RFC 6902
  * operations (else a schema error object), each `path` — and `from` of move/copy —
- * under a patchable member (Decision 6). Whether the operations apply is known only
+ * under a patchable member (docs/behaviour.md D-6). Whether the operations apply is known only
  * against the service (applyServicePatch, which runs this again).
  */
 export function validatePatchDocument(doc: unknown): PatchOperation[] {
@@ -150,7 +150,7 @@ function assertPatchable(path: string): void {
 }
 
 /**
- * §4.9 step 2: origins and caching entries left without rules get the `/*` rule before
+ * docs/behaviour.md §4.9 step 2: origins and caching entries left without rules get the `/*` rule before
  * validation, so adding a second one without rules collides with the first on `/*`.
  * Shapes validation will reject anyway are left alone.
  */

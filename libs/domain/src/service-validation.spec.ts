@@ -31,12 +31,12 @@ describe('parseJsonText', () => {
   });
 });
 
-describe('validateServiceDocument: schema (reference §4.1)', () => {
+describe('validateServiceDocument: schema (docs/behaviour.md §4.1)', () => {
   it('accepts the minimal document', () => {
     accepts(base());
   });
 
-  it('accepts unknown top-level properties, including ones a client may not set (Decision 5)', () => {
+  it('accepts unknown top-level properties, including ones a client may not set (docs/behaviour.md D-5)', () => {
     accepts(base({ service_id: 'not-a-uuid', status: 'deployed', provider_details: {}, foo: 1 }));
   });
 
@@ -374,7 +374,7 @@ describe('validateServiceDocument: schema (reference §4.1)', () => {
   });
 });
 
-describe('validateServiceDocument: semantic checks (reference §4.2)', () => {
+describe('validateServiceDocument: semantic checks (docs/behaviour.md §4.2)', () => {
   const origin = (name: string, extra: Doc = {}) => ({ origin: name, ...extra });
   const rules = (...urls: string[]) =>
     urls.map((request_url, i) => ({ name: `r${i}`, request_url }));
@@ -487,7 +487,7 @@ describe('validateServiceDocument: semantic checks (reference §4.2)', () => {
   describe('4: domains are valid', () => {
     it.each([
       ['upper case', 'Www.mysite.com'],
-      ['a trailing newline (Decision 17)', 'www.mysite.com\n'],
+      ['a trailing newline (docs/behaviour.md D-17)', 'www.mysite.com\n'],
       ['a wildcard', '*.mysite.com'],
       ['a single label outside shape C', 'mysite'],
     ])('rejects %s', (_why, domain) => {
@@ -672,7 +672,7 @@ describe('validateServiceDocument: semantic checks (reference §4.2)', () => {
       accepts(base({ restrictions }));
     });
 
-    it('treats a restriction without access as a whitelist (Decision 3)', () => {
+    it('treats a restriction without access as a whitelist (docs/behaviour.md D-3)', () => {
       accepts(
         base({
           restrictions: [
@@ -730,7 +730,7 @@ describe('validateServiceDocument: semantic checks (reference §4.2)', () => {
     });
   });
 
-  it('reports only the first failing check, in the §4.2 order', () => {
+  it('reports only the first failing check, in the docs/behaviour.md §4.2 order', () => {
     expect(
       semanticErrorOf(
         base({

@@ -1,5 +1,5 @@
 /**
- * Validation of a service document (reference §4.2): the JSON Schema first (every error
+ * Validation of a service document (docs/behaviour.md §4.2): the JSON Schema first (every error
  * at once), then the semantic checks in the original's order, where the first failure is
  * the answer. Used on the raw POST body, on the normalised document, and on a patched one.
  */
@@ -32,7 +32,7 @@ export const MAX_JSON_DEPTH = 32;
 export const MAX_OBJECT_MEMBERS = 1000;
 
 /**
- * Parses a request body; anything but JSON text is `Invalid JSON string` (§4.2 step 1).
+ * Parses a request body; anything but JSON text is `Invalid JSON string` (docs/behaviour.md §4.2 step 1).
  * JSON nested deeper than MAX_JSON_DEPTH, or with an object of more than
  * MAX_OBJECT_MEMBERS members, is refused before it is parsed.
  */
@@ -148,7 +148,7 @@ const slashed = (url: string): string => (url.startsWith('/') ? url : `/${url}`)
 const isSharedSsl = (d: { protocol?: string; certificate?: string | null }): boolean =>
   d.protocol === 'https' && d.certificate === 'shared';
 
-/** The §4.2 table, in order; returns the unescaped message of the first failure. */
+/** The docs/behaviour.md §4.2 table, in order; returns the unescaped message of the first failure. */
 function firstSemanticFailure(service: ServiceDocument): string | undefined {
   return (
     originsAndOriginPathsUnique(service) ??
@@ -255,10 +255,10 @@ function hostHeadersValid(service: ServiceDocument): string | undefined {
 const ENTITY_KEYS = ['referrer', 'geography', 'client_ip'] as const;
 
 /**
- * Checks 9 and 10, restriction by restriction (§4.2): a URL may not carry the same entity
+ * Checks 9 and 10, restriction by restriction (docs/behaviour.md §4.2): a URL may not carry the same entity
  * *type* (referrer, geography or client_ip) both whitelisted and blacklisted — values do
  * not matter. A restriction without `access` is a whitelist here as when stored
- * (Decision 3; the original treated it as a blacklist for this check only).
+ * (docs/behaviour.md D-3; the original treated it as a blacklist for this check only).
  */
 function restrictionsConsistent(service: ServiceDocument): string | undefined {
   const blacklist = new Map<string, string[]>();

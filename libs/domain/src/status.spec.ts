@@ -17,7 +17,7 @@ function permutations<T>(items: T[]): T[][] {
   );
 }
 
-describe('aggregateServiceStatus (Decision 7)', () => {
+describe('aggregateServiceStatus (docs/behaviour.md D-7)', () => {
   it('is create_in_progress without provider details', () => {
     expect(aggregateServiceStatus({})).toBe('create_in_progress');
   });

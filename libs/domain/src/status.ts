@@ -1,5 +1,5 @@
 /**
- * The service status derived from its provider details (reference §5.2, Decision 7):
+ * The service status derived from its provider details (docs/behaviour.md §5.2, D-7):
  * by priority, so the order providers are stored in never changes the answer (the
  * original walked them in order and could report `deployed` while one was still deploying).
  */
@@ -18,7 +18,7 @@ export function aggregateServiceStatus(details: Record<string, ProviderDetail>):
   return 'deployed';
 }
 
-/** What GET shows: `disabled` overrides the derived status while an operator disabled it (§4.8). */
+/** What GET shows: `disabled` overrides the derived status while an operator disabled it (docs/behaviour.md §4.8). */
 export function displayedStatus(
   service: Pick<Service, 'operator_status' | 'provider_details'>,
 ): DisplayedStatus {

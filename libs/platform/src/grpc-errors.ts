@@ -58,7 +58,7 @@ export function fromGrpcError(error: ServiceError): PoppyError {
     typeof kindValue === 'string' && (ERROR_KINDS as string[]).includes(kindValue)
       ? (kindValue as ErrorKind)
       : (KIND_BY_GRPC_STATUS[error.code] ?? 'internal');
-  // Structured messages stay JSON text here; the gateway embeds them parsed (reference §2.4).
+  // Structured messages stay JSON text here; the gateway embeds them parsed (docs/behaviour.md §2.4).
   return new PoppyError(kind, error.details, { cause: error });
 }
 

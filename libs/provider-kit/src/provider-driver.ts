@@ -28,7 +28,7 @@ export interface ManagedObject {
 
 /**
  * One per CDN vendor: plain TypeScript, no gRPC (startProviderAdapter serves it). Contract
- * (reference §12, proto/poppy/provider/v1/provider.proto):
+ * (docs/behaviour.md §12, proto/poppy/provider/v1/provider.proto):
  * - every call is idempotent: create for a service_id the vendor already has returns that
  *   object; delete of something gone succeeds;
  * - a vendor failure is thrown as ProviderError (retryable for 5xx/429/timeouts, not for
@@ -37,7 +37,7 @@ export interface ManagedObject {
 export interface ProviderDriver {
   /** Display name and key in provider_details: "Mock", "Fastly", … */
   readonly providerName: string;
-  /** Region names for analytics (reference §12.1). */
+  /** Region names for analytics (docs/behaviour.md §12.1). */
   readonly regions: string[];
   isAlive(): Promise<boolean>;
   createService(req: providerV1.CreateServiceRequest): Promise<providerV1.CreateServiceResponse>;

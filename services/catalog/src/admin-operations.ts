@@ -1,5 +1,5 @@
 /**
- * Operator changes of one service (reference §10.3, §10.4, §10.10): force a status or
+ * Operator changes of one service (docs/behaviour.md §10.3, §10.4, §10.10): force a status or
  * re-run a stuck create, re-point an operator CNAME, move a domain onto another
  * certificate hostname. Each is a read → change → compare-and-set on the service's
  * generation (retried when another writer came in between), so it never overwrites a
@@ -48,7 +48,7 @@ export class AdminOperations {
   }
 
   /**
-   * §10.3: a service still in create_in_progress with no provider details at all (its
+   * docs/behaviour.md §10.3: a service still in create_in_progress with no provider details at all (its
    * create job was lost) gets a new generation and its create job again (rerun); any
    * other service has every provider's status set to `status`, which the status index follows.
    */
@@ -76,7 +76,7 @@ export class AdminOperations {
     });
   }
 
-  /** §10.4: the domain's operator CNAME gets a new name; false when it already had it. */
+  /** docs/behaviour.md §10.4: the domain's operator CNAME gets a new name; false when it already had it. */
   updateOperatorUrl(
     projectId: string,
     serviceId: string,
@@ -120,7 +120,7 @@ export class AdminOperations {
   }
 
   /**
-   * §10.10 (Decision 12): every provider records the domain's certificate status; its
+   * docs/behaviour.md §10.10 (docs/behaviour.md D-12): every provider records the domain's certificate status; its
    * operator CNAME points at `newCert` (created when the domain had none).
    */
   migrateDomain(

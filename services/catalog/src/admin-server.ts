@@ -1,4 +1,4 @@
-/** Thin gRPC handlers of the operator RPCs (reference §10.3, §10.4, §10.10–10.14). */
+/** Thin gRPC handlers of the operator RPCs (docs/behaviour.md §10.3, §10.4, §10.10–10.14). */
 import type { catalogV1 } from '@poppy/contracts';
 import { invalid } from '@poppy/domain';
 import type { AdminOperations } from './admin-operations';

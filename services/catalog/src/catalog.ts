@@ -1,5 +1,5 @@
 /**
- * The catalog's business rules (reference §4.5, §4.9, §4.10, §4.11, §8): limits, flavor
+ * The catalog's business rules (docs/behaviour.md §4.5, §4.9, §4.10, §4.11, §8): limits, flavor
  * checks, shared-SSL allocation, statuses set synchronously, and the job recorded with
  * every change of desired state. No transport here: server.ts adapts it to gRPC.
  */
@@ -248,7 +248,7 @@ export class Catalog {
   }
 
   /**
-   * Operator enable/disable (reference §6.7): the new operator status is desired state,
+   * Operator enable/disable (docs/behaviour.md §6.7): the new operator status is desired state,
    * stored at once with an enable/disable job (DNS re-pointing). Like a purge it keeps the
    * generation, so a create or update in flight still gets its write-back.
    */
@@ -271,7 +271,7 @@ export class Catalog {
   }
 
   /**
-   * `POST /admin/services/action` (reference §10.2): the action on the service owning
+   * `POST /admin/services/action` (docs/behaviour.md §10.2): the action on the service owning
    * `domain`, or on every service of `project_id` (pages of 10; a failure on one service
    * is reported through `onError` and the others go on).
    */
@@ -318,7 +318,7 @@ export class Catalog {
   }
 
   async createFlavor(raw: Flavor): Promise<Flavor> {
-    // Re-checked here against the providers this deployment runs (reference §8.1).
+    // Re-checked here against the providers this deployment runs (docs/behaviour.md §8.1).
     const flavor = prepareFlavor(
       {
         id: raw.id,

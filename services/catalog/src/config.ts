@@ -15,13 +15,13 @@ export interface CatalogConfig extends CommonConfig {
   cassandra: CassandraConfig;
   /** Directory of the embedded SQLite file. @default './.data' (POPPY_DATA_DIR) */
   dataDir: string;
-  /** Provider ids a flavor may name (reference §8.1). @default ['mock'] (POPPY_PROVIDERS) */
+  /** Provider ids a flavor may name (docs/behaviour.md §8.1). @default ['mock'] (POPPY_PROVIDERS) */
   providers: string[];
   /** Services per project unless an operator set a limit. @default 20 (POPPY_MAX_SERVICES_PER_PROJECT) */
   maxServicesPerProject: number;
   /** TTL of the default caching rule. @default 86400 (POPPY_DEFAULT_CACHE_TTL) */
   defaultCacheTtl: number;
-  /** Shard suffixes for shared-SSL domains (reference §4.13). (POPPY_SHARED_SSL_SHARDS) */
+  /** Shard suffixes for shared-SSL domains (docs/behaviour.md §4.13). (POPPY_SHARED_SSL_SHARDS) */
   sharedSslShards: string[];
   /** A flavor created at first start when none exists, '' for none. @default 'mock' (POPPY_DEFAULT_FLAVOR) */
   defaultFlavor: string;

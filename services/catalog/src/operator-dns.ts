@@ -1,7 +1,7 @@
 /**
- * The operator CNAME changes the admin routes make synchronously (reference §10.4, §10.10),
+ * The operator CNAME changes the admin routes make synchronously (docs/behaviour.md §10.4, §10.10),
  * through services/dns (POPPY_DNS_ADDRESS). Without a dns service the catalog behaves like
- * the original's default DNS driver (§6.10): no CNAME indirection, the operator URL is the
+ * the original's default DNS driver (docs/behaviour.md §6.10): no CNAME indirection, the operator URL is the
  * provider URL, and nothing is recorded anywhere.
  */
 import { accessUrlFromWire, accessUrlToWire, dnsV1 } from '@poppy/contracts';
@@ -9,11 +9,11 @@ import type { AccessUrl } from '@poppy/domain';
 import { createPromiseClient, type PromiseClient } from '@poppy/platform';
 
 export interface OperatorDnsPort {
-  /** `to` → `target` created in its shard zone, then `from` removed (§10.4). */
+  /** `to` → `target` created in its shard zone, then `from` removed (docs/behaviour.md §10.4). */
   move(domain: string, from: string, to: string, target: string): Promise<void>;
-  /** The existing operator CNAME of `url` points at `url.provider_url` (§10.10). */
+  /** The existing operator CNAME of `url` points at `url.provider_url` (docs/behaviour.md §10.10). */
   repoint(url: AccessUrl): Promise<void>;
-  /** A new operator CNAME for `domain` → `target`; its access URL (§10.10). */
+  /** A new operator CNAME for `domain` → `target`; its access URL (docs/behaviour.md §10.10). */
   create(providerName: string, domain: string, target: string): Promise<AccessUrl>;
   close(): void;
 }

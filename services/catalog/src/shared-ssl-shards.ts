@@ -1,5 +1,5 @@
 /**
- * Shared-SSL domain allocation (reference §4.13): a label chosen by the tenant becomes
+ * Shared-SSL domain allocation (docs/behaviour.md §4.13): a label chosen by the tenant becomes
  * `<label>.<shard>`, trying the shards in random order and skipping names another
  * service holds. The same label can therefore be used by at most (number of shards)
  * services. Shard suffixes come from configuration (the DNS service owns them later).

@@ -74,7 +74,7 @@ export async function startCatalog(
   ) {
     logger.info({ flavor: config.defaultFlavor }, 'created the default flavor');
   }
-  // Operator CNAME changes go through services/dns when configured (reference §10.4, §10.10).
+  // Operator CNAME changes go through services/dns when configured (docs/behaviour.md §10.4, §10.10).
   const dns = config.dnsAddress
     ? new DnsServiceOperatorDns(config.dnsAddress, { deadlineMs: config.dnsDeadlineMs })
     : new PassThroughOperatorDns();

@@ -70,7 +70,7 @@ describe('Certificates', () => {
     expect((await store.get('www.example.com'))?.private_key_pem).toContain('PRIVATE KEY');
   });
 
-  it('refuses the same domain, type and flavor twice (reference §7.2)', async () => {
+  it('refuses the same domain, type and flavor twice (docs/behaviour.md §7.2)', async () => {
     await certs.create({
       domain_name: 'www.example.com',
       cert_type: 'san',
@@ -123,7 +123,7 @@ describe('Certificates', () => {
     expect(await certs.listByStatus('failed')).toEqual(['www.example.com']);
   });
 
-  it('deletes only the owner project certificate; an unknown one is a 404 (Decision 11)', async () => {
+  it('deletes only the owner project certificate; an unknown one is a 404 (docs/behaviour.md D-11)', async () => {
     await certs.create({
       domain_name: 'www.example.com',
       cert_type: 'san',
@@ -139,7 +139,7 @@ describe('Certificates', () => {
     );
   });
 
-  it('admin status change updates the record and its issuer status; a bad status is a 400 (reference §10.8)', async () => {
+  it('admin status change updates the record and its issuer status; a bad status is a 400 (docs/behaviour.md §10.8)', async () => {
     await certs.create({
       domain_name: 'www.example.com',
       cert_type: 'san',

@@ -1,5 +1,5 @@
 /**
- * The certificates service's rules (reference §7, §10.7–10.8, Decisions 11 and 14):
+ * The certificates service's rules (docs/behaviour.md §7, §10.7–10.8, D-11 and D-14):
  * one record per domain; managed (san / sni) certificates are recorded
  * create_in_progress and issued in the background by the Issuer; custom ones are
  * validated on upload and recorded deployed, or refused with a 400 message.
@@ -188,7 +188,7 @@ export class Certificates {
     return publicView(record);
   }
 
-  /** Only the owning project's record of that type goes (reference §6.8, Decision 11: unknown → 404). */
+  /** Only the owning project's record of that type goes (docs/behaviour.md §6.8, D-11: unknown → 404). */
   async delete(domainName: string, certType: string, projectId: string): Promise<void> {
     const domain = (domainName ?? '').trim().toLowerCase();
     const record = await this.options.store.get(domain);
@@ -203,7 +203,7 @@ export class Certificates {
     return this.options.store.listByStatus(parseStatus(status));
   }
 
-  /** Admin (reference §10.8): the record's status and its first issuer's extra_info.status. */
+  /** Admin (docs/behaviour.md §10.8): the record's status and its first issuer's extra_info.status. */
   async updateStatus(domainName: string, status: string): Promise<PublicCertificate> {
     const next = parseStatus(status);
     const domain = (domainName ?? '').trim().toLowerCase();

@@ -3,7 +3,7 @@
  * as real processes, with a real pebble. A service with an https `sni` domain gets a
  * pebble-issued certificate before its provider is configured and reaches `deployed`
  * (and loses it when deleted);
- * the SSL certificate API (reference §7, §10.7–10.8) answers for it; bad custom uploads
+ * the SSL certificate API (docs/behaviour.md §7, §10.7–10.8) answers for it; bad custom uploads
  * are 400s with clear messages.
  */
 import {
@@ -113,7 +113,7 @@ describe('certificates end to end', () => {
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual(expect.arrayContaining([{ domain_name: domain }]));
 
-    // Decision 10: deleting the service removes its managed certificate.
+    // docs/behaviour.md D-10: deleting the service removes its managed certificate.
     expect((await api('DELETE', `/v1.0/services/${id}`)).status).toBe(202);
     await until('the service and its certificate to be gone', async () =>
       (await api('GET', `/v1.0/services/${id}`)).status === 404 &&

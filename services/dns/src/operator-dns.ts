@@ -1,5 +1,5 @@
 /**
- * The operator's CNAMEs for access URLs (reference §4.13, §6.10, §13.3), over any DnsDriver.
+ * The operator's CNAMEs for access URLs (docs/behaviour.md §4.13, §6.10, §13.3), over any DnsDriver.
  *
  * - A customer domain `d` gets the CNAME `d.<shard_prefix><N>.<suffix>` → provider URL in the
  *   shard zone `<shard_prefix><N>.<suffix>`. The shard is chosen per domain: shards are tried
@@ -79,7 +79,7 @@ export class OperatorDns {
     return Array.from({ length: numShards }, (_, i) => `${shardPrefix}${i + 1}.${suffix}`);
   }
 
-  /** Shared-SSL shard suffixes with room, in random order (reference §4.13). */
+  /** Shared-SSL shard suffixes with room, in random order (docs/behaviour.md §4.13). */
   async sharedSslShards(): Promise<string[]> {
     const { sharedSslSuffix, sharedSslShardPrefix, sharedSslNumShards } = this.config;
     const all =
@@ -199,7 +199,7 @@ export class OperatorDns {
   }
 
   /**
-   * Operator rename (reference §10.4): `to` → `target` in the shard zone `to` lies in, then
+   * Operator rename (docs/behaviour.md §10.4): `to` → `target` in the shard zone `to` lies in, then
    * the old name `from` goes. All-or-nothing: a failure removes the new record again
    * (unless it existed before the call).
    */

@@ -1,5 +1,5 @@
 /**
- * The operator's CNAME changes of reference §10.4 (re-point an operator URL) and §10.10
+ * The operator's CNAME changes of docs/behaviour.md §10.4 (re-point an operator URL) and docs/behaviour.md §10.10
  * (migrate a domain onto another certificate hostname) end to end: gateway → catalog →
  * services/dns → a real PowerDNS, observed with real DNS queries. The CDN vendor is the
  * in-process echo adapter (`<domain>` → `<domain>.echo-cdn.test`).
@@ -69,7 +69,7 @@ function otherShard(domain: string, name: string): string {
   return `${domain}.cdn${(shard % 3) + 1}.${SUFFIX}`;
 }
 
-it('re-points an operator CNAME in PowerDNS: the new name answers, the old one is gone (§10.4)', async () => {
+it('re-points an operator CNAME in PowerDNS: the new name answers, the old one is gone (docs/behaviour.md §10.4)', async () => {
   const { id, domain } = await createService(suite, 'echo');
   await waitForStatus(suite, id, 'deployed');
   const old = await operatorUrl(id);
@@ -94,7 +94,7 @@ it('re-points an operator CNAME in PowerDNS: the new name answers, the old one i
   expect(await operatorUrl(id)).toBe(next);
 });
 
-it('migrates a domain onto a certificate hostname: its operator CNAME points there (§10.10)', async () => {
+it('migrates a domain onto a certificate hostname: its operator CNAME points there (docs/behaviour.md §10.10)', async () => {
   const { id, domain } = await createService(suite, 'echo');
   await waitForStatus(suite, id, 'deployed');
   const name = await operatorUrl(id);

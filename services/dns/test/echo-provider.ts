@@ -1,6 +1,6 @@
 /**
  * A test-only CDN vendor served in-process through libs/provider-kit: unlike the mock
- * (one fixed link for every service, Decision 18) it answers one link per domain of the
+ * (one fixed link for every service, docs/behaviour.md D-18) it answers one link per domain of the
  * service, `<domain>` → `<domain>.echo-cdn.test`, so a domain change moves an access URL.
  */
 import type { providerV1 } from '@poppy/contracts';

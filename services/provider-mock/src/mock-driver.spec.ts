@@ -48,7 +48,7 @@ describe('MockDriver', () => {
     ]);
   });
 
-  it('creates with the fixed link of reference §12.5 and a stable id', async () => {
+  it('creates with the fixed link of docs/behaviour.md §12.5 and a stable id', async () => {
     const driver = new MockDriver();
     const { service } = await create(driver);
     expect(service).toEqual({
@@ -81,7 +81,7 @@ describe('MockDriver', () => {
     expect(got.spec?.name).toBe('first');
   });
 
-  it('keeps the id and the links on update (Decision 18) and stores the new spec', async () => {
+  it('keeps the id and the links on update (docs/behaviour.md D-18) and stores the new spec', async () => {
     const driver = new MockDriver();
     const { service } = await create(driver);
     const updated = await driver.updateService({

@@ -1,11 +1,11 @@
 /**
- * The mock CDN vendor (reference §12.5 with Decision 18): objects in memory keyed by
+ * The mock CDN vendor (docs/behaviour.md §12.5 with D-18): objects in memory keyed by
  * service_id, so every call is idempotent, and faults injected on demand for tests.
  *
  * - create → a provider_service_id derived from the service_id (stable across restarts of
  *   the mock, so a replayed create after a crash names the same object) and the fixed link
- *   of §12.5: href "www.mysite.com", domain "www.mydomain.com", rel "access_url";
- * - update → the same id and the same links as create (Decision 18); an update of an
+ *   of docs/behaviour.md §12.5: href "www.mysite.com", domain "www.mydomain.com", rel "access_url";
+ * - update → the same id and the same links as create (docs/behaviour.md D-18); an update of an
  *   object the vendor does not have creates it;
  * - delete → gone (deleting what is gone succeeds); purge → echoes the URL;
  * - get → found while the object exists; metrics → no series; certificates → no details;

@@ -67,7 +67,7 @@ describeProviderContract<MockTarget>(
   },
   {
     providerName: 'Mock',
-    // Reference §12.5: one fixed link whatever the domains; Decision 18: the same after update.
+    // docs/behaviour.md §12.5: one fixed link whatever the domains; docs/behaviour.md D-18: the same after update.
     links: (_spec, links) =>
       expect(links).toEqual([
         { href: 'www.mysite.com', domain: 'www.mydomain.com', rel: 'access_url' },

@@ -1,5 +1,5 @@
 /**
- * Every failure of the Varnish edge mapped once to a ProviderError (reference §12: retry
+ * Every failure of the Varnish edge mapped once to a ProviderError (docs/behaviour.md §12: retry
  * later, or report to the tenant). Varnish has no API quota, so its "throttling" is the
  * adapter's own: too many configuration changes queued (`EdgeBusyError`), answered with a
  * retry hint.

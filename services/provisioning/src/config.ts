@@ -46,7 +46,7 @@ export interface ProvisioningConfig extends CommonConfig {
   orphanSweepGraceMs: number;
   /** Report the orphans, remove nothing. @default false (POPPY_ORPHAN_SWEEP_DRY_RUN) */
   orphanSweepDryRun: boolean;
-  /** DNS driver for operator CNAMEs (reference §13). @default 'default' (POPPY_DNS_DRIVER) */
+  /** DNS driver for operator CNAMEs (docs/behaviour.md §13). @default 'default' (POPPY_DNS_DRIVER) */
   dnsDriver: 'default';
   /** services/dns (host:port); when set it replaces the DNS driver. @default none (POPPY_DNS_ADDRESS) */
   dnsAddress?: string;

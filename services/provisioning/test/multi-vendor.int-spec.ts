@@ -170,7 +170,7 @@ describe('a flavor with the Varnish edge and CloudFront', () => {
     });
     const body = await waitForServiceStatus(suite, PROJECT, id, 'failed', { timeoutMs: 30_000 });
     expect(body.errors).toEqual([{ message: expect.stringContaining('CloudFront') }]);
-    // `failed` shows as soon as CloudFront refused (Decision 7); the edge finishes on its own.
+    // `failed` shows as soon as CloudFront refused (docs/behaviour.md D-7); the edge finishes on its own.
     let byProvider = await details(id);
     for (let i = 0; i < 200 && byProvider.Varnish?.status !== 'deployed'; i++) {
       await new Promise((r) => setTimeout(r, 50));

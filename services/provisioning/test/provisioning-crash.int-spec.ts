@@ -168,7 +168,7 @@ describe('NATS restarted without its store', () => {
     await nats?.stop();
   });
 
-  /** The gateway's /v1.0/health view of the job queue (reference §9.3). */
+  /** The gateway's /v1.0/health view of the job queue (docs/behaviour.md §9.3). */
   async function queueOnline(s: Suite): Promise<string | undefined> {
     const reply = await api(s, 'GET', '/v1.0/health');
     const body = reply.body as { distributed_task?: Record<string, { online: string }> };

@@ -81,14 +81,14 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
     const id = await createService(suite, 'mock');
     expect((await getService(suite, id)).body.status).toBe('create_in_progress');
     const body = await waitForStatus(suite, id, 'deployed');
-    // reference §12.5: the mock answers one fixed link, which the default DNS passes through.
+    // docs/behaviour.md §12.5: the mock answers one fixed link, which the default DNS passes through.
     expect(body.links.filter((l) => l.rel === 'access_url')).toEqual([
       { href: 'www.mysite.com', rel: 'access_url' },
     ]);
     expect(body.errors).toEqual([]);
   });
 
-  it('PATCH → update_in_progress → deployed, keeping the access URLs (Decision 18)', async () => {
+  it('PATCH → update_in_progress → deployed, keeping the access URLs (docs/behaviour.md D-18)', async () => {
     const id = await createService(suite, 'mock');
     await waitForStatus(suite, id, 'deployed');
     const patch = await api(suite, 'PATCH', `/v1.0/services/${id}`, [
@@ -153,7 +153,7 @@ describe.each(['sqlite', 'nats'] as const)('provisioning flows on the %s queue',
         .status,
     ).toBe(202);
     expect((await getService(suite, id)).body.status).toBe('disabled');
-    // PATCH is refused while disabled (reference §4.9).
+    // PATCH is refused while disabled (docs/behaviour.md §4.9).
     expect((await api(suite, 'PATCH', `/v1.0/services/${id}`, [])).status).toBe(400);
     expect(
       (

@@ -30,7 +30,7 @@ export interface ProviderErrorCase<T extends ProviderContractTarget> {
 export type LinkPromise =
   /** One access_url link per domain of the spec, naming that domain (a real vendor). */
   | 'per-domain'
-  /** At least one access_url link, whatever the domains (the Mock's fixed link, reference §12.5). */
+  /** At least one access_url link, whatever the domains (the Mock's fixed link, docs/behaviour.md §12.5). */
   | 'at-least-one'
   | ((spec: commonV1.ServiceSpec, links: providerV1.ProviderLink[]) => void);
 

@@ -47,7 +47,7 @@ export class GrpcAkamaiDriver implements AkamaiDriverPort {
   async recreateCertificate(item: JsonObject): Promise<void> {
     const domain = text(item.domain_name);
     if (!domain) throw invalid('A retry-list item needs a domain_name');
-    // Retry-list items carry no cert type (reference §10.13): they are mod-SAN certificates.
+    // Retry-list items carry no cert type (docs/behaviour.md §10.13): they are mod-SAN certificates.
     await this.client.recreateCertificate({
       domain_name: domain,
       cert_type: text(item.cert_type) || 'san',

@@ -1,5 +1,5 @@
 /**
- * The Akamai operator routes' logic (reference §10.11–10.14) over the queues and
+ * The Akamai operator routes' logic (docs/behaviour.md §10.11–10.14) over the queues and
  * configuration kept in the catalog store. The vendor half (SPS / PAPI / CPS calls) is the
  * Akamai adapter's: it plugs in as an AkamaiDriverPort. Without one, Akamai is not
  * configured and the routes answer as the reference says for that case: the queues hold
@@ -22,7 +22,7 @@ export const AKAMAI_JOB_TYPES = [
 ] as const;
 
 export const HOSTNAME_LIMIT_SETTING = 'san_cert_hostname_limit';
-/** The reference's seeded hostname limit of a SAN certificate when Akamai runs (§11.1). */
+/** The reference's seeded hostname limit of a SAN certificate when Akamai runs (docs/behaviour.md §11.1). */
 const AKAMAI_DEFAULT_HOSTNAME_LIMIT = 80;
 
 /** The Akamai adapter's certificate settings. */
@@ -63,7 +63,7 @@ export class AkamaiAdmin {
     return this.state.readQueue(queue);
   }
 
-  /** §10.12 / §10.13 PUT: the queue becomes `items`; `deleted` are the items it no longer holds. */
+  /** docs/behaviour.md §10.12 / §10.13 PUT: the queue becomes `items`; `deleted` are the items it no longer holds. */
   async replaceQueue(
     queue: AkamaiQueue,
     items: JsonObject[],
@@ -72,7 +72,7 @@ export class AkamaiAdmin {
     return { queue: after, deleted: before.filter((b) => !after.some((a) => sameItem(a, b))) };
   }
 
-  /** §10.11. */
+  /** docs/behaviour.md §10.11. */
   async runBackgroundJob(jobType: string): Promise<{ sent: JsonObject[]; ignored: JsonObject[] }> {
     if (!(AKAMAI_JOB_TYPES as readonly string[]).includes(jobType))
       throw invalid(`Unknown job_type ${jobType}; expected one of ${AKAMAI_JOB_TYPES.join(', ')}`);
@@ -123,7 +123,7 @@ export class AkamaiAdmin {
     return { sent, ignored };
   }
 
-  /** §10.13 POST: drain the retry list, de-duplicated, and re-run each certificate. */
+  /** docs/behaviour.md §10.13 POST: drain the retry list, de-duplicated, and re-run each certificate. */
   async processRetryList(): Promise<{ processing: JsonObject[]; failed_validation: JsonObject[] }> {
     const driver = this.driver;
     if (!driver) return { processing: [], failed_validation: [] };
@@ -135,7 +135,7 @@ export class AkamaiAdmin {
     return { processing, failed_validation: [] };
   }
 
-  /** §10.14 GET. */
+  /** docs/behaviour.md §10.14 GET. */
   async getConfig(kind: AkamaiConfigKind, name: string): Promise<JsonObject> {
     if (kind === 'settings') {
       const stored = await this.state.getConfig('settings', name);
@@ -147,7 +147,7 @@ export class AkamaiAdmin {
     return (await this.state.getConfig(kind, name)) ?? this.defaults(kind, name);
   }
 
-  /** §10.14 POST: merges `changes` into the stored configuration. */
+  /** docs/behaviour.md §10.14 POST: merges `changes` into the stored configuration. */
   async updateConfig(
     kind: AkamaiConfigKind,
     name: string,

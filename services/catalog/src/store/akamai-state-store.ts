@@ -1,5 +1,5 @@
 /**
- * The Akamai operator state the catalog keeps (reference §10.11–10.14, §11.1 providers_info):
+ * The Akamai operator state the catalog keeps (docs/behaviour.md §10.11–10.14, §11.1 providers_info):
  * two queues and the certificate configuration. It lives in the catalog store (both drivers,
  * one contract suite: akamai-state-store.contract.ts), so every catalog replica and the
  * future Akamai adapter see the same queues, and nothing is lost with a process.

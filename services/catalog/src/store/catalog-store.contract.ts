@@ -102,7 +102,7 @@ export function describeCatalogStoreContract(driver: string, makeStore: StoreFac
         kind: 'limit_exceeded',
         detail: 'Maximum Services Limit of 2 reached!',
       });
-      // Another project deleting does not help (Decision 4)…
+      // Another project deleting does not help (docs/behaviour.md D-4)…
       const other = sampleService({ project_id: 'project-z' });
       await store.createService(other, sampleJob(other), 2);
       await store.replaceService(

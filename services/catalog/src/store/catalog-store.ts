@@ -40,7 +40,7 @@ export interface CatalogStore {
   /** Short name reported by health checks ('sqlite', 'cassandra'). */
   readonly driverName: string;
 
-  /** The Akamai operator queues and configuration (reference §10.11–10.14). */
+  /** The Akamai operator queues and configuration (docs/behaviour.md §10.11–10.14). */
   readonly akamai: AkamaiStateStore;
 
   /**

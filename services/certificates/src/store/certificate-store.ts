@@ -1,5 +1,5 @@
 /**
- * Storage of certificate records, one per domain name (reference §7.1). The private key
+ * Storage of certificate records, one per domain name (docs/behaviour.md §7.1). The private key
  * lives here and nowhere else: records handed to the API layer carry none (see
  * `publicView` in certificates.ts), and no driver logs one.
  */

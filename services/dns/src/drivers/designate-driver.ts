@@ -3,7 +3,7 @@
  * deployments. Requests carry a Keystone token in `X-Auth-Token`; the base URL is the `dns`
  * endpoint of the Keystone catalog. Designate applies writes asynchronously (202 with
  * `status: PENDING`); recordsets being deleted (`action: DELETE`) are treated as gone.
- * Errors are `{code, type, message}` (vendor reference openstack.md §1.4).
+ * Errors are `{code, type, message}` (Designate's documented error body; tools/fakes/designate models it).
  */
 import {
   DnsBackendError,
@@ -177,7 +177,7 @@ export class DesignateDriver implements DnsDriver {
     return zones.find((z) => z.action !== 'DELETE')?.id;
   }
 
-  /** Every page of a list: `links.next` is followed verbatim (reference §1.3). */
+  /** Every page of a list: `links.next` is followed verbatim (Designate's documented pagination). */
   private async list<T>(path: string, key: 'zones' | 'recordsets'): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined = `${this.base}${path}`;

@@ -1,5 +1,5 @@
 /**
- * The certificate step of the create and update flows (reference §6.3, §7.5; DESIGN
+ * The certificate step of the create and update flows (docs/behaviour.md §6.3, §7.5; DESIGN
  * "How a request flows" 3): before any provider is configured, every https domain of the
  * service (certificate san / sni / custom / shared) gets its certificate from the
  * certificates service, and the statuses it reports become the providers'
@@ -77,7 +77,7 @@ export async function ensureServiceCertificates(
 }
 
 /**
- * Decision 10: deleting a service removes the managed (san / sni) certificates of its
+ * docs/behaviour.md D-10: deleting a service removes the managed (san / sni) certificates of its
  * domains. Custom ones stay: the customer uploaded them and deletes them through the API.
  * A certificate already gone is fine; any other error throws (the delete is retried).
  */
@@ -104,7 +104,7 @@ export async function releaseServiceCertificates(
 }
 
 /**
- * Decision 10 on update: the managed certificates of the https domains the previous
+ * docs/behaviour.md D-10 on update: the managed certificates of the https domains the previous
  * configuration had and the new one dropped are released (custom ones stay, as on delete).
  */
 export function releaseRemovedCertificates(

@@ -3,7 +3,7 @@ import type { AccessUrl } from '@poppy/domain';
 import type { DnsDriver } from './dns-driver';
 
 /**
- * Reference §6.10 / §13.2: no records at all; every provider link (its `rel` is not
+ * docs/behaviour.md §6.10 / §13.2: no records at all; every provider link (its `rel` is not
  * checked) becomes `{domain, provider_url: href, operator_url: href}`.
  *
  * Enable/disable have nothing to re-point here, so they succeed (the original's default

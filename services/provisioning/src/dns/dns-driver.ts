@@ -1,6 +1,6 @@
 /**
- * The DNS port (reference §13): the operator CNAMEs that front each provider's hostnames.
- * Drivers: `default` (no records: operator URL = provider URL, reference §13.2); the DNS
+ * The DNS port (docs/behaviour.md §13): the operator CNAMEs that front each provider's hostnames.
+ * Drivers: `default` (no records: operator URL = provider URL, docs/behaviour.md §13.2); the DNS
  * service with real zones comes later. Calls are per provider so one provider's DNS
  * trouble holds back only that provider's part of a job. A driver throws DnsError
  * (retryable or not) instead of returning Poppy's "failed map".

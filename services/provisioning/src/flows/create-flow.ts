@@ -1,5 +1,5 @@
 /**
- * Create (reference §6.3): every provider of the service's flavor creates the service,
+ * Create (docs/behaviour.md §6.3): every provider of the service's flavor creates the service,
  * the DNS maps its links to access URLs, and each provider's result is written back as
  * soon as it is known. Providers already settled for this generation are skipped.
  */
@@ -133,7 +133,7 @@ export function runCreate(ctx: FlowContext, job: ServiceJob): Promise<JobOutcome
 /**
  * The service moved on while this job created vendor objects. If it is being deleted or
  * gone, the delete may have run before our create landed: delete what we created, so no
- * vendor object is left behind (Decision 9). Deleting is idempotent at every adapter.
+ * vendor object is left behind (docs/behaviour.md D-9). Deleting is idempotent at every adapter.
  */
 async function compensate(ctx: FlowContext, job: ServiceJob, created: Created[]): Promise<void> {
   if (created.length === 0) return;

@@ -1,5 +1,5 @@
 /**
- * Delete (reference §6.5 with Decision 9): every provider deletes its object and the DNS
+ * Delete (docs/behaviour.md §6.5 with D-9): every provider deletes its object and the DNS
  * its records; a provider is dropped from the details only once both confirmed. The
  * service is removed only when every provider is gone; a refusal leaves that provider
  * `failed` with the error and the service visible (a new DELETE tries again); a

@@ -174,7 +174,7 @@ describe('update flow', () => {
     );
   }
 
-  it('releases the managed certificates of the https domains the update dropped (Decision 10)', async () => {
+  it('releases the managed certificates of the https domains the update dropped (docs/behaviour.md D-10)', async () => {
     const s = catalog.put(
       newService({
         generation: 3,
@@ -350,7 +350,7 @@ describe('delete flow', () => {
     });
   });
 
-  it('keeps the service failed and visible when a provider refuses (Decision 9)', async () => {
+  it('keeps the service failed and visible when a provider refuses (docs/behaviour.md D-9)', async () => {
     mock2.script('deleteService', refused('locked'));
     const s = deleting();
     expect(await runDelete(ctx(), jobFor(s, 'delete'))).toEqual({ type: 'done' });
@@ -397,7 +397,7 @@ describe('purge flow', () => {
     expect(catalog.get(s.service_id)!.provider_details.Mock.status).toBe('deployed');
   });
 
-  it('soft purge: update_in_progress → deployed, keeping domains_certificate_status (Decision 8)', async () => {
+  it('soft purge: update_in_progress → deployed, keeping domains_certificate_status (docs/behaviour.md D-8)', async () => {
     const s = catalog.put(
       newService({
         provider_details: {

@@ -1,5 +1,5 @@
 /**
- * Enable / disable (reference §6.7): the catalog stored the operator status with the
+ * Enable / disable (docs/behaviour.md §6.7): the catalog stored the operator status with the
  * job; this flow re-points the operator CNAMEs (to the provider URLs, or to the "not
  * found" target). Provider details do not change. DNS failures retry with backoff.
  */

@@ -1,5 +1,5 @@
 /**
- * Purge (reference §6.6 with Decision 8): every provider purges `url` (hard or soft).
+ * Purge (docs/behaviour.md §6.6 with D-8): every provider purges `url` (hard or soft).
  * Soft purge: the catalog set the providers update_in_progress; success → deployed,
  * refusal → failed with the error. Hard purge: statuses stay as they are; success clears
  * earlier errors, a refusal is recorded on the provider. `domains_certificate_status` is

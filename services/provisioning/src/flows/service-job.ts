@@ -18,7 +18,7 @@ export interface ServiceJob {
    * first attempt needs no read-back (a stale one is caught by the generation check).
    */
   spec?: ServiceSpec;
-  /** update only: the domains of the configuration the update replaced (Decision 10). */
+  /** update only: the domains of the configuration the update replaced (docs/behaviour.md D-10). */
   previousDomains?: ServiceSpec['domains'];
   /** purge only */
   url?: string;

@@ -1,5 +1,5 @@
 /**
- * Update (reference §6.4): every provider already in the service's provider details
+ * Update (docs/behaviour.md §6.4): every provider already in the service's provider details
  * (a flavor change neither adds nor removes providers) updates its object to the new
  * configuration, and the DNS maps the new links. Per provider: success → the new detail;
  * a refusal → that provider `failed` with its old id and access URLs and the error; the

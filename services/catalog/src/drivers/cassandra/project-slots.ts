@@ -5,7 +5,7 @@
  * N+1st finds none. No lease, nothing that expires under a slow create.
  *
  * A held slot is taken over (`UPDATE … IF service_id = ? AND claimed_at = ?`) when its holder
- * no longer counts: the holder is being deleted (Decision 4: the project's own deletions do not
+ * no longer counts: the holder is being deleted (docs/behaviour.md D-4: the project's own deletions do not
  * count), or its service row never appeared and the claim is older than the grace period (a
  * catalog that crashed or lost the store between claim and insert). A delete releases the slot.
  * A create that knows it wrote nothing (a domain refused) releases its slot at once; one whose

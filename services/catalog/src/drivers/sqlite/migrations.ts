@@ -15,7 +15,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
         spec             TEXT    NOT NULL, -- JSON ServiceSpec
         operator_status  TEXT    NOT NULL,
         provider_details TEXT    NOT NULL, -- JSON map provider name -> ProviderDetail
-        status           TEXT    NOT NULL, -- aggregated, kept as an index (reference §11 service_status)
+        status           TEXT    NOT NULL, -- aggregated, kept as an index (docs/behaviour.md §11 service_status)
         generation       INTEGER NOT NULL,
         created_at       TEXT    NOT NULL,
         updated_at       TEXT    NOT NULL,
@@ -77,7 +77,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     version: 2,
     name: 'akamai queues and certificate configuration',
     sql: `
-      -- Reference §10.11–10.14: one row per queue (JSON list, written whole, compare-and-set
+      -- docs/behaviour.md §10.11–10.14: one row per queue (JSON list, written whole, compare-and-set
       -- on version) and one row per configuration (settings, SAN / SNI certificate).
       CREATE TABLE akamai_queues (
         queue   TEXT PRIMARY KEY,

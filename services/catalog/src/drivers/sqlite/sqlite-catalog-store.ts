@@ -161,7 +161,7 @@ export class SqliteCatalogStore implements CatalogStore {
           `SELECT count(*) AS total, coalesce(sum(status = 'delete_in_progress'), 0) AS deleting
              FROM services WHERE project_id = ?`,
         ).get(service.project_id) as { total: number; deleting: number };
-        // Decision 4: only the caller's own services being deleted are discounted.
+        // docs/behaviour.md D-4: only the caller's own services being deleted are discounted.
         if (total - deleting >= limit)
           throw limitExceeded(`Maximum Services Limit of ${limit} reached!`);
         this.requireFlavor(service.flavor_id);

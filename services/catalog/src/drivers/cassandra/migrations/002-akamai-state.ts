@@ -1,7 +1,7 @@
 import type { CassandraMigration } from './index';
 
 /**
- * Reference §10.11–10.14: the Akamai operator queues (one row per queue: a JSON list written
+ * docs/behaviour.md §10.11–10.14: the Akamai operator queues (one row per queue: a JSON list written
  * whole under a Paxos compare-and-set on `version`) and configuration rows (settings, SAN /
  * SNI certificates; one partition per kind, few rows).
  */

@@ -81,7 +81,7 @@ export const CASSANDRA_MIGRATIONS: readonly CassandraMigration[] = [
          service     text,
          PRIMARY KEY ((project_id), service_id, archived_at)
        )`,
-      // Certificates per domain (reference §11.1 certificate_info + cert_status). No store
+      // Certificates per domain (docs/behaviour.md §11.1 certificate_info + cert_status). No store
       // method uses it yet; created here so the certificate work only adds code.
       `CREATE TABLE IF NOT EXISTS certificates (
          domain       text PRIMARY KEY,
