@@ -888,7 +888,7 @@ export const LatestSpsJobIdResponse: MessageFns<LatestSpsJobIdResponse> = {
 };
 
 /**
- * The vendor half of the Akamai operator routes (reference §10.11–10.14), served by
+ * The vendor half of the Akamai operator routes (docs/behaviour.md §10.11–10.14), served by
  * services/provider-akamai beside its ProviderService; the catalog's AkamaiAdmin keeps the
  * queues and settings and calls this (POPPY_AKAMAI_ADMIN_ADDRESS).
  *

@@ -5482,7 +5482,7 @@ export const CatalogServiceService = {
     responseDeserialize: (value: Buffer): ListServicesByStatusResponse => ListServicesByStatusResponse.decode(value),
   },
   /**
-   * Operator actions (reference §10.2): enable, disable or delete every service of a
+   * Operator actions (docs/behaviour.md §10.2): enable, disable or delete every service of a
    * project, or the service that owns a domain. Each service gets its own job.
    */
   runServiceAction: {
@@ -5497,7 +5497,7 @@ export const CatalogServiceService = {
     responseDeserialize: (value: Buffer): RunServiceActionResponse => RunServiceActionResponse.decode(value),
   },
   /**
-   * Operator status override (reference §10.3): a service stuck in create_in_progress with
+   * Operator status override (docs/behaviour.md §10.3): a service stuck in create_in_progress with
    * no provider details gets its create job again (rerun = true); any other service has every
    * provider's status set to the given one.
    */
@@ -5512,7 +5512,7 @@ export const CatalogServiceService = {
       Buffer.from(SetServiceStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetServiceStatusResponse => SetServiceStatusResponse.decode(value),
   },
-  /** Operator re-points one domain's operator CNAME (reference §10.4) through the dns service. */
+  /** Operator re-points one domain's operator CNAME (docs/behaviour.md §10.4) through the dns service. */
   updateOperatorUrl: {
     path: "/poppy.catalog.v1.CatalogService/UpdateOperatorUrl" as const,
     requestStream: false as const,
@@ -5524,7 +5524,7 @@ export const CatalogServiceService = {
       Buffer.from(UpdateOperatorUrlResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateOperatorUrlResponse => UpdateOperatorUrlResponse.decode(value),
   },
-  /** Operator moves one domain onto another certificate hostname (reference §10.10). */
+  /** Operator moves one domain onto another certificate hostname (docs/behaviour.md §10.10). */
   migrateDomain: {
     path: "/poppy.catalog.v1.CatalogService/MigrateDomain" as const,
     requestStream: false as const,
@@ -5536,7 +5536,7 @@ export const CatalogServiceService = {
     responseDeserialize: (value: Buffer): MigrateDomainResponse => MigrateDomainResponse.decode(value),
   },
   /**
-   * Akamai operator state (reference §10.11–10.14), kept in the catalog store: the
+   * Akamai operator state (docs/behaviour.md §10.11–10.14), kept in the catalog store: the
    * SAN-mapping queue, the certificate retry list, the settings and the SAN/SNI
    * certificate configurations. Without Akamai configured they answer the Akamai-less way.
    */
@@ -5677,22 +5677,22 @@ export interface CatalogServiceServer extends UntypedServiceImplementation {
   listDomainsByProviderUrl: handleUnaryCall<ListDomainsByProviderUrlRequest, ListDomainsByProviderUrlResponse>;
   listServicesByStatus: handleUnaryCall<ListServicesByStatusRequest, ListServicesByStatusResponse>;
   /**
-   * Operator actions (reference §10.2): enable, disable or delete every service of a
+   * Operator actions (docs/behaviour.md §10.2): enable, disable or delete every service of a
    * project, or the service that owns a domain. Each service gets its own job.
    */
   runServiceAction: handleUnaryCall<RunServiceActionRequest, RunServiceActionResponse>;
   /**
-   * Operator status override (reference §10.3): a service stuck in create_in_progress with
+   * Operator status override (docs/behaviour.md §10.3): a service stuck in create_in_progress with
    * no provider details gets its create job again (rerun = true); any other service has every
    * provider's status set to the given one.
    */
   setServiceStatus: handleUnaryCall<SetServiceStatusRequest, SetServiceStatusResponse>;
-  /** Operator re-points one domain's operator CNAME (reference §10.4) through the dns service. */
+  /** Operator re-points one domain's operator CNAME (docs/behaviour.md §10.4) through the dns service. */
   updateOperatorUrl: handleUnaryCall<UpdateOperatorUrlRequest, UpdateOperatorUrlResponse>;
-  /** Operator moves one domain onto another certificate hostname (reference §10.10). */
+  /** Operator moves one domain onto another certificate hostname (docs/behaviour.md §10.10). */
   migrateDomain: handleUnaryCall<MigrateDomainRequest, MigrateDomainResponse>;
   /**
-   * Akamai operator state (reference §10.11–10.14), kept in the catalog store: the
+   * Akamai operator state (docs/behaviour.md §10.11–10.14), kept in the catalog store: the
    * SAN-mapping queue, the certificate retry list, the settings and the SAN/SNI
    * certificate configurations. Without Akamai configured they answer the Akamai-less way.
    */
@@ -5978,7 +5978,7 @@ export interface CatalogServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListServicesByStatusResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Operator actions (reference §10.2): enable, disable or delete every service of a
+   * Operator actions (docs/behaviour.md §10.2): enable, disable or delete every service of a
    * project, or the service that owns a domain. Each service gets its own job.
    */
   runServiceAction(
@@ -5997,7 +5997,7 @@ export interface CatalogServiceClient extends Client {
     callback: (error: ServiceError | null, response: RunServiceActionResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Operator status override (reference §10.3): a service stuck in create_in_progress with
+   * Operator status override (docs/behaviour.md §10.3): a service stuck in create_in_progress with
    * no provider details gets its create job again (rerun = true); any other service has every
    * provider's status set to the given one.
    */
@@ -6016,7 +6016,7 @@ export interface CatalogServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetServiceStatusResponse) => void,
   ): ClientUnaryCall;
-  /** Operator re-points one domain's operator CNAME (reference §10.4) through the dns service. */
+  /** Operator re-points one domain's operator CNAME (docs/behaviour.md §10.4) through the dns service. */
   updateOperatorUrl(
     request: UpdateOperatorUrlRequest,
     callback: (error: ServiceError | null, response: UpdateOperatorUrlResponse) => void,
@@ -6032,7 +6032,7 @@ export interface CatalogServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateOperatorUrlResponse) => void,
   ): ClientUnaryCall;
-  /** Operator moves one domain onto another certificate hostname (reference §10.10). */
+  /** Operator moves one domain onto another certificate hostname (docs/behaviour.md §10.10). */
   migrateDomain(
     request: MigrateDomainRequest,
     callback: (error: ServiceError | null, response: MigrateDomainResponse) => void,
@@ -6049,7 +6049,7 @@ export interface CatalogServiceClient extends Client {
     callback: (error: ServiceError | null, response: MigrateDomainResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Akamai operator state (reference §10.11–10.14), kept in the catalog store: the
+   * Akamai operator state (docs/behaviour.md §10.11–10.14), kept in the catalog store: the
    * SAN-mapping queue, the certificate retry list, the settings and the SAN/SNI
    * certificate configurations. Without Akamai configured they answer the Akamai-less way.
    */

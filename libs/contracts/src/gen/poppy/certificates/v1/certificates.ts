@@ -2110,7 +2110,7 @@ export const EnsureCertificatesResponse_ErrorsEntry: MessageFns<EnsureCertificat
 };
 
 /**
- * TLS certificates of customer domains (reference §7, §10.7–10.8): managed ones issued
+ * TLS certificates of customer domains (docs/behaviour.md §7, §10.7–10.8): managed ones issued
  * through ACME, custom ones uploaded as PEM. One record per domain name (the key).
  * Private keys are stored by the service and leave it only through GetCertificateKeyPair,
  * which provisioning calls to install a certificate at the providers (the gateway never
@@ -2147,7 +2147,7 @@ export const CertificatesServiceService = {
       Buffer.from(GetCertificateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCertificateResponse => GetCertificateResponse.decode(value),
   },
-  /** Only the owning project's certificate of that type is removed (reference §6.8). */
+  /** Only the owning project's certificate of that type is removed (docs/behaviour.md §6.8). */
   deleteCertificate: {
     path: "/poppy.certificates.v1.CertificatesService/DeleteCertificate" as const,
     requestStream: false as const,
@@ -2159,7 +2159,7 @@ export const CertificatesServiceService = {
       Buffer.from(DeleteCertificateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteCertificateResponse => DeleteCertificateResponse.decode(value),
   },
-  /** Admin (reference §10.7). */
+  /** Admin (docs/behaviour.md §10.7). */
   listCertificatesByStatus: {
     path: "/poppy.certificates.v1.CertificatesService/ListCertificatesByStatus" as const,
     requestStream: false as const,
@@ -2173,7 +2173,7 @@ export const CertificatesServiceService = {
     responseDeserialize: (value: Buffer): ListCertificatesByStatusResponse =>
       ListCertificatesByStatusResponse.decode(value),
   },
-  /** Admin (reference §10.8). */
+  /** Admin (docs/behaviour.md §10.8). */
   updateCertificateStatus: {
     path: "/poppy.certificates.v1.CertificatesService/UpdateCertificateStatus" as const,
     requestStream: false as const,
@@ -2225,11 +2225,11 @@ export interface CertificatesServiceServer extends UntypedServiceImplementation 
    */
   createCertificate: handleUnaryCall<CreateCertificateRequest, CreateCertificateResponse>;
   getCertificate: handleUnaryCall<GetCertificateRequest, GetCertificateResponse>;
-  /** Only the owning project's certificate of that type is removed (reference §6.8). */
+  /** Only the owning project's certificate of that type is removed (docs/behaviour.md §6.8). */
   deleteCertificate: handleUnaryCall<DeleteCertificateRequest, DeleteCertificateResponse>;
-  /** Admin (reference §10.7). */
+  /** Admin (docs/behaviour.md §10.7). */
   listCertificatesByStatus: handleUnaryCall<ListCertificatesByStatusRequest, ListCertificatesByStatusResponse>;
-  /** Admin (reference §10.8). */
+  /** Admin (docs/behaviour.md §10.8). */
   updateCertificateStatus: handleUnaryCall<UpdateCertificateStatusRequest, UpdateCertificateStatusResponse>;
   /**
    * What provisioning calls before configuring providers for a service's https domains:
@@ -2278,7 +2278,7 @@ export interface CertificatesServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCertificateResponse) => void,
   ): ClientUnaryCall;
-  /** Only the owning project's certificate of that type is removed (reference §6.8). */
+  /** Only the owning project's certificate of that type is removed (docs/behaviour.md §6.8). */
   deleteCertificate(
     request: DeleteCertificateRequest,
     callback: (error: ServiceError | null, response: DeleteCertificateResponse) => void,
@@ -2294,7 +2294,7 @@ export interface CertificatesServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteCertificateResponse) => void,
   ): ClientUnaryCall;
-  /** Admin (reference §10.7). */
+  /** Admin (docs/behaviour.md §10.7). */
   listCertificatesByStatus(
     request: ListCertificatesByStatusRequest,
     callback: (error: ServiceError | null, response: ListCertificatesByStatusResponse) => void,
@@ -2310,7 +2310,7 @@ export interface CertificatesServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCertificatesByStatusResponse) => void,
   ): ClientUnaryCall;
-  /** Admin (reference §10.8). */
+  /** Admin (docs/behaviour.md §10.8). */
   updateCertificateStatus(
     request: UpdateCertificateStatusRequest,
     callback: (error: ServiceError | null, response: UpdateCertificateStatusResponse) => void,

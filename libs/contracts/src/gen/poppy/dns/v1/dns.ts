@@ -29,7 +29,7 @@ export interface DescribeDnsRequest {
 }
 
 export interface DescribeDnsResponse {
-  /** For health (reference §9.4): "PowerDNS", "Route53", "Manual". */
+  /** For health (docs/behaviour.md §9.4): "PowerDNS", "Route53", "Manual". */
   dns_name: string;
   alive: boolean;
   /** True when the driver records nothing and the operator must create the CNAMEs. */
@@ -1601,7 +1601,7 @@ export const MoveRecordResponse: MessageFns<MoveRecordResponse> = {
 };
 
 /**
- * The operator's DNS (reference §4.13, §6.2, §6.10, §13): the CNAMEs customers point
+ * The operator's DNS (docs/behaviour.md §4.13, §6.2, §6.10, §13): the CNAMEs customers point
  * their domains at. Each access URL of a provider gets an operator name
  * `<domain>.<shard_prefix><N>.<suffix>` (a CNAME to the provider's hostname) in one of the
  * shard zones `<shard_prefix><N>.<suffix>`; shared-SSL domains (`label.scdnN.<suffix>`) are
@@ -1687,7 +1687,7 @@ export const DnsServiceService = {
     responseDeserialize: (value: Buffer): DisableRecordsResponse => DisableRecordsResponse.decode(value),
   },
   /**
-   * Operator rename (reference §10.4): the CNAME `to_operator_url` → `target` is created in
+   * Operator rename (docs/behaviour.md §10.4): the CNAME `to_operator_url` → `target` is created in
    * the shard zone its name lies in (INVALID_ARGUMENT when it lies in none), then the old
    * name `from_operator_url` is removed.
    */
@@ -1700,7 +1700,7 @@ export const DnsServiceService = {
     responseSerialize: (value: MoveRecordResponse): Buffer => Buffer.from(MoveRecordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): MoveRecordResponse => MoveRecordResponse.decode(value),
   },
-  /** Shared-SSL shard suffixes that still have room, in random order (reference §4.13). */
+  /** Shared-SSL shard suffixes that still have room, in random order (docs/behaviour.md §4.13). */
   listSharedSslShards: {
     path: "/poppy.dns.v1.DnsService/ListSharedSslShards" as const,
     requestStream: false as const,
@@ -1754,12 +1754,12 @@ export interface DnsServiceServer extends UntypedServiceImplementation {
   /** Operator disable: every operator CNAME points at the configured "not found" target. */
   disableRecords: handleUnaryCall<DisableRecordsRequest, DisableRecordsResponse>;
   /**
-   * Operator rename (reference §10.4): the CNAME `to_operator_url` → `target` is created in
+   * Operator rename (docs/behaviour.md §10.4): the CNAME `to_operator_url` → `target` is created in
    * the shard zone its name lies in (INVALID_ARGUMENT when it lies in none), then the old
    * name `from_operator_url` is removed.
    */
   moveRecord: handleUnaryCall<MoveRecordRequest, MoveRecordResponse>;
-  /** Shared-SSL shard suffixes that still have room, in random order (reference §4.13). */
+  /** Shared-SSL shard suffixes that still have room, in random order (docs/behaviour.md §4.13). */
   listSharedSslShards: handleUnaryCall<ListSharedSslShardsRequest, ListSharedSslShardsResponse>;
   /** A TXT record (ACME DNS-01 `_acme-challenge.<domain>`); several values may share a name. */
   upsertTxtRecord: handleUnaryCall<UpsertTxtRecordRequest, UpsertTxtRecordResponse>;
@@ -1867,7 +1867,7 @@ export interface DnsServiceClient extends Client {
     callback: (error: ServiceError | null, response: DisableRecordsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Operator rename (reference §10.4): the CNAME `to_operator_url` → `target` is created in
+   * Operator rename (docs/behaviour.md §10.4): the CNAME `to_operator_url` → `target` is created in
    * the shard zone its name lies in (INVALID_ARGUMENT when it lies in none), then the old
    * name `from_operator_url` is removed.
    */
@@ -1886,7 +1886,7 @@ export interface DnsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MoveRecordResponse) => void,
   ): ClientUnaryCall;
-  /** Shared-SSL shard suffixes that still have room, in random order (reference §4.13). */
+  /** Shared-SSL shard suffixes that still have room, in random order (docs/behaviour.md §4.13). */
   listSharedSslShards(
     request: ListSharedSslShardsRequest,
     callback: (error: ServiceError | null, response: ListSharedSslShardsResponse) => void,

@@ -34,7 +34,7 @@ export interface DescribeProviderResponse {
   regions: string[];
 }
 
-/** A link from a customer domain to the vendor's hostname for it (reference §12.4). */
+/** A link from a customer domain to the vendor's hostname for it (docs/behaviour.md §12.4). */
 export interface ProviderLink {
   domain: string;
   href: string;
@@ -2811,7 +2811,7 @@ export const ListManagedServicesResponse: MessageFns<ListManagedServicesResponse
 };
 
 /**
- * One adapter process per CDN vendor (reference §12): a stateless translator between
+ * One adapter process per CDN vendor (docs/behaviour.md §12): a stateless translator between
  * Poppy's service model and the vendor's API. Built with libs/provider-kit.
  *
  * Errors: a vendor failure is a gRPC error, never a "failed" message. The status code says
